@@ -1,0 +1,133 @@
+"""The :class:`Network`: an ordered list of typed operators with concrete shapes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import cached_property
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from accelscope.workload.kernels import Kernel, KernelTable
+from accelscope.workload.ops import AnyOp, OpBase, Unsupported
+
+Family = Literal["cnn", "rnn", "transformer", "detector", "custom"]
+
+
+class Network(BaseModel):
+    """A DNN workload: named layers in execution order, each with concrete shapes.
+
+    Everything downstream (cost model, search, reports) works on this IR only.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    spec_version: Literal[1] = 1
+    name: str = Field(min_length=1)
+    family: Family = "custom"
+    batch: int = Field(default=1, gt=0)
+    seq_len: int | None = Field(default=None, gt=0)
+    source: str = ""
+    layers: tuple[AnyOp, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Network:
+        seen: set[str] = set()
+        for op in self.layers:
+            if op.name in seen:
+                raise ValueError(f"duplicate layer name '{op.name}'")
+            seen.add(op.name)
+        return self
+
+    # ---- totals ---------------------------------------------------------------------
+    def total_macs(self) -> int:
+        return sum(op.macs() for op in self.layers)
+
+    def total_params(self) -> int:
+        return sum(op.params() for op in self.layers)
+
+    def total_other_ops(self) -> int:
+        return sum(op.other_ops() for op in self.layers)
+
+    @property
+    def placeholders(self) -> list[Unsupported]:
+        """Zero-cost stand-ins for unsupported operators (empty for a clean import)."""
+        return [op for op in self.layers if isinstance(op, Unsupported)]
+
+    def layer(self, name: str) -> OpBase:
+        for op in self.layers:
+            if op.name == name:
+                return op
+        from accelscope.errors import UnknownNameError, suggest
+
+        raise UnknownNameError(
+            f"network '{self.name}' has no layer '{name}'"
+            f"{suggest(name, [o.name for o in self.layers])}"
+        )
+
+    # ---- lowering -------------------------------------------------------------------
+    def layer_kernels(self) -> list[tuple[str, list[Kernel]]]:
+        """``(layer name, kernels)`` for every layer, in order."""
+        return [(op.name, op.kernels()) for op in self.layers]
+
+    def kernels(self) -> list[Kernel]:
+        """All kernels of the network, flattened in layer order (with repeats)."""
+        return [k for _, ks in self.layer_kernels() for k in ks]
+
+    def kernel_multiset(self) -> Counter:
+        return Counter(self.kernels())
+
+    @cached_property
+    def kernel_table(self) -> KernelTable:
+        """Deduplicated kernels as arrays (cached; networks are immutable)."""
+        return KernelTable.from_layers(self.layer_kernels())
+
+    # ---- views ----------------------------------------------------------------------
+    def layer_rows(self, precision: str = "int8") -> list[dict[str, Any]]:
+        return [
+            {
+                "name": op.name,
+                "op": op.kind,
+                "shape": op.shape_summary(),
+                "macs": op.macs(),
+                "other_ops": op.other_ops(),
+                "params": op.params(),
+                "input_bytes": op.input_bytes(precision),
+                "output_bytes": op.output_bytes(precision),
+                "weight_bytes": op.weight_bytes(precision),
+            }
+            for op in self.layers
+        ]
+
+    def summary(self, precision: str = "int8") -> dict[str, Any]:
+        """JSON-ready description: totals, layers and deduplicated kernels."""
+        table = self.kernel_table
+        gemm = [
+            {**k.as_dict(), "count": int(c)}
+            for k, c in zip(table.unique_gemms(), table.gemm_count, strict=True)
+        ]
+        vec = [
+            {**k.as_dict(), "count": int(c)}
+            for k, c in zip(table.unique_vectors(), table.vec_count, strict=True)
+        ]
+        return {
+            "name": self.name,
+            "family": self.family,
+            "batch": self.batch,
+            "seq_len": self.seq_len,
+            "source": self.source,
+            "precision": precision,
+            "total_macs": self.total_macs(),
+            "total_params": self.total_params(),
+            "total_other_ops": self.total_other_ops(),
+            "layers": self.layer_rows(precision),
+            "kernels": gemm + vec,
+            "unsupported": [
+                {"name": p.name, "op_type": p.op_type, "reason": p.reason}
+                for p in self.placeholders
+            ],
+        }
+
+    def to_yaml_dict(self) -> dict[str, Any]:
+        """A dict that :func:`accelscope.workload.from_yaml` loads back unchanged."""
+        return self.model_dump(mode="json", exclude_defaults=False)
