@@ -613,7 +613,9 @@ class Norm(OpBase):
 
     def kernels(self) -> list[Kernel]:
         return [
-            VectorKernel(self.elements, NORM_OPS_PER_ELEMENT[self.norm], self.elements, self.elements)
+            VectorKernel(
+                self.elements, NORM_OPS_PER_ELEMENT[self.norm], self.elements, self.elements
+            )
         ]
 
     def shape_summary(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import operator
 from pathlib import Path
 from typing import Any
 
@@ -12,36 +14,85 @@ from accelscope.errors import InputFileError, SpecError
 from accelscope.workload.network import Network
 
 #: Fields that take the network-level default when a layer leaves them out.
-_BATCH_FIELDS = {"conv2d": "batch", "matmul": "batch", "lstm": "batch", "gru": "batch",
-                 "attention": "batch", "pool2d": "batch"}
+_BATCH_FIELDS = {
+    "conv2d": "batch",
+    "matmul": "batch",
+    "lstm": "batch",
+    "gru": "batch",
+    "attention": "batch",
+    "pool2d": "batch",
+}
+
+
+#: Layer fields whose values are names, never size expressions.
+_STRING_FIELDS = {"name", "op", "function", "norm", "mode", "op_type", "reason", "inputs"}
+
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+}
+
+
+def eval_size_expression(text: str, names: dict[str, int]) -> int | None:
+    """Evaluate an integer size expression such as ``"batch * seq_len * 4"``.
+
+    Only integer literals, the given *names*, ``+ - * //`` and parentheses are allowed;
+    this walks the syntax tree itself (no ``eval``). Returns None for anything else, so
+    ordinary strings (``relu``) pass through untouched.
+    """
+
+    def walk(node: ast.AST) -> int:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.Name) and node.id in names:
+            return names[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return _BINOPS[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -walk(node.operand)
+        raise ValueError("not a size expression")
+
+    if not any(n in text for n in names) or len(text) > 200:
+        return None
+    try:
+        return walk(ast.parse(text, mode="eval"))
+    except (SyntaxError, ValueError, ZeroDivisionError):
+        return None
 
 
 def format_validation_error(err: ValidationError, source: str, root: Any = None) -> str:
     """One line naming the file, the field path and what was expected."""
-    first = err.errors()[0]
+    errors = err.errors()
+    # A failed item also makes pydantic report its container as too short; keep the cause.
+    real = [e for e in errors if e["type"] != "too_short"] or errors
+    first = real[0]
     parts: list[str] = []
-    loc = list(first["loc"])
     node: Any = root
-    for item in loc:
+    skip_tag: str | None = None
+    for item in first["loc"]:
         if isinstance(item, int):
-            name = None
-            if isinstance(node, list) and 0 <= item < len(node) and isinstance(node[item], dict):
-                name = node[item].get("name")
+            item_node = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
+            name = item_node.get("name") if isinstance(item_node, dict) else None
             parts.append(f"[{item}]" + (f"({name})" if name else ""))
-            node = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
-        else:
-            if isinstance(node, dict) and item in node:
-                node = node[item]
-            elif not (isinstance(node, dict) and "op" in node and item == node.get("op")):
-                node = None if not isinstance(node, dict) else node
-            if isinstance(node, dict) and node.get("op") == item:
-                continue  # discriminator tag, not a real field
-            parts.append(("." if parts else "") + str(item))
+            # pydantic puts the union tag (the op name) after a tagged item; skip it once.
+            skip_tag = item_node.get("op") if isinstance(item_node, dict) else None
+            node = item_node
+            continue
+        if skip_tag is not None and item == skip_tag:
+            skip_tag = None
+            continue
+        skip_tag = None
+        parts.append(("." if parts else "") + str(item))
+        node = node.get(item) if isinstance(node, dict) else None
     path = "".join(parts) or "(top level)"
     msg = first["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    extra = len(err.errors()) - 1
+    extra = len(real) - 1
     more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
     return f"{source}: {path}: {msg}{more}"
 
@@ -67,13 +118,21 @@ def network_from_dict(
     if seq_len is not None:
         data["seq_len"] = seq_len
     layers = data.get("layers")
+    names = {"batch": data.get("batch", 1), "seq_len": data.get("seq_len") or 1}
     if isinstance(layers, list):
         new_layers = []
         for layer in layers:
             if isinstance(layer, dict):
                 layer = dict(layer)
+                for key, value in layer.items():
+                    if isinstance(value, str) and key not in _STRING_FIELDS:
+                        number = eval_size_expression(value, names)
+                        if number is not None:
+                            layer[key] = number
                 field = _BATCH_FIELDS.get(layer.get("op"))
-                if field and (field not in layer or (batch is not None and layer[field] == file_batch)):
+                if field and (
+                    field not in layer or (batch is not None and layer[field] == file_batch)
+                ):
                     layer[field] = data.get("batch", 1)
             new_layers.append(layer)
         data["layers"] = new_layers
@@ -83,9 +142,7 @@ def network_from_dict(
         raise SpecError(format_validation_error(err, source, data)) from None
 
 
-def from_yaml(
-    path: str | Path, *, batch: int | None = None, seq_len: int | None = None
-) -> Network:
+def from_yaml(path: str | Path, *, batch: int | None = None, seq_len: int | None = None) -> Network:
     """Load a network from a YAML file (``yaml.safe_load``; no code is executed)."""
     p = Path(path)
     if not p.exists():

@@ -1,0 +1,5 @@
+import sys
+
+from accelscope.cli import main
+
+sys.exit(main())

@@ -1,0 +1,392 @@
+"""Command-line interface: ``accelscope COMMAND ...`` (typer + rich).
+
+Every command that prints a table also accepts ``--json`` and then prints exactly one
+JSON document on stdout. User mistakes print one line ``error: ...`` on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from accelscope import __version__
+from accelscope.errors import AccelscopeError, SpecError
+from accelscope.fmt import joules, percent, seconds, si
+
+app = typer.Typer(
+    name="accelscope",
+    help="Application-driven design-space exploration of DNN accelerators.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+zoo_app = typer.Typer(help="The built-in model zoo.", no_args_is_help=True)
+workload_app = typer.Typer(
+    help="Inspect workloads (zoo names, ONNX or YAML files).", no_args_is_help=True
+)
+arch_app = typer.Typer(help="Accelerator presets and specs.", no_args_is_help=True)
+app.add_typer(zoo_app, name="zoo")
+app.add_typer(workload_app, name="workload")
+app.add_typer(arch_app, name="arch")
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document instead of a table.")
+]
+BatchOpt = Annotated[int | None, typer.Option("--batch", help="Batch size (default: the model's).")]
+SeqOpt = Annotated[
+    int | None, typer.Option("--seq-len", help="Sequence length for sequence models.")
+]
+InputShapeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--input-shape",
+        help="Fix an ONNX input shape, e.g. --input-shape input=1,3,224,224 (repeatable).",
+    ),
+]
+AllowUnsupportedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unsupported",
+        help="Replace unsupported operators by zero-cost placeholders (listed) instead of failing.",
+    ),
+]
+
+
+def _emit_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+
+
+def _parse_input_shapes(items: list[str] | None) -> dict[str, list[int]] | None:
+    if not items:
+        return None
+    shapes: dict[str, list[int]] = {}
+    for item in items:
+        name, sep, dims = item.partition("=")
+        try:
+            values = [int(d) for d in dims.split(",")] if sep and dims else []
+        except ValueError:
+            values = []
+        if not name or not values or any(v <= 0 for v in values):
+            raise SpecError(
+                f"--input-shape '{item}': expected NAME=D1,D2,... with positive integers"
+            )
+        shapes[name] = values
+    return shapes
+
+
+def _load(
+    model: str,
+    batch: int | None,
+    seq_len: int | None,
+    input_shape: list[str] | None = None,
+    allow_unsupported: bool = False,
+):
+    from accelscope.workload import load_model
+
+    if batch is not None and batch <= 0:
+        raise SpecError(f"--batch must be a positive integer, got {batch}")
+    if seq_len is not None and seq_len <= 0:
+        raise SpecError(f"--seq-len must be a positive integer, got {seq_len}")
+    return load_model(
+        model,
+        batch=batch,
+        seq_len=seq_len,
+        allow_unsupported=allow_unsupported,
+        input_shapes=_parse_input_shapes(input_shape),
+    )
+
+
+# ---------------------------------------------------------------------------- zoo
+@zoo_app.command("list")
+def zoo_list(json_out: JsonOpt = False) -> None:
+    """List the built-in networks with family, MACs and parameters."""
+    from accelscope.workload import zoo
+
+    rows = []
+    for entry in zoo.list_models():
+        net = zoo.get(entry.name)
+        rows.append(
+            {
+                "name": entry.name,
+                "family": entry.family,
+                "description": entry.description,
+                "batch": net.batch,
+                "seq_len": net.seq_len,
+                "macs": net.total_macs(),
+                "params": net.total_params(),
+                "source": entry.source,
+            }
+        )
+    if json_out:
+        _emit_json({"models": rows})
+        return
+    table = Table(title="accelscope model zoo")
+    for col in ("name", "family", "batch", "seq", "MACs", "params", "description"):
+        table.add_column(
+            col, justify="right" if col in ("batch", "seq", "MACs", "params") else "left"
+        )
+    for r in rows:
+        table.add_row(
+            r["name"],
+            r["family"],
+            str(r["batch"]),
+            str(r["seq_len"] or "-"),
+            si(r["macs"]),
+            si(r["params"]),
+            r["description"],
+        )
+    out.print(table)
+
+
+# ---------------------------------------------------------------------------- workload
+@workload_app.command("show")
+def workload_show(
+    model: Annotated[str, typer.Argument(help="Zoo name, or path to a .onnx / .yaml file.")],
+    batch: BatchOpt = None,
+    seq_len: SeqOpt = None,
+    input_shape: InputShapeOpt = None,
+    allow_unsupported: AllowUnsupportedOpt = False,
+    precision: Annotated[
+        str, typer.Option("--precision", help="Operand precision for byte counts.")
+    ] = "int8",
+    json_out: JsonOpt = False,
+) -> None:
+    """Per-layer table of a network: op, shapes, MACs, params; totals and kernels."""
+    from accelscope.precision import bytes_per_element
+
+    bytes_per_element(precision)
+    net = _load(model, batch, seq_len, input_shape, allow_unsupported)
+    summary = net.summary(precision)
+    if json_out:
+        _emit_json(summary)
+        return
+    table = Table(title=f"{net.name} ({net.family}, batch {net.batch})")
+    for col in ("#", "name", "op", "shape", "MACs", "params"):
+        table.add_column(col, justify="right" if col in ("#", "MACs", "params") else "left")
+    for i, row in enumerate(summary["layers"]):
+        table.add_row(
+            str(i), row["name"], row["op"], row["shape"], si(row["macs"]), si(row["params"])
+        )
+    out.print(table)
+    n_gemm = sum(1 for k in summary["kernels"] if k["kind"] == "gemm")
+    out.print(
+        f"total: {si(summary['total_macs'], 'MAC')}, {si(summary['total_params'])} params, "
+        f"{si(summary['total_other_ops'], 'op')} vector ops, {len(net.layers)} layers, "
+        f"{n_gemm} unique GEMM kernels, {len(summary['kernels']) - n_gemm} unique vector kernels",
+        soft_wrap=True,
+    )
+    if summary["unsupported"]:
+        names = ", ".join(f"{u['name']} ({u['op_type']})" for u in summary["unsupported"])
+        out.print(f"[yellow]unsupported (zero-cost placeholders): {names}[/yellow]")
+
+
+# ---------------------------------------------------------------------------- arch
+@arch_app.command("list")
+def arch_list(json_out: JsonOpt = False) -> None:
+    """List the accelerator presets."""
+    from accelscope.arch import list_presets, load_arch
+
+    archs = [load_arch(name) for name in list_presets()]
+    rows = [_arch_row(a) for a in archs]
+    if json_out:
+        _emit_json({"presets": rows})
+        return
+    table = Table(title="accelerator presets")
+    for col in (
+        "name",
+        "PEs",
+        "dataflow",
+        "clock",
+        "buffers",
+        "DRAM",
+        "precision",
+        "tech",
+        "description",
+    ):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r["name"],
+            f"{r['tensor_units']}x{r['rows']}x{r['cols']}",
+            r["dataflow"],
+            f"{r['clock_mhz']:g} MHz",
+            r["buffers"],
+            f"{r['dram_gbps']:g} GB/s",
+            r["precision"],
+            r["technology"],
+            r["description"],
+        )
+    out.print(table)
+
+
+def _arch_row(a) -> dict[str, Any]:
+    b = a.buffers
+    if b.unified_kib is not None:
+        buffers = f"{b.unified_kib:g} KiB unified"
+    else:
+        buffers = f"in {b.input_kib:g} / w {b.weight_kib:g} / out {b.output_kib:g} KiB"
+    return {
+        "name": a.name,
+        "description": a.description,
+        "tensor_units": a.tensor_units.count,
+        "rows": a.tensor_units.rows,
+        "cols": a.tensor_units.cols,
+        "dataflow": a.tensor_units.dataflow,
+        "clock_mhz": a.clock_mhz,
+        "buffers": buffers,
+        "dram_gbps": a.dram.bandwidth_gbps,
+        "precision": a.precision,
+        "technology": a.technology,
+    }
+
+
+@arch_app.command("show")
+def arch_show(
+    name: Annotated[str, typer.Argument(help="Preset name or path to an arch YAML file.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Show one accelerator spec in full."""
+    import yaml
+
+    from accelscope.arch import load_arch
+
+    arch = load_arch(name)
+    doc = arch.model_dump(mode="json")
+    if json_out:
+        _emit_json(doc)
+        return
+    out.print(yaml.safe_dump(doc, sort_keys=False).rstrip())
+
+
+# ---------------------------------------------------------------------------- evaluate
+@app.command("evaluate")
+def evaluate_cmd(
+    model: Annotated[str, typer.Argument(help="Zoo name, or path to a .onnx / .yaml file.")],
+    arch: Annotated[
+        str, typer.Option("--arch", help="Accelerator preset name or YAML file.")
+    ] = "default",
+    batch: BatchOpt = None,
+    seq_len: SeqOpt = None,
+    input_shape: InputShapeOpt = None,
+    allow_unsupported: AllowUnsupportedOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Latency, energy, area and the bound of every layer of MODEL on one accelerator."""
+    from accelscope.arch import load_arch
+    from accelscope.cost import evaluate
+
+    spec = load_arch(arch)
+    net = _load(model, batch, seq_len, input_shape, allow_unsupported)
+    report = evaluate(net, spec)
+    doc = report.to_dict()
+    doc = {"network": net.name, "arch": spec.name, "batch": net.batch, **doc}
+    if json_out:
+        _emit_json(doc)
+        return
+    table = Table(title=f"{net.name} on {spec.name} (batch {net.batch})")
+    cols = ("name", "op", "cycles", "bound", "util", "DRAM", "energy", "mapping")
+    for col in cols:
+        table.add_column(
+            col, justify="left" if col in ("name", "op", "bound", "mapping") else "right"
+        )
+    for layer in doc["layers"]:
+        mapping = layer.get("mapping") or {}
+        map_txt = ""
+        if mapping:
+            map_txt = (
+                f"{mapping.get('dataflow', '')} {mapping.get('tile_m', '')}"
+                f"x{mapping.get('tile_k', '')}x{mapping.get('tile_n', '')}"
+            )
+        table.add_row(
+            layer["name"],
+            layer.get("op", ""),
+            si(layer["cycles"]),
+            layer["bound"],
+            percent(layer["utilization"]),
+            si(layer["dram_bytes"], "B"),
+            joules(layer["energy_j"]) if "energy_j" in layer else "",
+            map_txt,
+        )
+    out.print(table)
+    out.print(
+        f"latency {seconds(doc['latency_s'])} ({si(doc['latency_cycles'])} cycles), "
+        f"throughput {doc['throughput_per_s']:.4g} inferences/s, "
+        f"energy {joules(doc['energy_j'])}, "
+        f"area {doc['area_mm2']:.4g} mm², power {doc['power_w']:.3g} W, "
+        f"utilization {percent(doc['utilization'])}",
+        soft_wrap=True,
+    )
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print the accelscope version."""
+    out.print(__version__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: user errors become one line on stderr and exit 2."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            app(args=argv, standalone_mode=False)
+            code = 0
+        except AccelscopeError as exc:
+            _print_warnings(caught)
+            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            return exc.exit_code
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except typer.Abort:
+            err.print("error: aborted", markup=False)
+            return 130
+        except KeyboardInterrupt:
+            err.print("error: interrupted", markup=False)
+            return 130
+        except Exception as exc:  # click usage errors
+            import click
+
+            if isinstance(exc, click.exceptions.ClickException):
+                exc.show()
+                return 2
+            raise
+    _print_warnings(caught)
+    return code
+
+
+def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
+    seen: set[str] = set()
+    for w in caught:
+        msg = str(w.message)
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)):
+            continue
+        if msg in seen:
+            continue
+        seen.add(msg)
+        err.print(f"warning: {msg}", markup=False, highlight=False, soft_wrap=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
