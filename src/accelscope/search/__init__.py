@@ -1,0 +1,20 @@
+"""Design-space exploration: spaces, constraints, objectives, strategies, Pareto fronts."""
+
+from accelscope.search.constraints import (
+    Constraint,
+    Objective,
+    parse_constraint,
+    parse_objective,
+)
+from accelscope.search.space import DesignSpace, list_spaces, load_space, space_from_dict
+
+__all__ = [
+    "Constraint",
+    "Objective",
+    "parse_constraint",
+    "parse_objective",
+    "DesignSpace",
+    "list_spaces",
+    "load_space",
+    "space_from_dict",
+]

@@ -1,0 +1,194 @@
+"""End-to-end CLI tests: run `python -m accelscope` as a user would."""
+
+from __future__ import annotations
+
+import json
+
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+
+def _onnx_conv_model(path, *, batch_dim="1", extra_op: str | None = None):
+    """Conv(8 -> 16, 3x3, pad 1) on an 8x8 input, optionally followed by *extra_op*."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch_dim, 8, 8, 8])
+    w = helper.make_tensor_value_info("w", TensorProto.FLOAT, [16, 8, 3, 3])
+    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv0", pads=[1, 1, 1, 1])]
+    out_name, out_shape = "y", [batch_dim, 16, 8, 8]
+    if extra_op == "Det":
+        nodes.append(helper.make_node("Reshape", ["y", "shp"], ["y3"], name="to_square"))
+        nodes.append(helper.make_node("Det", ["y3"], ["z"], name="det0"))
+        out_name, out_shape = "z", [128]
+    out = helper.make_tensor_value_info(out_name, TensorProto.FLOAT, out_shape)
+    inits = []
+    if extra_op == "Det":
+        inits.append(helper.make_tensor("shp", TensorProto.INT64, [3], [128, 8, 8]))
+    graph = helper.make_graph(nodes, "g", [x, w], [out], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(model, path)
+    return path
+
+
+def test_zoo_list_json(cli):
+    res = cli("zoo", "list", "--json")
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    names = {m["name"] for m in doc["models"]}
+    assert {"resnet50", "bert-base", "alexnet", "lstm-lm"} <= names
+    for m in doc["models"]:
+        assert m["family"] in {"cnn", "rnn", "transformer", "detector"}
+        assert m["macs"] > 0 and m["params"] > 0
+
+
+def test_workload_show_bert_json(cli):
+    res = cli("workload", "show", "bert-base", "--json")
+    assert res.code == 0, res.stderr
+    doc = res.json()  # stdout is exactly one JSON document
+    assert {"name", "total_macs", "total_params", "layers", "kernels"} <= set(doc)
+    assert doc["name"] == "bert-base"
+    assert all({"name", "op", "macs"} <= set(layer) for layer in doc["layers"])
+    assert sum(layer["macs"] for layer in doc["layers"]) == doc["total_macs"]
+    kernel_macs = sum(
+        k["groups"] * k["m"] * k["k"] * k["n"] * k["repeats"] * k["count"]
+        for k in doc["kernels"]
+        if k["kind"] == "gemm"
+    )
+    assert kernel_macs == doc["total_macs"]
+    # seq-len rescales the transformer
+    short = cli("workload", "show", "bert-base", "--seq-len", "64", "--json").json()
+    assert short["total_macs"] < doc["total_macs"]
+
+
+def test_workload_show_table_and_yaml(cli, examples_dir):
+    res = cli("workload", "show", str(examples_dir / "networks" / "tiny-cnn.yaml"))
+    assert res.code == 0, res.stderr
+    assert "dw2" in res.stdout and "total:" in res.stdout
+    res = cli(
+        "workload",
+        "show",
+        str(examples_dir / "networks" / "tiny-cnn.yaml"),
+        "--json",
+        "--batch",
+        "3",
+    )
+    assert res.json()["batch"] == 3
+
+
+def test_workload_show_onnx_json(cli, tmp_path):
+    path = _onnx_conv_model(tmp_path / "conv.onnx")
+    res = cli("workload", "show", str(path), "--json")
+    assert res.code == 0, res.stderr
+    # 8x8 outputs * 16 channels * (8*3*3) = 64 * 16 * 72 = 73,728 MACs
+    assert res.json()["total_macs"] == 73_728
+
+
+def _assert_one_line_error(res, *fragments):
+    assert res.code == 2, (res.code, res.stdout, res.stderr)
+    lines = [ln for ln in res.stderr.strip().splitlines() if not ln.startswith("warning:")]
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in res.stderr
+    for frag in fragments:
+        assert frag in lines[0], lines[0]
+    assert res.stdout == ""
+
+
+def test_bad_input_missing_file(cli, tmp_path):
+    _assert_one_line_error(cli("workload", "show", str(tmp_path / "none.onnx")), "none.onnx")
+
+
+def test_bad_input_wrong_file_type(cli, tmp_path):
+    p = tmp_path / "model.pb"
+    p.write_text("hello")
+    _assert_one_line_error(cli("workload", "show", str(p)), "model.pb", "unrecognized")
+
+
+def test_bad_input_corrupt_protobuf(cli, tmp_path):
+    p = tmp_path / "broken.onnx"
+    p.write_bytes(b"\x08\x07garbage\xff\xff\xff not a protobuf")
+    _assert_one_line_error(cli("workload", "show", str(p)), "broken.onnx")
+
+
+def test_bad_input_yaml_negative_size(cli, tmp_path):
+    p = tmp_path / "neg.yaml"
+    p.write_text(
+        "name: neg\nlayers:\n  - {name: fc, op: linear, in_features: -4, out_features: 2}\n"
+    )
+    _assert_one_line_error(cli("workload", "show", str(p)), "neg.yaml", "fc", "in_features")
+
+
+def test_bad_input_unknown_zoo_name_suggests(cli):
+    _assert_one_line_error(cli("workload", "show", "resnet5"), "resnet5", "resnet50")
+
+
+def test_bad_input_unsupported_operator_and_allow(cli, tmp_path):
+    path = _onnx_conv_model(tmp_path / "det.onnx", extra_op="Det")
+    _assert_one_line_error(cli("workload", "show", str(path)), "Det", "det0")
+    res = cli("workload", "show", str(path), "--allow-unsupported", "--json")
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    assert doc["unsupported"] and doc["unsupported"][0]["name"] == "det0"
+    assert "warning:" in res.stderr and "det0" in res.stderr
+
+
+def test_bad_input_dynamic_shape_needs_input_shape(cli, tmp_path):
+    path = _onnx_conv_model(tmp_path / "dyn.onnx", batch_dim="N")
+    _assert_one_line_error(cli("workload", "show", str(path)), "x", "--input-shape")
+    res = cli("workload", "show", str(path), "--input-shape", "x=2,8,8,8", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json()["total_macs"] == 2 * 73_728
+    _assert_one_line_error(
+        cli("workload", "show", str(path), "--input-shape", "x=2,a"), "--input-shape"
+    )
+
+
+def test_bad_cli_values(cli):
+    _assert_one_line_error(cli("workload", "show", "alexnet", "--batch", "0"), "--batch")
+
+
+@pytest.mark.parametrize("args", [("arch", "list", "--json"), ("arch", "show", "tpu-v1", "--json")])
+def test_arch_commands_json(cli, args):
+    res = cli(*args)
+    assert res.code == 0, res.stderr
+    json.loads(res.stdout)
+
+
+def test_arch_show_unknown_suggests(cli):
+    _assert_one_line_error(cli("arch", "show", "tpu-v2"), "tpu-v2", "tpu-v1")
+
+
+def test_evaluate_json_keys(cli):
+    res = cli("evaluate", "resnet18", "--arch", "edge", "--json")
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    for key in (
+        "latency_cycles",
+        "latency_s",
+        "throughput_per_s",
+        "energy_j",
+        "area_mm2",
+        "utilization",
+        "layers",
+    ):
+        assert key in doc
+    assert doc["latency_s"] > 0 and 0 < doc["utilization"] <= 1
+    for layer in doc["layers"]:
+        assert {"name", "cycles", "compute_cycles", "bound", "utilization", "dram_bytes"} <= set(
+            layer
+        )
+    assert sum(layer["cycles"] for layer in doc["layers"]) == pytest.approx(doc["latency_cycles"])
+
+
+def test_evaluate_table(cli, examples_dir):
+    res = cli("evaluate", str(examples_dir / "networks" / "tiny-lstm.yaml"), "--arch", "default")
+    assert res.code == 0, res.stderr
+    assert "lstm" in res.stdout and "latency" in res.stdout
+
+
+def test_evaluate_bad_arch_file(cli, tmp_path):
+    p = tmp_path / "arch.yaml"
+    p.write_text(
+        "clock_mhz: 1000\ntensor_units: {rows: 0, cols: 8}\nbuffers: {unified_kib: 64}\n"
+        "dram: {bandwidth_gbps: 10}\n"
+    )
+    _assert_one_line_error(cli("evaluate", "alexnet", "--arch", str(p)), "arch.yaml", "rows")
