@@ -9,7 +9,7 @@ import pytest
 from onnx import TensorProto, helper
 
 
-def _onnx_conv_model(path, *, batch_dim="1", extra_op: str | None = None):
+def _onnx_conv_model(path, *, batch_dim: int | str = 1, extra_op: str | None = None):
     """Conv(8 -> 16, 3x3, pad 1) on an 8x8 input, optionally followed by *extra_op*."""
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch_dim, 8, 8, 8])
     w = helper.make_tensor_value_info("w", TensorProto.FLOAT, [16, 8, 3, 3])
@@ -34,7 +34,7 @@ def test_zoo_list_json(cli):
     assert res.code == 0, res.stderr
     doc = res.json()
     names = {m["name"] for m in doc["models"]}
-    assert {"resnet50", "bert-base", "alexnet", "lstm-lm"} <= names
+    assert {"resnet-50", "bert-base", "alexnet", "lstm-lm"} <= names
     for m in doc["models"]:
         assert m["family"] in {"cnn", "rnn", "transformer", "detector"}
         assert m["macs"] > 0 and m["params"] > 0
@@ -118,7 +118,7 @@ def test_bad_input_yaml_negative_size(cli, tmp_path):
 
 
 def test_bad_input_unknown_zoo_name_suggests(cli):
-    _assert_one_line_error(cli("workload", "show", "resnet5"), "resnet5", "resnet50")
+    _assert_one_line_error(cli("workload", "show", "resnet5"), "resnet5", "resnet-50")
 
 
 def test_bad_input_unsupported_operator_and_allow(cli, tmp_path):

@@ -259,3 +259,23 @@ def test_network_validation_and_summary():
     assert s["unsupported"] == [{"name": "nms", "op_type": "NonMaxSuppression", "reason": ""}]
     # The YAML dict round-trips to an identical network.
     assert Network.model_validate(net.to_yaml_dict()) == net
+
+
+def test_param_count_for_tied_and_chunked_weights():
+    import pickle
+
+    # GPT-2's lm_head reads the 50257 x 768 token table but does not own it.
+    head = Linear(
+        name="lm_head", rows=4, in_features=768, out_features=50257, bias=False, param_count=0
+    )
+    assert head.params() == 0
+    assert head.weight_elements() == head.used_params() == 768 * 50257
+    assert head.macs() == 4 * 768 * 50257
+    # A chunked weight counted whole at its first user (MultiheadAttention in_proj).
+    q = Linear(name="q", in_features=32, out_features=32, param_count=3 * (32 * 32 + 32))
+    assert q.params() == 3168 and q.weight_elements() == 32 * 32 + 32
+    net = Network(name="tied", layers=[head, q])
+    assert net.total_params() == 3168
+    # Round trips through the YAML dict and pickle keep the override.
+    assert Network.model_validate(net.to_yaml_dict()).total_params() == 3168
+    assert pickle.loads(pickle.dumps(net)) == net

@@ -107,6 +107,11 @@ class OpBase(BaseModel):
     name: str = Field(min_length=1)
     #: Names of producer layers (or graph inputs); informational, keeps the graph honest.
     inputs: tuple[str, ...] = ()
+    #: Parameters counted for this layer when they differ from the weights it reads:
+    #: 0 for a weight tied to an earlier layer (GPT-2's lm_head shares the token
+    #: embedding), or the whole tensor at the first of several layers that each read a
+    #: slice of it. ``None``: the shape-derived count (``used_params()``).
+    param_count: NonNegativeInt | None = None
 
     kind: ClassVar[str] = "op"
 
@@ -119,8 +124,13 @@ class OpBase(BaseModel):
         """Arithmetic operations other than MACs (vector-unit work)."""
         return sum(k.ops for k in self.kernels() if isinstance(k, VectorKernel))
 
-    def params(self) -> int:
+    def used_params(self) -> int:
+        """Parameters this operator reads, whether or not they are shared."""
         return 0
+
+    def params(self) -> int:
+        """Parameters counted for this layer (``param_count`` if set, else used params)."""
+        return self.used_params() if self.param_count is None else self.param_count
 
     def input_elements(self) -> int:
         return 0
@@ -129,7 +139,8 @@ class OpBase(BaseModel):
         return 0
 
     def weight_elements(self) -> int:
-        return self.params()
+        """Weight elements read from memory (the full weight, even when shared)."""
+        return self.used_params()
 
     def input_bytes(self, precision: str = "int8") -> int:
         return self.input_elements() * bytes_per_element(precision)
@@ -216,7 +227,7 @@ class Conv2d(OpBase):
     def is_depthwise(self) -> bool:
         return self.groups > 1 and self.groups == self.in_channels
 
-    def params(self) -> int:
+    def used_params(self) -> int:
         w = self.out_channels * (self.in_channels // self.groups) * self.kernel[0] * self.kernel[1]
         return w + (self.out_channels if self.bias else 0)
 
@@ -260,7 +271,7 @@ class Linear(OpBase):
     out_features: PositiveInt
     bias: bool = True
 
-    def params(self) -> int:
+    def used_params(self) -> int:
         return self.in_features * self.out_features + (self.out_features if self.bias else 0)
 
     def input_elements(self) -> int:
@@ -328,7 +339,7 @@ class _Recurrent(OpBase):
     def layer_input_size(self, layer: int) -> int:
         return self.input_size if layer == 0 else self.hidden_size * self.directions
 
-    def params(self) -> int:
+    def used_params(self) -> int:
         gh = self.gates * self.hidden_size
         total = 0
         for layer in range(self.num_layers):
@@ -441,7 +452,7 @@ class Embedding(OpBase):
     num_embeddings: PositiveInt
     embedding_dim: PositiveInt
 
-    def params(self) -> int:
+    def used_params(self) -> int:
         return self.num_embeddings * self.embedding_dim
 
     def weight_elements(self) -> int:
@@ -484,7 +495,7 @@ class Elementwise(OpBase):
             )
         return v
 
-    def params(self) -> int:
+    def used_params(self) -> int:
         return self.param_count
 
     def input_elements(self) -> int:
@@ -600,7 +611,7 @@ class Norm(OpBase):
     channels: PositiveInt
     affine: bool = True
 
-    def params(self) -> int:
+    def used_params(self) -> int:
         if not self.affine:
             return 0
         return self.channels * (1 if self.norm == "rms" else 2)

@@ -1,0 +1,22 @@
+"""Accelerator template: typed spec, technology tables and bundled presets."""
+
+from __future__ import annotations
+
+from accelscope.arch.presets import arch_from_dict, list_presets, load_arch, preset_path
+from accelscope.arch.spec import Arch, Buffers, Dram, TensorUnits, VectorUnit
+from accelscope.arch.technology import TECHNOLOGIES, Technology, get_technology
+
+__all__ = [
+    "Arch",
+    "TensorUnits",
+    "VectorUnit",
+    "Buffers",
+    "Dram",
+    "load_arch",
+    "arch_from_dict",
+    "list_presets",
+    "preset_path",
+    "Technology",
+    "TECHNOLOGIES",
+    "get_technology",
+]

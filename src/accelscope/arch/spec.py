@@ -1,0 +1,196 @@
+"""The accelerator spec: a typed, validated description of one hardware configuration.
+
+The template is a set of identical weight/output/input-stationary systolic arrays
+(``tensor_units``), an element-wise ``vector_unit``, on-chip SRAM ``buffers`` (one unified
+buffer or separate input/weight/output buffers) and one off-chip ``dram`` channel. The YAML
+schema is documented in ``docs/architectures.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from accelscope.precision import BYTES_PER_ELEMENT, Precision
+
+_CONFIG = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+def _from_numpy(value: Any) -> Any:
+    """NumPy scalars (from design-space arrays) become Python scalars; nothing else changes.
+
+    Numeric fields are otherwise strict, so ``"16"``, ``16.0`` or ``true`` for an integer
+    field are reported instead of silently converted.
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+_Numpy = BeforeValidator(_from_numpy)
+PosInt = Annotated[int, Field(gt=0, strict=True), _Numpy]
+PosFloat = Annotated[float, Field(gt=0, strict=True), _Numpy]
+StrictBool = Annotated[bool, Field(strict=True), _Numpy]
+Dataflow = Literal["ws", "os", "is", "auto"]
+
+
+class TensorUnits(BaseModel):
+    """``count`` identical systolic arrays of ``rows`` x ``cols`` PEs sharing the work."""
+
+    model_config = _CONFIG
+
+    count: PosInt = 1
+    rows: PosInt
+    cols: PosInt
+    dataflow: Dataflow = "ws"
+
+    @property
+    def pe_count(self) -> int:
+        return self.count * self.rows * self.cols
+
+
+class VectorUnit(BaseModel):
+    """Element-wise unit: ``lanes`` operations per cycle."""
+
+    model_config = _CONFIG
+
+    lanes: PosInt = 16
+
+
+class Buffers(BaseModel):
+    """On-chip SRAM in KiB: ``unified_kib`` alone, or all of input/weight/output_kib."""
+
+    model_config = _CONFIG
+
+    unified_kib: PosFloat | None = None
+    input_kib: PosFloat | None = None
+    weight_kib: PosFloat | None = None
+    output_kib: PosFloat | None = None
+    double_buffering: StrictBool = True
+
+    @model_validator(mode="after")
+    def _one_layout(self) -> Buffers:
+        separate = (self.input_kib, self.weight_kib, self.output_kib)
+        n_separate = sum(v is not None for v in separate)
+        if self.unified_kib is not None and n_separate == 0:
+            return self
+        if self.unified_kib is None and n_separate == 3:
+            return self
+        if self.unified_kib is not None:
+            raise ValueError(
+                "give either unified_kib alone or input_kib, weight_kib and output_kib, not both"
+            )
+        missing = [
+            n
+            for n, v in zip(("input_kib", "weight_kib", "output_kib"), separate, strict=True)
+            if v is None
+        ]
+        raise ValueError(
+            "give either unified_kib alone or all of input_kib, weight_kib and output_kib "
+            f"(missing: {', '.join(missing)})"
+        )
+
+    @property
+    def is_unified(self) -> bool:
+        return self.unified_kib is not None
+
+    @property
+    def total_kib(self) -> float:
+        """Total on-chip SRAM capacity in KiB."""
+        if self.unified_kib is not None:
+            return self.unified_kib
+        return float(self.input_kib + self.weight_kib + self.output_kib)  # type: ignore[operator]
+
+
+class Dram(BaseModel):
+    """Off-chip memory: bandwidth in GB/s (1e9 bytes/s) and optional energy per byte."""
+
+    model_config = _CONFIG
+
+    bandwidth_gbps: PosFloat
+    energy_pj_per_byte: PosFloat | None = None
+
+
+class Arch(BaseModel):
+    """One accelerator configuration (see ``docs/architectures.md``)."""
+
+    model_config = _CONFIG
+
+    spec_version: Literal[1] = 1
+    name: str = "custom"
+    description: str = ""
+    clock_mhz: PosFloat
+    precision: Precision = "int8"
+    accumulator_bits: Annotated[int, Field(ge=8, le=64, strict=True), _Numpy] = 32
+    tensor_units: TensorUnits
+    vector_unit: VectorUnit = VectorUnit()
+    buffers: Buffers
+    dram: Dram
+    technology: str = "28nm"
+
+    @field_validator("technology")
+    @classmethod
+    def _known_technology(cls, value: str) -> str:
+        # Raises UnknownNameError (not a ValueError), so pydantic lets it propagate.
+        from accelscope.arch.technology import get_technology
+
+        get_technology(value)
+        return value
+
+    # ---- convenience ------------------------------------------------------------------
+    @property
+    def pe_count(self) -> int:
+        """Total multiply-accumulate units over all tensor units."""
+        return self.tensor_units.pe_count
+
+    @property
+    def peak_macs_per_s(self) -> float:
+        """Peak MAC/s = PEs x clock (one MAC per PE per cycle)."""
+        return self.pe_count * self.clock_mhz * 1e6
+
+    @property
+    def peak_ops_per_s(self) -> float:
+        """Peak op/s counting a MAC as two operations (the usual TOPS convention)."""
+        return 2.0 * self.peak_macs_per_s
+
+    @property
+    def bytes_per_element(self) -> int:
+        """Storage bytes of one operand element at :attr:`precision`."""
+        return BYTES_PER_ELEMENT[self.precision]
+
+    @property
+    def accumulator_bytes(self) -> int:
+        """Storage bytes of one accumulator (partial sum), rounded up to whole bytes."""
+        return math.ceil(self.accumulator_bits / 8)
+
+    @property
+    def dram_bytes_per_cycle(self) -> float:
+        """DRAM bandwidth expressed in bytes per accelerator clock cycle."""
+        return self.dram.bandwidth_gbps * 1e9 / (self.clock_mhz * 1e6)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain mapping (JSON/YAML-safe) that :func:`arch_from_dict` reads back."""
+        return self.model_dump(mode="json")
+
+    def updated(self, changes: dict[str, Any]) -> Arch:
+        """A validated copy with dotted-path ``changes``, e.g. ``{"tensor_units.rows": 32}``."""
+        from accelscope.arch.presets import arch_from_dict
+
+        data = self.to_dict()
+        for path, value in changes.items():
+            node = data
+            keys = path.split(".")
+            for key in keys[:-1]:
+                node = node.setdefault(key, {})
+            node[keys[-1]] = value
+        return arch_from_dict(data, source=f"<{self.name} updated>")

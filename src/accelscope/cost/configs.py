@@ -1,0 +1,321 @@
+"""Columnar accelerator configurations: one NumPy array per parameter (the cost model's input).
+
+A :class:`ConfigBatch` holds ``n`` configurations as equal-length arrays so the cost model
+can evaluate all of them at once. :meth:`ConfigBatch.from_columns` is the fast path used by
+the design-space engine (parameter grids); :meth:`ConfigBatch.from_archs` converts typed
+:class:`accelscope.arch.Arch` specs, and :meth:`ConfigBatch.to_arch` converts one row back.
+
+Units: ``clock_mhz`` MHz, ``*_kib`` KiB (1024 bytes), ``dram_gbps`` GB/s (1e9 bytes/s),
+``dram_pj_per_byte`` pJ per byte. Categorical columns are integer codes: ``precision`` indexes
+:data:`PRECISIONS`, ``dataflow`` indexes ``("ws", "os", "is", "auto")``, ``technology``
+indexes :func:`technology_names`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from accelscope.cost.systolic import AUTO_CODE, DATAFLOWS
+from accelscope.errors import SpecError, suggest
+from accelscope.precision import BYTES_PER_ELEMENT
+
+if TYPE_CHECKING:  # pragma: no cover
+    from accelscope.arch import Arch
+
+PRECISIONS: tuple[str, ...] = tuple(BYTES_PER_ELEMENT)
+"""Precision names; ``ConfigBatch.precision`` holds indices into this tuple."""
+
+DATAFLOW_NAMES: tuple[str, ...] = (*DATAFLOWS, "auto")
+"""Dataflow names by code (3 = ``auto``, resolved per kernel by the mapper)."""
+
+_BPE_BY_CODE = np.array([BYTES_PER_ELEMENT[p] for p in PRECISIONS], dtype=np.int64)
+
+
+def technology_names() -> tuple[str, ...]:
+    """Technology names; ``ConfigBatch.technology`` holds indices into this tuple."""
+    from accelscope.arch import TECHNOLOGIES
+
+    return tuple(TECHNOLOGIES)
+
+
+def _codes(column: str, value: Any, names: tuple[str, ...]) -> np.ndarray:
+    """Integer codes from names or codes (scalar or array)."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "UO":
+        uniq, inverse = np.unique(arr.astype(str), return_inverse=True)
+        lookup = {n.lower(): i for i, n in enumerate(names)}
+        codes = []
+        for name in uniq:
+            key = str(name).lower()
+            if key not in lookup:
+                raise SpecError(
+                    f"config column '{column}': unknown value '{name}'; expected one of "
+                    f"{', '.join(names)}{suggest(str(name), list(names))}"
+                )
+            codes.append(lookup[key])
+        return np.asarray(codes, dtype=np.int64)[inverse].reshape(arr.shape)
+    if arr.dtype.kind not in "iu":
+        raise SpecError(f"config column '{column}': expected names or integer codes")
+    codes = arr.astype(np.int64)
+    bad = (codes < 0) | (codes >= len(names))
+    if np.any(bad):
+        raise SpecError(
+            f"config column '{column}': code {codes[bad].flat[0]} is out of range "
+            f"0..{len(names) - 1}"
+        )
+    return codes
+
+
+def _check(column: str, ok: np.ndarray, values: np.ndarray, expected: str) -> None:
+    """Raise a SpecError naming the column and the first offending value."""
+    if not np.all(ok):
+        i = int(np.flatnonzero(~ok.ravel())[0])
+        raise SpecError(
+            f"config column '{column}': value {values.ravel()[i]!r} at row {i} {expected}"
+        )
+
+
+@dataclass(frozen=True)
+class ConfigBatch:
+    """``n`` accelerator configurations as equal-length arrays (see module docstring)."""
+
+    clock_mhz: np.ndarray  # float64, MHz
+    precision: np.ndarray  # int64 index into PRECISIONS
+    bytes_per_element: np.ndarray  # int64, bytes of one operand element
+    accumulator_bits: np.ndarray  # int64
+    accumulator_bytes: np.ndarray  # int64, ceil(accumulator_bits / 8)
+    units: np.ndarray  # int64, identical systolic arrays
+    rows: np.ndarray  # int64, PE rows per array
+    cols: np.ndarray  # int64, PE columns per array
+    dataflow: np.ndarray  # int64 code 0..3 (3 = auto)
+    lanes: np.ndarray  # int64, vector-unit lanes
+    unified: np.ndarray  # bool, one global buffer
+    unified_kib: np.ndarray  # float64 KiB, NaN when not unified
+    input_kib: np.ndarray  # float64 KiB, NaN when unified
+    weight_kib: np.ndarray  # float64 KiB, NaN when unified
+    output_kib: np.ndarray  # float64 KiB, NaN when unified
+    double_buffering: np.ndarray  # bool
+    dram_gbps: np.ndarray  # float64 GB/s
+    dram_pj_per_byte: np.ndarray  # float64 pJ/byte (technology default filled in)
+    technology: np.ndarray  # int64 index into technology_names()
+
+    def __len__(self) -> int:
+        return int(self.clock_mhz.shape[0])
+
+    # ---- derived columns -------------------------------------------------------------
+    @property
+    def pe_count(self) -> np.ndarray:
+        """PEs over all arrays (rows x cols x units)."""
+        return self.rows * self.cols * self.units
+
+    @property
+    def sram_kib(self) -> np.ndarray:
+        """Total on-chip buffer capacity in KiB."""
+        split = self.input_kib + self.weight_kib + self.output_kib
+        return np.where(self.unified, self.unified_kib, split)
+
+    @property
+    def dram_bytes_per_cycle(self) -> np.ndarray:
+        """DRAM bytes per clock cycle: GB/s * 1e9 / (MHz * 1e6)."""
+        return self.dram_gbps * 1e3 / self.clock_mhz
+
+    # ---- constructors ----------------------------------------------------------------
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        clock_mhz: Any,
+        rows: Any,
+        cols: Any,
+        dram_gbps: Any,
+        units: Any = 1,
+        dataflow: Any = "ws",
+        lanes: Any = 16,
+        precision: Any = "int8",
+        accumulator_bits: Any = 32,
+        unified_kib: Any = math.nan,
+        input_kib: Any = math.nan,
+        weight_kib: Any = math.nan,
+        output_kib: Any = math.nan,
+        double_buffering: Any = True,
+        dram_pj_per_byte: Any = math.nan,
+        technology: Any = "28nm",
+    ) -> ConfigBatch:
+        """Build a batch from arrays or scalars (scalars broadcast to the common length).
+
+        Categorical columns accept names or integer codes. Buffers: give ``unified_kib``
+        (NaN elsewhere) or all three of ``input_kib``/``weight_kib``/``output_kib`` per row.
+        ``dram_pj_per_byte`` NaN means the technology default. Raises :class:`SpecError`
+        naming the column of the first out-of-range value.
+        """
+        from accelscope.arch import TECHNOLOGIES
+
+        tech_names = tuple(TECHNOLOGIES)
+        raw = {
+            "clock_mhz": np.asarray(clock_mhz, dtype=np.float64),
+            "rows": np.asarray(rows),
+            "cols": np.asarray(cols),
+            "dram_gbps": np.asarray(dram_gbps, dtype=np.float64),
+            "units": np.asarray(units),
+            "dataflow": _codes("dataflow", dataflow, DATAFLOW_NAMES),
+            "lanes": np.asarray(lanes),
+            "precision": _codes("precision", precision, PRECISIONS),
+            "accumulator_bits": np.asarray(accumulator_bits),
+            "unified_kib": np.asarray(unified_kib, dtype=np.float64),
+            "input_kib": np.asarray(input_kib, dtype=np.float64),
+            "weight_kib": np.asarray(weight_kib, dtype=np.float64),
+            "output_kib": np.asarray(output_kib, dtype=np.float64),
+            "double_buffering": np.asarray(double_buffering, dtype=bool),
+            "dram_pj_per_byte": np.asarray(dram_pj_per_byte, dtype=np.float64),
+            "technology": _codes("technology", technology, tech_names),
+        }
+        for name in ("rows", "cols", "units", "lanes", "accumulator_bits"):
+            arr = raw[name]
+            if arr.dtype.kind == "f":
+                _check(name, arr == np.round(arr), arr, "is not an integer")
+            elif arr.dtype.kind not in "iub":
+                raise SpecError(f"config column '{name}': expected integers")
+            raw[name] = arr.astype(np.int64)
+        try:
+            cols_b = np.broadcast_arrays(*raw.values())
+        except ValueError:
+            lengths = {k: v.shape for k, v in raw.items() if v.ndim}
+            raise SpecError(f"config columns have different lengths: {lengths}") from None
+        c = {k: np.ascontiguousarray(v.reshape(-1)) for k, v in zip(raw, cols_b, strict=True)}
+        if c["clock_mhz"].shape[0] == 0:
+            raise SpecError("config columns are empty: at least one configuration is needed")
+
+        for name in ("clock_mhz", "dram_gbps"):
+            _check(name, c[name] > 0, c[name], "must be > 0")
+        for name in ("rows", "cols", "units", "lanes"):
+            _check(name, c[name] > 0, c[name], "must be > 0")
+        acc = c["accumulator_bits"]
+        _check("accumulator_bits", (acc >= 8) & (acc <= 64), acc, "must be in 8..64")
+
+        unified = ~np.isnan(c["unified_kib"])
+        split = [~np.isnan(c[k]) for k in ("input_kib", "weight_kib", "output_kib")]
+        all_split = split[0] & split[1] & split[2]
+        any_split = split[0] | split[1] | split[2]
+        ok = np.where(unified, ~any_split, all_split)
+        _check(
+            "buffers",
+            ok,
+            np.arange(ok.shape[0]),
+            "(row index): give unified_kib alone or all of input_kib, weight_kib, output_kib",
+        )
+        for name in ("unified_kib", "input_kib", "weight_kib", "output_kib"):
+            v = c[name]
+            _check(name, np.isnan(v) | (v > 0), v, "must be > 0")
+
+        pj = c["dram_pj_per_byte"]
+        _check("dram_pj_per_byte", np.isnan(pj) | (pj >= 0), pj, "must be >= 0")
+        tech_default = np.array(
+            [TECHNOLOGIES[t].dram_energy_pj_per_byte for t in tech_names], dtype=np.float64
+        )
+        c["dram_pj_per_byte"] = np.where(np.isnan(pj), tech_default[c["technology"]], pj)
+
+        return cls(
+            clock_mhz=c["clock_mhz"],
+            precision=c["precision"],
+            bytes_per_element=_BPE_BY_CODE[c["precision"]],
+            accumulator_bits=acc,
+            accumulator_bytes=(acc + 7) // 8,
+            units=c["units"],
+            rows=c["rows"],
+            cols=c["cols"],
+            dataflow=c["dataflow"],
+            lanes=c["lanes"],
+            unified=unified,
+            unified_kib=c["unified_kib"],
+            input_kib=c["input_kib"],
+            weight_kib=c["weight_kib"],
+            output_kib=c["output_kib"],
+            double_buffering=c["double_buffering"],
+            dram_gbps=c["dram_gbps"],
+            dram_pj_per_byte=c["dram_pj_per_byte"],
+            technology=c["technology"],
+        )
+
+    @classmethod
+    def from_archs(cls, archs: list[Arch]) -> ConfigBatch:
+        """Convert typed architecture specs (one row each, in order)."""
+        if not archs:
+            raise SpecError("from_archs needs at least one architecture")
+        nan = math.nan
+
+        def col(get: Any) -> list[Any]:
+            return [get(a) for a in archs]
+
+        def opt(v: float | None) -> float:
+            return nan if v is None else float(v)
+
+        return cls.from_columns(
+            clock_mhz=col(lambda a: a.clock_mhz),
+            rows=col(lambda a: a.tensor_units.rows),
+            cols=col(lambda a: a.tensor_units.cols),
+            units=col(lambda a: a.tensor_units.count),
+            dataflow=col(lambda a: a.tensor_units.dataflow),
+            lanes=col(lambda a: a.vector_unit.lanes),
+            precision=col(lambda a: a.precision),
+            accumulator_bits=col(lambda a: a.accumulator_bits),
+            unified_kib=col(lambda a: opt(a.buffers.unified_kib)),
+            input_kib=col(lambda a: opt(a.buffers.input_kib)),
+            weight_kib=col(lambda a: opt(a.buffers.weight_kib)),
+            output_kib=col(lambda a: opt(a.buffers.output_kib)),
+            double_buffering=col(lambda a: a.buffers.double_buffering),
+            dram_gbps=col(lambda a: a.dram.bandwidth_gbps),
+            dram_pj_per_byte=col(lambda a: opt(a.dram.energy_pj_per_byte)),
+            technology=col(lambda a: a.technology),
+        )
+
+    # ---- selection / conversion ------------------------------------------------------
+    def take(self, indices: Any) -> ConfigBatch:
+        """Rows ``indices`` (integer array, slice or boolean mask) as a new batch."""
+        idx = indices if isinstance(indices, slice) else np.asarray(indices)
+        return ConfigBatch(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+
+    def row(self, i: int) -> dict[str, Any]:
+        """Row ``i`` as a dict of Python scalars with names for categorical columns."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)[i].item()
+            out[f.name] = v
+        out["precision"] = PRECISIONS[out["precision"]]
+        out["dataflow"] = DATAFLOW_NAMES[out["dataflow"]]
+        out["technology"] = technology_names()[out["technology"]]
+        return out
+
+    def to_arch(self, i: int, name: str | None = None) -> Arch:
+        """Row ``i`` as a typed :class:`accelscope.arch.Arch` (DRAM energy made explicit)."""
+        from accelscope.arch import arch_from_dict
+
+        r = self.row(i)
+        if r["unified"]:
+            buffers: dict[str, Any] = {"unified_kib": r["unified_kib"]}
+        else:
+            buffers = {k: r[k] for k in ("input_kib", "weight_kib", "output_kib")}
+        buffers["double_buffering"] = r["double_buffering"]
+        data = {
+            "name": name or f"config{i}",
+            "clock_mhz": r["clock_mhz"],
+            "precision": r["precision"],
+            "accumulator_bits": r["accumulator_bits"],
+            "tensor_units": {
+                "count": r["units"],
+                "rows": r["rows"],
+                "cols": r["cols"],
+                "dataflow": r["dataflow"],
+            },
+            "vector_unit": {"lanes": r["lanes"]},
+            "buffers": buffers,
+            "dram": {"bandwidth_gbps": r["dram_gbps"], "energy_pj_per_byte": r["dram_pj_per_byte"]},
+            "technology": r["technology"],
+        }
+        return arch_from_dict(data, source=f"config row {i}")
+
+
+__all__ = ["AUTO_CODE", "ConfigBatch", "DATAFLOW_NAMES", "PRECISIONS", "technology_names"]

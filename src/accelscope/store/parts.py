@@ -1,0 +1,147 @@
+"""A directory of Parquet part files committed atomically, for resumable runs.
+
+Layout of ``OUT_DIR``::
+
+    run.json            what produced the results (command fingerprint), written first
+    parts/NAME.parquet  one committed unit of work each (a chunk, a generation)
+
+A part is written to a temporary file in ``parts/``, flushed and fsynced, then renamed
+into place with :func:`os.replace`, which is atomic on POSIX: after a crash at any
+moment (SIGKILL included) a part either exists completely or not at all. Restarting the
+same command skips the parts that exist, so no row is lost and none is duplicated.
+Stale temporary files from a killed run are removed on open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from accelscope.errors import InputFileError, SpecError
+
+PARTS_DIR = "parts"
+RUN_FILE = "run.json"
+_TMP_PREFIX = ".tmp-"
+
+
+def fingerprint(spec: dict[str, Any]) -> str:
+    """Stable SHA-256 of a JSON-serializable run description."""
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class PartStore:
+    """Atomic Parquet parts under *out_dir*, tied to one run description.
+
+    Opening a directory that holds results of a *different* run description raises
+    :class:`SpecError` (pass ``overwrite=True`` to clear it) rather than mixing results.
+    """
+
+    def __init__(self, out_dir: str | Path, run_spec: dict[str, Any], *, overwrite: bool = False):
+        self.root = Path(out_dir)
+        self.parts = self.root / PARTS_DIR
+        self.run_spec = run_spec
+        self.fingerprint = fingerprint(run_spec)
+        if self.root.exists() and not self.root.is_dir():
+            raise InputFileError(f"{self.root}: exists and is not a directory")
+        try:
+            self.parts.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputFileError(
+                f"{self.root}: cannot create output directory ({exc.strerror})"
+            ) from None
+        run_file = self.root / RUN_FILE
+        if run_file.exists():
+            try:
+                previous = json.loads(run_file.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                previous = {}
+            if previous.get("fingerprint") != self.fingerprint:
+                if not overwrite:
+                    raise SpecError(
+                        f"{self.root}: holds results of a different run; use another --out "
+                        "directory or --overwrite to replace them"
+                    )
+                self.clear()
+        if not run_file.exists():
+            self._atomic_write_bytes(
+                run_file,
+                json.dumps(
+                    {"fingerprint": self.fingerprint, "spec": run_spec}, indent=2, default=str
+                ).encode(),
+            )
+        for stale in self.parts.glob(_TMP_PREFIX + "*"):
+            stale.unlink(missing_ok=True)
+
+    # ---- parts -----------------------------------------------------------------------
+    def path(self, name: str) -> Path:
+        return self.parts / f"{name}.parquet"
+
+    def has(self, name: str) -> bool:
+        return self.path(name).exists()
+
+    def names(self) -> list[str]:
+        """Committed part names, sorted."""
+        return sorted(p.stem for p in self.parts.glob("*.parquet"))
+
+    def write(self, name: str, table) -> None:
+        """Commit *table* (a ``pyarrow.Table``) as part *name*, atomically."""
+        import pyarrow.parquet as pq
+
+        tmp = self.parts / f"{_TMP_PREFIX}{name}-{os.getpid()}.parquet"
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path(name))
+        self._fsync_dir(self.parts)
+
+    def read(self, name: str):
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.path(name))
+
+    def read_all(self, names: list[str] | None = None):
+        """All committed parts (or *names*) concatenated in name order."""
+        import pyarrow as pa
+
+        tables = [self.read(n) for n in (names if names is not None else self.names())]
+        if not tables:
+            return None
+        return pa.concat_tables(tables, promote_options="default")
+
+    def write_json(self, name: str, doc: Any) -> Path:
+        """Atomically write a JSON side file (summary, best design) under the root."""
+        path = self.root / name
+        self._atomic_write_bytes(path, json.dumps(doc, indent=2, default=str).encode())
+        return path
+
+    def clear(self) -> None:
+        for p in self.parts.glob("*"):
+            p.unlink(missing_ok=True)
+        (self.root / RUN_FILE).unlink(missing_ok=True)
+
+    # ---- helpers ---------------------------------------------------------------------
+    def _atomic_write_bytes(self, path: Path, data: bytes) -> None:
+        tmp = path.with_name(f"{_TMP_PREFIX}{path.name}-{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        self._fsync_dir(path.parent)
+
+    @staticmethod
+    def _fsync_dir(path: Path) -> None:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
