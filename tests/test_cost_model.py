@@ -281,7 +281,7 @@ def test_auto_dataflow_never_worse_than_best_fixed():
 
 
 def test_two_units_about_halve_compute_of_a_large_gemm():
-    # Assumption (docs/model/cost.md): with one GEMM and two arrays, the larger of M and N
+    # Assumption (docs/assumptions.md (part 2)): with one GEMM and two arrays, the larger of M and N
     # (here M = 4096) is split in two. ws on 32x32 with K = N = 1024: per array
     # 32*32*(32 + M - 1) + 1024*32 + 1024*32 cycles, so 2048 rows take 51.2 % of 4096 rows'.
     net = net_of(fc(rows=4096, k=1024, n=1024))

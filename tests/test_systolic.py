@@ -177,7 +177,7 @@ def test_full_folds_relate_to_scale_sim():
     #   (2R + C + T - 2) * ceil(S_R / R) * ceil(S_C / C).
     # With dims that are multiples of the array every fold is full; OS equals it exactly,
     # WS/IS count one more cycle per fold (output-buffer latch after the preload-shifted
-    # pipeline, see docs/model/systolic.md).
+    # pipeline, see docs/assumptions.md (part 3)).
     rows, cols = 8, 4
     m, k, n = 24, 16, 12
 

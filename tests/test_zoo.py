@@ -17,7 +17,7 @@ import pytest
 from accelscope.errors import AccelscopeError, SpecError, UnknownNameError
 from accelscope.workload import zoo
 from accelscope.workload.kernels import GemmKernel, VectorKernel
-from accelscope.workload.ops import LSTM, Attention, Conv2d, Linear, MatMul, Pool2d
+from accelscope.workload.ops import LSTM, Attention, Conv2d, Linear, Pool2d
 
 NAMES = [e.name for e in zoo.list_models()]
 

@@ -36,7 +36,8 @@ app.add_typer(zoo_app, name="zoo")
 app.add_typer(workload_app, name="workload")
 app.add_typer(arch_app, name="arch")
 
-out = Console(soft_wrap=False)
+# Pipes and logs get a wide console so tables are not wrapped at 80 columns.
+out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 JsonOpt = Annotated[
@@ -223,7 +224,6 @@ def arch_list(json_out: JsonOpt = False) -> None:
         "DRAM",
         "precision",
         "tech",
-        "description",
     ):
         table.add_column(col)
     for r in rows:
@@ -236,9 +236,9 @@ def arch_list(json_out: JsonOpt = False) -> None:
             f"{r['dram_gbps']:g} GB/s",
             r["precision"],
             r["technology"],
-            r["description"],
         )
     out.print(table)
+    out.print("details and sources: accelscope arch show NAME", soft_wrap=True)
 
 
 def _arch_row(a) -> dict[str, Any]:
@@ -336,6 +336,153 @@ def evaluate_cmd(
         f"energy {joules(doc['energy_j'])}, "
         f"area {doc['area_mm2']:.4g} mm², power {doc['power_w']:.3g} W, "
         f"utilization {percent(doc['utilization'])}",
+        soft_wrap=True,
+    )
+
+
+@app.command("explore")
+def explore_cmd(
+    model: Annotated[str, typer.Argument(help="Zoo name, or path to a .onnx / .yaml file.")],
+    space: Annotated[
+        str | None,
+        typer.Option("--space", help="Design-space YAML file or packaged name (default)."),
+    ] = None,
+    objective: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--objective",
+            help="Objective (repeatable): latency, throughput, energy, edp, area, power, "
+            "perf_per_area, perf_per_watt; prefix min:/max: to override the direction.",
+        ),
+    ] = None,
+    constraint: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--constraint",
+            help="Constraint (repeatable), e.g. 'area_mm2 <= 50'. Default: the space's own.",
+        ),
+    ] = None,
+    strategy: Annotated[
+        str, typer.Option("--strategy", help="auto | exhaustive | evolutionary | random")
+    ] = "auto",
+    budget: Annotated[int | None, typer.Option("--budget", help="Evaluation budget.")] = None,
+    time_budget: Annotated[
+        float | None, typer.Option("--time-budget", help="Stop after this many seconds.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    executor: Annotated[
+        str, typer.Option("--executor", help="serial | processes | dask")
+    ] = "serial",
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Workers for processes/dask (default 2).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Existing dask scheduler, e.g. tcp://HOST:8786."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Result directory (durable; rerun to resume)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace results of a different run in --out.")
+    ] = False,
+    batch: BatchOpt = None,
+    seq_len: SeqOpt = None,
+    top: Annotated[int, typer.Option("--top", help="Designs shown in the table.")] = 10,
+    json_out: JsonOpt = False,
+) -> None:
+    """Search the design space for the best accelerators for MODEL under constraints."""
+    from accelscope.search import load_space
+    from accelscope.search.report import result_document
+    from accelscope.search.runner import explore
+
+    net = _load(model, batch, seq_len)
+    design_space = load_space(space)
+    try:
+        result = explore(
+            net,
+            design_space,
+            objectives=objective or ["latency"],
+            constraints=constraint,
+            strategy=strategy,
+            budget=budget,
+            time_budget_s=time_budget,
+            seed=seed,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            out_dir=out_dir,
+            overwrite=overwrite,
+            progress=not json_out and sys.stderr.isatty(),
+        )
+    except KeyboardInterrupt:
+        where = f" in {out_dir}" if out_dir else ""
+        hint = "; rerun the same command to resume" if out_dir else ""
+        err.print(f"interrupted: finished work is kept{where}{hint}", markup=False)
+        raise typer.Exit(130) from None
+    doc = result_document(result, top=top)
+    if out_dir is not None:
+        from accelscope.search.report import write_outputs
+
+        write_outputs(result, doc)
+    if result.best_row is None:
+        raise NoFeasibleDesign(result.diagnosis)
+    if json_out:
+        _emit_json(doc)
+        return
+    _print_explore_table(doc)
+
+
+class NoFeasibleDesign(AccelscopeError):
+    """No evaluated design satisfies the constraints."""
+
+
+def _print_explore_table(doc: dict[str, Any]) -> None:
+    objs = ", ".join(doc["objectives"])
+    table = Table(title=f"{doc['network']}: best designs ({objs})")
+    cols = [
+        "#",
+        "PEs",
+        "dataflow",
+        "buffer",
+        "DRAM",
+        "clock",
+        "lanes",
+        "latency",
+        "energy",
+        "area",
+        "power",
+        "pareto",
+    ]
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("dataflow", "buffer") else "right")
+    for i, d in enumerate(doc["top"]):
+        buffer = (
+            f"{d['unified_kib']:g} KiB"
+            if d.get("unified_kib") is not None
+            else f"{d.get('input_kib', 0):g}/{d.get('weight_kib', 0):g}/{d.get('output_kib', 0):g}"
+        )
+        table.add_row(
+            str(i + 1),
+            f"{d['units']}x{d['rows']}x{d['cols']}",
+            str(d["dataflow"]),
+            buffer,
+            f"{d['dram_gbps']:g} GB/s",
+            f"{d['clock_mhz']:g} MHz",
+            str(d["lanes"]),
+            seconds(d["latency_s"]),
+            joules(d["energy_j"]),
+            f"{d['area_mm2']:.3g} mm²",
+            f"{d['power_w']:.3g} W",
+            "yes" if d["pareto"] else "",
+        )
+    out.print(table)
+    out.print(
+        f"{doc['strategy']}: {doc['evaluated']} designs evaluated, {doc['feasible']} meet the "
+        f"constraints ({'; '.join(doc['constraints']) or 'none'}), {len(doc['pareto'])} on the "
+        f"Pareto front, {doc['elapsed_s']:.1f} s"
+        + (f"; results in {doc['out_dir']}" if doc.get("out_dir") else ""),
         soft_wrap=True,
     )
 

@@ -2,7 +2,7 @@
 
 Every table entry is *derived* here from a small set of published figures, so the
 derivation can be read (and re-checked) in one place. Sources and every assumption are
-listed in ``docs/model/technology.md``; short citations sit next to each constant.
+listed in ``docs/assumptions.md (part 4)``; short citations sit next to each constant.
 
 Method
 ------

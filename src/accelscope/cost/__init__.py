@@ -2,7 +2,7 @@
 
 Public entry points: :func:`evaluate` (one architecture, per-layer report) and
 :func:`evaluate_batch` (arrays of configurations, vectorized). The model's assumptions and
-formulas are documented in ``docs/model/cost.md``.
+formulas are documented in ``docs/assumptions.md (part 2)``.
 """
 
 from accelscope.cost.configs import DATAFLOW_NAMES, PRECISIONS, ConfigBatch, technology_names

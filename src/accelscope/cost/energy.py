@@ -1,6 +1,6 @@
 """Energy (pJ) of GEMM kernels: MACs, buffer accesses, DRAM; technology lookups per config.
 
-Buffer accesses by operand (docs/model/cost.md), per group and repeat of GEMM(M, K, N):
+Buffer accesses by operand (docs/assumptions.md (part 2)), per group and repeat of GEMM(M, K, N):
 
 * writes of fills: every DRAM byte read lands in its buffer (A -> input, B -> weight,
   re-read partial sums -> output); every byte written to DRAM is first read from the

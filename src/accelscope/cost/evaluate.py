@@ -7,7 +7,7 @@ per-layer :class:`~accelscope.cost.report.NetworkReport`. Kernel-level arrays ar
 counts (``KernelTable.gemm_layer_counts`` / ``vec_layer_counts``), and network totals are
 sums over layers, so the network energy is exactly the sum of the layer energies' terms.
 A layer's latency is the sum of its kernels' latencies (GEMM and vector work do not
-overlap; see docs/model/cost.md).
+overlap; see docs/assumptions.md (part 2)).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """GEMM kernel timing: compute cycles on ``units`` arrays and overlap with DRAM traffic.
 
-Work split over ``units`` identical arrays (assumption, docs/model/cost.md): independent
+Work split over ``units`` identical arrays (assumption, docs/assumptions.md (part 2)): independent
 GEMMs (``groups``, times ``repeats`` when the repeats are not sequential) are dealt out
 first, ``ceil(G / units)`` per array; when there are fewer GEMMs than arrays, each GEMM is
 split ``floor(units / G)`` ways along the larger of M and N. Compute cycles come from

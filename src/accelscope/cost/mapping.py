@@ -1,6 +1,6 @@
 """Mapping search: tile sizes and loop order for every (configuration, GEMM kernel) pair.
 
-The mapspace (docs/model/cost.md) is a small fixed set of candidates evaluated as arrays
+The mapspace (docs/assumptions.md (part 2)) is a small fixed set of candidates evaluated as arrays
 ``[n_cfg, n_kernel, n_candidates]``. Tile edges are the full dimension or a multiple of the
 tile quantum ``q = max(rows, cols)``. For each loop order one dimension is *free* and runs
 over a ladder (the full dimension split into 1, 2, 4, ... 2**(L-2) parts, rounded up to a

@@ -20,7 +20,7 @@ Micro-architecture (one clock cycle = one loop iteration; all registers latch at
   registers are invalidated between folds; partial sums of different K-folds are added
   in the output buffer.
 
-Dataflows (see ``docs/model/systolic.md``):
+Dataflows (see ``docs/assumptions.md (part 3)``):
 
 * ``ws`` weight-stationary: B (K x N) tile preloaded from the top edge, one row per
   cycle; rows of A stream in from the left; partial sums flow down.

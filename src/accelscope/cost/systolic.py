@@ -14,7 +14,7 @@ dataflow   along rows       along cols       streamed    constant
 A GEMM dimension larger than the array is folded into tiles; the last tile of a
 dimension may be partial (``d - (ceil(d / A) - 1) * A`` wide). One fold with a
 ``r_t x c_t`` tile and ``S`` streamed elements takes (derived in
-``docs/model/systolic.md`` and checked cycle-for-cycle against
+``docs/assumptions.md (part 3)`` and checked cycle-for-cycle against
 :func:`accelscope.cost.reference_sim.simulate_gemm`)::
 
     fold_cycles = rows + r_t + c_t + S + constant
@@ -45,7 +45,7 @@ DATAFLOW_CODE: dict[str, int] = {name: code for code, name in enumerate(DATAFLOW
 AUTO_CODE = 3
 """Code reserved for "auto"; the mapper must resolve it before timing."""
 
-# Per-dataflow fold constant (see module docstring / docs/model/systolic.md).
+# Per-dataflow fold constant (see module docstring / docs/assumptions.md (part 3)).
 _CONSTANT = np.array([-1, -2, -1], dtype=np.int64)
 
 ArrayLike = np.ndarray | int | str

@@ -2,7 +2,7 @@
 
 A GEMM ``(M x K) @ (K x N)`` is tiled into ``Tm x Tk`` input tiles (operand A), ``Tk x Tn``
 weight tiles (operand B) and ``Tm x Tn`` output tiles; ``nm = ceil(M/Tm)`` etc. The loop order
-names the operand that stays resident in the outer loop (docs/model/cost.md):
+names the operand that stays resident in the outer loop (docs/assumptions.md (part 2)):
 
 * ``weight`` (code 0): B read once; A re-read once per N-tile; partial sums spill when K
   is split and the M x Tn output block is not resident (``nk > 1 and nm > 1``).

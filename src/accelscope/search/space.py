@@ -269,10 +269,11 @@ def space_from_dict(data: Any, source: str = "<dict>") -> DesignSpace:
     except ValidationError as err:
         raise SpecError(format_validation_error(err, source, data)) from None
     try:
-        space.axes  # resolve categorical names now, with a clear error
+        _ = space.axes  # resolve categorical names now, with a clear error
     except SpecError as err:
-        raise SpecError(f"{source}: parameters.{err}".replace("parameter '", "", 1).replace(
-            "': ", ": ", 1)) from None
+        raise SpecError(
+            f"{source}: parameters.{err}".replace("parameter '", "", 1).replace("': ", ": ", 1)
+        ) from None
     return space
 
 

@@ -125,23 +125,34 @@ class PartStore:
 
     # ---- helpers ---------------------------------------------------------------------
     def _atomic_write_bytes(self, path: Path, data: bytes) -> None:
-        tmp = path.with_name(f"{_TMP_PREFIX}{path.name}-{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        self._fsync_dir(path.parent)
+        atomic_write_bytes(path, data)
 
     @staticmethod
     def _fsync_dir(path: Path) -> None:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        fsync_dir(path)
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a directory entry (makes a rename durable); best effort."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write *data* to *path* so that a crash leaves the old file or the new one, whole."""
+    path = Path(path)
+    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)

@@ -1,0 +1,112 @@
+"""JSON documents and files describing an exploration result."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from accelscope.search.runner import ExploreResult
+from accelscope.search.table import METRICS
+
+_PARAM_KEYS = (
+    "units",
+    "rows",
+    "cols",
+    "dataflow",
+    "clock_mhz",
+    "lanes",
+    "precision",
+    "accumulator_bits",
+    "unified_kib",
+    "input_kib",
+    "weight_kib",
+    "output_kib",
+    "double_buffering",
+    "dram_gbps",
+    "dram_pj_per_byte",
+    "technology",
+)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _clean(value.item())
+    return value
+
+
+def design(result: ExploreResult, row: int) -> dict[str, Any]:
+    """One evaluated design: every accelerator parameter (space values and defaults) plus
+    its metrics, JSON-ready (non-finite numbers become null)."""
+    values = result.row(row)
+    index = int(values["index"])
+    full = result.space.configs(np.array([index])).row(0) if result.space is not None else {}
+    out: dict[str, Any] = {"index": index}
+    for key in _PARAM_KEYS:
+        if key in full:
+            out[key] = _clean(full[key])
+    for key in (*METRICS, "meets_constraints", "pareto"):
+        if key in values:
+            out[key] = _clean(values[key])
+    return out
+
+
+def result_document(result: ExploreResult, top: int = 10) -> dict[str, Any]:
+    """The ``--json`` document of ``accelscope explore``."""
+    pareto = [design(result, int(r)) for r in result.pareto_rows]
+    best = design(result, result.best_row) if result.best_row is not None else None
+    # Best designs by the objectives (lexicographic), feasible ones only.
+    table = result.table
+    ok = table.column("meets_constraints").to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(ok)
+    if rows.size:
+        keys = [o.as_minimized(table.column(o.metric).to_numpy()[rows]) for o in result.objectives]
+        rows = rows[np.lexsort(keys[::-1])][:top]
+    doc: dict[str, Any] = {
+        "network": result.network.name if result.network is not None else None,
+        "space": result.space.name if result.space is not None else None,
+        "space_size": result.space.size if result.space is not None else None,
+        "objectives": [o.label for o in result.objectives],
+        "constraints": [c.text for c in result.constraints],
+        "strategy": result.strategy,
+        "evaluated": result.evaluated,
+        "feasible": result.feasible,
+        "elapsed_s": result.elapsed_s,
+        "resumed_parts": result.resumed_parts,
+        "out_dir": str(result.out_dir) if result.out_dir is not None else None,
+        "best": best,
+        "pareto": pareto,
+        "top": [design(result, int(r)) for r in rows],
+        "diagnosis": result.diagnosis or None,
+    }
+    if best is not None and result.network is not None:
+        from accelscope.cost import evaluate
+
+        report = evaluate(result.network, result.best_arch())
+        doc["best_layers"] = report.to_dict()["layers"]
+    return doc
+
+
+def write_outputs(result: ExploreResult, doc: dict[str, Any]) -> None:
+    """Write ``summary.json`` and ``results.parquet`` (all rows, with the Pareto and
+    constraint flags) into the result directory, atomically."""
+    import os
+
+    import pyarrow.parquet as pq
+
+    if result.out_dir is None:
+        return
+    path = result.out_dir / "results.parquet"
+    tmp = result.out_dir / f".tmp-results-{os.getpid()}.parquet"
+    pq.write_table(result.table, tmp, compression="zstd")
+    os.replace(tmp, path)
+    import json
+
+    from accelscope.store.parts import atomic_write_bytes
+
+    atomic_write_bytes(
+        result.out_dir / "summary.json", json.dumps(doc, indent=2, default=str).encode()
+    )
