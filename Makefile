@@ -21,7 +21,7 @@ $(VENV)/.core-installed: $(BIN)/python pyproject.toml
 
 $(VENV)/.test-installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet $(TORCH_PIN)
-	$(BIN)/pip install --quiet -e '.[dev,torch,hf]'
+	$(BIN)/pip install --quiet -e '.[dev,torch,hf,dask]'
 	touch $@ $(VENV)/.core-installed
 
 demo: $(VENV)/.core-installed

@@ -65,8 +65,11 @@ def run_nsga2(
     seed: int,
     deadline: Any,
     bar: Any,
-) -> None:
-    """Run NSGA-II until *budget* evaluations (the last generation may overshoot it)."""
+) -> list[str]:
+    """Run NSGA-II until *budget* evaluations (the last generation may overshoot it).
+
+    Returns the part names of the generations of this run, in order.
+    """
     try:
         from pymoo.algorithms.moo.nsga2 import NSGA2
         from pymoo.core.problem import Problem
@@ -103,6 +106,7 @@ def run_nsga2(
     algorithm.setup(problem, termination=("n_evals", budget), seed=seed, verbose=False)
     bar.start(total=budget, done=0)
     generation = 0
+    names: list[str] = []
     while algorithm.has_next():
         pop = algorithm.ask()
         x = np.rint(pop.get("X")).astype(np.int64)
@@ -131,4 +135,6 @@ def run_nsga2(
         algorithm.evaluator.eval(StaticProblem(problem, F=f, G=g), pop)
         algorithm.tell(infills=pop)
         bar.update(cols, cons)
+        names.append(name)
         generation += 1
+    return names

@@ -182,7 +182,9 @@ def explore(
             _Progress(progress, objs[0]) as bar,
         ):
             if strat == "exhaustive":
-                _run_chunks(store, ex, _chunk_tasks(space.size, chunk_size), deadline, bar, cons)
+                parts = _run_chunks(
+                    store, ex, _chunk_tasks(space.size, chunk_size), deadline, bar, cons
+                )
             elif strat == "random":
                 n = min(budget or min(space.size, 10_000), space.size)
                 rng = np.random.default_rng(seed)
@@ -191,11 +193,11 @@ def explore(
                     (f"sample-{i // chunk_size:06d}", sample[i : i + chunk_size])
                     for i in range(0, n, chunk_size)
                 ]
-                _run_chunks(store, ex, tasks, deadline, bar, cons)
+                parts = _run_chunks(store, ex, tasks, deadline, bar, cons)
             else:
                 from accelscope.search.evolutionary import run_nsga2
 
-                run_nsga2(
+                parts = run_nsga2(
                     store,
                     ex,
                     space,
@@ -207,7 +209,8 @@ def explore(
                     deadline,
                     bar,
                 )
-        result = summarize(store, objs, cons, strat, time.monotonic() - t0)
+        committed = [name for name in parts if store.has(name)]
+        result = summarize(store, objs, cons, strat, time.monotonic() - t0, names=committed)
     finally:
         if tmp is not None:
             table_holder = locals().get("result")
@@ -226,7 +229,8 @@ def _chunk_tasks(size: int, chunk: int):
         yield (f"chunk-{start // chunk:06d}", np.arange(start, min(start + chunk, size)))
 
 
-def _run_chunks(store: PartStore, ex, tasks, deadline: Deadline, bar, cons) -> None:
+def _run_chunks(store: PartStore, ex, tasks, deadline: Deadline, bar, cons) -> list[str]:
+    """Evaluate and commit the tasks not yet in *store*; returns all task part names."""
     tasks = list(tasks)
     todo = [t for t in tasks if not store.has(t[0])]
     done_rows = sum(len(t[1]) for t in tasks) - sum(len(t[1]) for t in todo)
@@ -234,6 +238,7 @@ def _run_chunks(store: PartStore, ex, tasks, deadline: Deadline, bar, cons) -> N
     for name, columns in ex.run(todo, should_stop=deadline.expired):
         store.write(name, to_arrow(columns))
         bar.update(columns, cons)
+    return [t[0] for t in tasks]
 
 
 def meets(table_cols: dict[str, np.ndarray], cons: list[Constraint]) -> np.ndarray:
@@ -244,12 +249,18 @@ def meets(table_cols: dict[str, np.ndarray], cons: list[Constraint]) -> np.ndarr
 
 
 def summarize(
-    store: PartStore, objs: list[Objective], cons: list[Constraint], strategy: str, elapsed: float
+    store: PartStore,
+    objs: list[Objective],
+    cons: list[Constraint],
+    strategy: str,
+    elapsed: float,
+    names: list[str] | None = None,
 ) -> ExploreResult:
-    """Read all committed parts and mark the constrained optimum and the Pareto set."""
+    """Read the committed parts (*names*, default all) and mark the constrained optimum
+    and the Pareto set."""
     import pyarrow as pa
 
-    table = store.read_all()
+    table = store.read_all(names)
     if table is None:
         raise AccelscopeError("no configuration was evaluated (time budget too small?)")
     # One row per configuration: keep the first evaluation of every grid index.
