@@ -141,6 +141,63 @@ class _Detail:
     capacities: Any
 
 
+def _mapping_by_key(
+    cfg: ConfigBatch,
+    cap: Any,
+    mf: np.ndarray,
+    kf: np.ndarray,
+    nf: np.ndarray,
+    groups_f: np.ndarray,
+    repeats_f: np.ndarray,
+    seq: np.ndarray,
+) -> Mapping:
+    """Mappings ``[n_cfg, n_gemm]``, searched once per distinct mapping key.
+
+    The mapping depends only on the tile quantum ``max(rows, cols)``, the bytes per
+    element and per partial sum, and the usable buffer capacities — not on dataflow,
+    clock, bandwidth, lanes or technology. Design spaces repeat these keys across many
+    configurations (e.g. 30 keys for the 9,720-point default space), so the mapper runs
+    on the distinct keys and the result is gathered back; the values are identical to
+    searching every configuration.
+    """
+    q = np.maximum(cfg.rows, cfg.cols).astype(np.float64)
+    bpe = cfg.bytes_per_element.astype(np.float64)
+    acc = cfg.accumulator_bytes.astype(np.float64)
+    keys = np.column_stack([q, bpe, acc, *(np.asarray(x, dtype=np.float64) for x in cap)])
+    keys = np.where(np.isfinite(keys), keys, -1.0)  # inf (no unified limit) as a plain key
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+
+    def col(x: np.ndarray) -> np.ndarray:
+        return x[first][:, None]
+
+    unique = select_mapping(
+        mf,
+        kf,
+        nf,
+        groups_f,
+        repeats_f,
+        seq,
+        col(q),
+        col(bpe),
+        col(acc),
+        type(cap)(*(col(np.asarray(x)) for x in cap)),
+    )
+    if np.array_equal(first, np.arange(len(cfg))):
+        return unique  # every configuration has its own key: nothing to gather
+    return Mapping(*(f[inverse] for f in _broadcast_rows(unique, first.shape[0])))
+
+
+def _broadcast_rows(mp: Mapping, n_rows: int) -> list[np.ndarray]:
+    out = []
+    for f in mp:
+        arr = np.asarray(f)
+        if arr.ndim == 0 or arr.shape[0] != n_rows:
+            arr = np.broadcast_to(arr, (n_rows, *(arr.shape[1:] if arr.ndim else ())))
+        out.append(arr)
+    return out
+
+
 def _evaluate_chunk(
     table: KernelTable, li: _LayerIndex, cfg: ConfigBatch, batch: int, per_layer: bool
 ) -> tuple[dict[str, np.ndarray], _Detail]:
@@ -174,10 +231,7 @@ def _evaluate_chunk(
         groups_f = gi["groups"].astype(np.float64)
         repeats_f = gi["repeats"].astype(np.float64)
         seq = gi["sequential"]
-        q = col(np.maximum(cfg.rows, cfg.cols).astype(np.float64))
-        mp = select_mapping(
-            mf, kf, nf, groups_f, repeats_f, seq, q, bpe, acc, type(cap)(*(col(x) for x in cap))
-        )
+        mp = _mapping_by_key(cfg, cap, mf, kf, nf, groups_f, repeats_f, seq)
         rows, cols = col(cfg.rows), col(cfg.cols)
         comp3 = compute_cycles(
             gi["m"], gi["k"], gi["n"], gi["groups"], gi["repeats"], seq, rows, cols, col(cfg.units)
