@@ -163,9 +163,16 @@ def _mapping_by_key(
     q = np.maximum(cfg.rows, cfg.cols).astype(np.float64)
     bpe = cfg.bytes_per_element.astype(np.float64)
     acc = cfg.accumulator_bytes.astype(np.float64)
-    keys = np.column_stack([q, bpe, acc, *(np.asarray(x, dtype=np.float64) for x in cap)])
-    keys = np.where(np.isfinite(keys), keys, -1.0)  # inf (no unified limit) as a plain key
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    # Factorize each key column (1-D uniques are cheap), combine the codes mixed-radix
+    # into one int64 key, and take the distinct keys of that.
+    code = np.zeros(len(cfg), dtype=np.int64)
+    for column in (q, bpe, acc, *(np.asarray(x, dtype=np.float64) for x in cap)):
+        column = np.where(np.isfinite(column), column, -1.0)  # inf (no unified limit)
+        values, codes = np.unique(column, return_inverse=True)
+        # Re-compress after each column so the combined code stays below n_cfg (no overflow).
+        _, code = np.unique(code * len(values) + codes.reshape(-1), return_inverse=True)
+        code = code.reshape(-1)
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
 
     def col(x: np.ndarray) -> np.ndarray:
