@@ -54,6 +54,13 @@ InputShapeOpt = Annotated[
         help="Fix an ONNX input shape, e.g. --input-shape input=1,3,224,224 (repeatable).",
     ),
 ]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option("--report", help="Also write a self-contained HTML report to this file."),
+]
+PngOpt = Annotated[
+    Path | None, typer.Option("--png", help="Also write the report's figures as PNGs here.")
+]
 AllowUnsupportedOpt = Annotated[
     bool,
     typer.Option(
@@ -77,6 +84,18 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+
+
+def provenance() -> dict[str, Any]:
+    """How a result was produced: the exact command line and the accelscope version."""
+    import platform
+    import shlex
+
+    return {
+        "command": "accelscope " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "accelscope_version": __version__,
+        "python": platform.python_version(),
+    }
 
 
 def _parse_input_shapes(items: list[str] | None) -> dict[str, list[int]] | None:
@@ -291,6 +310,8 @@ def evaluate_cmd(
     seq_len: SeqOpt = None,
     input_shape: InputShapeOpt = None,
     allow_unsupported: AllowUnsupportedOpt = False,
+    report: ReportOpt = None,
+    png: PngOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Latency, energy, area and the bound of every layer of MODEL on one accelerator."""
@@ -301,7 +322,16 @@ def evaluate_cmd(
     net = _load(model, batch, seq_len, input_shape, allow_unsupported)
     report = evaluate(net, spec)
     doc = report.to_dict()
-    doc = {"network": net.name, "arch": spec.name, "batch": net.batch, **doc}
+    doc = {
+        "kind": "evaluate",
+        "network": net.name,
+        "arch": spec.name,
+        "batch": net.batch,
+        **doc,
+        "arch_spec": spec.model_dump(mode="json"),
+        "provenance": provenance(),
+    }
+    write_report_if_asked(doc, report, png)
     if json_out:
         _emit_json(doc)
         return
@@ -390,6 +420,8 @@ def explore_cmd(
     batch: BatchOpt = None,
     seq_len: SeqOpt = None,
     top: Annotated[int, typer.Option("--top", help="Designs shown in the table.")] = 10,
+    report: ReportOpt = None,
+    png: PngOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Search the design space for the best accelerators for MODEL under constraints."""
@@ -422,12 +454,15 @@ def explore_cmd(
         err.print(f"interrupted: finished work is kept{where}{hint}", markup=False)
         raise typer.Exit(130) from None
     doc = result_document(result, top=top)
+    doc["space_spec"] = design_space.model_dump(mode="json")
+    doc["provenance"] = provenance()
     if out_dir is not None:
         from accelscope.search.report import write_outputs
 
         write_outputs(result, doc)
     if result.best_row is None:
         raise NoFeasibleDesign(result.diagnosis)
+    write_report_if_asked(doc, report, png)
     if json_out:
         _emit_json(doc)
         return
@@ -491,6 +526,37 @@ def _print_explore_table(doc: dict[str, Any]) -> None:
 def version_cmd() -> None:
     """Print the accelscope version."""
     out.print(__version__)
+
+
+def _register_commands() -> None:
+    """Add ``accelscope NAME`` for every module in :mod:`accelscope.commands`."""
+    import importlib
+
+    from accelscope.commands import COMMANDS
+
+    for name in COMMANDS:
+        module_name = f"accelscope.commands.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # command not built yet
+            raise
+        app.command(name)(module.command)
+
+
+_register_commands()
+
+
+def write_report_if_asked(doc: dict[str, Any], report: Path | None, png: Path | None) -> None:
+    """Write the HTML report (and PNG figures) of a result document when asked."""
+    if report is None and png is None:
+        return
+    from accelscope.report import write_report
+
+    path = write_report(doc, report, png_dir=png)
+    if path is not None:
+        err.print(f"report: {path}", markup=False, highlight=False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -66,6 +66,7 @@ def result_document(result: ExploreResult, top: int = 10) -> dict[str, Any]:
         keys = [o.as_minimized(table.column(o.metric).to_numpy()[rows]) for o in result.objectives]
         rows = rows[np.lexsort(keys[::-1])][:top]
     doc: dict[str, Any] = {
+        "kind": "explore",
         "network": result.network.name if result.network is not None else None,
         "space": result.space.name if result.space is not None else None,
         "space_size": result.space.size if result.space is not None else None,
