@@ -56,8 +56,8 @@ class Executor:
     def run(
         self, tasks: Iterable[Task], should_stop: Callable[[], bool] = lambda: False
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        for task in tasks:
-            if should_stop():
+        for i, task in enumerate(tasks):
+            if i and should_stop():  # the first task always runs, so a result exists
                 return
             yield _run_task_with(self.network, self.space, task)
 
@@ -92,13 +92,15 @@ class ProcessExecutor(Executor):
         pending: set = set()
         in_flight = 2 * self.workers
         exhausted = False
+        submitted = 0
         while True:
-            while not exhausted and len(pending) < in_flight and not should_stop():
+            while not exhausted and len(pending) < in_flight and not (submitted and should_stop()):
                 task = next(it, None)
                 if task is None:
                     exhausted = True
                     break
                 pending.add(self.pool.submit(_run_task, task))
+                submitted += 1
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -151,7 +153,11 @@ class DaskExecutor(Executor):
 
         def submit_more() -> None:
             nonlocal submitted, exhausted
-            while not exhausted and submitted - ac_done[0] < in_flight and not should_stop():
+            while (
+                not exhausted
+                and submitted - ac_done[0] < in_flight
+                and not (submitted and should_stop())
+            ):
                 task = next(it, None)
                 if task is None:
                     exhausted = True

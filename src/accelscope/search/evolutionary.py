@@ -66,7 +66,8 @@ def run_nsga2(
     deadline: Any,
     bar: Any,
 ) -> list[str]:
-    """Run NSGA-II until *budget* evaluations (the last generation may overshoot it).
+    """Run NSGA-II until *budget* distinct designs are evaluated (the last generation may
+    overshoot it by less than one population) or the search has converged.
 
     Returns the part names of the generations of this run, in order.
     """
@@ -103,38 +104,88 @@ def run_nsga2(
         mutation=PM(eta=20, vtype=float, repair=RoundingRepair()),
         eliminate_duplicates=True,
     )
-    algorithm.setup(problem, termination=("n_evals", budget), seed=seed, verbose=False)
+    # The budget counts distinct designs: a design proposed again is answered from the
+    # cache, so the search stops after `budget` distinct evaluations; or when converged:
+    # STALL_GENERATIONS generations in a row that added under 5% new designs; or after
+    # GENERATION_FACTOR times the generations a duplicate-free run would need.
+    max_generations = GENERATION_FACTOR * max(1, -(-budget // pop_size))
+    algorithm.setup(problem, termination=("n_gen", 10**9), seed=seed, verbose=False)
     bar.start(total=budget, done=0)
+    cache = _Cache()
     generation = 0
+    stalled = 0
     names: list[str] = []
-    while algorithm.has_next():
+    while cache.size < budget and stalled < STALL_GENERATIONS and generation < max_generations:
         pop = algorithm.ask()
         x = np.rint(pop.get("X")).astype(np.int64)
         x = np.clip(x, 0, sizes - 1)
         flat = axis_indices_to_flat(space, x)
+        new = np.unique(flat[~cache.contains(flat)])  # sorted, distinct, not yet evaluated
         name = f"gen-{generation:05d}"
-        if store.has(name):
+        stalled = stalled + 1 if new.size < 0.05 * pop_size else 0
+        if new.size == 0:
+            pass
+        elif store.has(name):
             table = store.read(name)
             cols = {c: table.column(c).to_numpy() for c in table.column_names}
-            if not np.array_equal(cols["index"], flat):
+            if not np.array_equal(cols["index"], new):
                 raise AccelscopeError(
                     f"{store.root}: stored generation {generation} does not match this run; "
                     "use --overwrite or another --out directory"
                 )
+            cache.add(cols)
+            bar.update(cols, cons)
+            names.append(name)
         else:
-            if deadline.expired():
+            if generation and deadline.expired():  # the first generation always runs
                 break
-            chunk = max(1, -(-len(flat) // max(1, getattr(ex, "workers", 1))))
-            tasks = [(f"{name}-{i:03d}", flat[i : i + chunk]) for i in range(0, len(flat), chunk)]
+            chunk = max(1, -(-len(new) // max(1, getattr(ex, "workers", 1))))
+            tasks = [(f"{name}-{i:03d}", new[i : i + chunk]) for i in range(0, len(new), chunk)]
             pieces = dict(ex.run(tasks))
             cols = {
                 k: np.concatenate([pieces[t[0]][k] for t in tasks]) for k in pieces[tasks[0][0]]
             }
             store.write(name, to_arrow(cols))
-        f, g = _objectives_and_constraints(cols, objs, cons)
+            cache.add(cols)
+            bar.update(cols, cons)
+            names.append(name)
+        f, g = _objectives_and_constraints(cache.lookup(flat), objs, cons)
         algorithm.evaluator.eval(StaticProblem(problem, F=f, G=g), pop)
         algorithm.tell(infills=pop)
-        bar.update(cols, cons)
-        names.append(name)
         generation += 1
     return names
+
+
+STALL_GENERATIONS = 10
+GENERATION_FACTOR = 5
+
+
+class _Cache:
+    """Evaluated designs by grid index (columns concatenated, looked up by index)."""
+
+    def __init__(self) -> None:
+        self.parts: list[dict[str, np.ndarray]] = []
+        self.index = np.empty(0, dtype=np.int64)  # sorted
+        self.order = np.empty(0, dtype=np.int64)  # row in the concatenation
+        self.columns: dict[str, np.ndarray] = {}
+
+    @property
+    def size(self) -> int:
+        return int(self.index.size)
+
+    def contains(self, flat: np.ndarray) -> np.ndarray:
+        if self.index.size == 0:
+            return np.zeros(flat.shape, dtype=bool)
+        pos = np.minimum(np.searchsorted(self.index, flat), self.index.size - 1)
+        return self.index[pos] == flat
+
+    def add(self, cols: dict[str, np.ndarray]) -> None:
+        self.parts.append(cols)
+        self.columns = {k: np.concatenate([p[k] for p in self.parts]) for k in cols}
+        rows = self.columns["index"]
+        self.order = np.argsort(rows, kind="stable")
+        self.index = rows[self.order]
+
+    def lookup(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        rows = self.order[np.searchsorted(self.index, flat)]
+        return {k: v[rows] for k, v in self.columns.items()}

@@ -1,0 +1,219 @@
+"""Whole-network width plans under a goal, checked exactly on the cost model.
+
+Goals:
+
+* ``max-params`` — maximize parameters with latency <= the original latency
+  (times ``latency_budget``, default 1.0);
+* ``min-latency`` — minimize latency with parameters >= ``min_params_fraction`` of the
+  original (default 0.9).
+
+Every layer is either left unchanged or moved to one of its swept candidate widths (which
+carry the per-layer bounds and multiples). Method (a heuristic; the result is always
+verified exactly):
+
+1. **Lagrangian candidates.** Treating the per-layer curves as independent, for a price
+   ``lam`` (parameters per second of latency) every layer picks the width maximizing
+   ``dparams - lam * dlatency``; ``lam`` runs over 0, the quantiles of the curves' own
+   ``|dparams / dlatency|`` ratios, and infinity. Each distinct assignment is applied to
+   the IR and evaluated exactly; the best one meeting the goal's constraint is kept (the
+   unchanged network always meets it).
+2. **Exact polishing.** Curves are interdependent when two knobs resize the same layer (a
+   convolution whose input and output widths both move), so the plan is refined by
+   exact single-layer moves: all knobs are re-swept on the current plan (one vectorized
+   pass) and the best move that keeps the constraint is applied, until none improves or
+   ``polish_rounds`` is reached.
+
+The constraint is therefore guaranteed on the exact model, while optimality is not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from accelscope.codesign.curves import REL_TOL
+from accelscope.codesign.propagate import CodesignError, Knob
+from accelscope.codesign.resize_ir import resize
+from accelscope.codesign.sweep import SweepResult, sweep_knobs
+from accelscope.cost import ConfigBatch, evaluate_batch
+from accelscope.workload.network import Network
+
+if TYPE_CHECKING:  # pragma: no cover
+    from accelscope.arch import Arch
+
+GOALS = ("max-params", "min-latency")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A planned set of widths, the reshaped network and its exact figures."""
+
+    goal: str
+    widths: dict[str, int]
+    original: dict[str, int]
+    network: Network
+    latency_s: float
+    latency_s_before: float
+    energy_j: float
+    energy_j_before: float
+    params: int
+    params_before: int
+    constraint: str
+
+    @property
+    def changes(self) -> dict[str, tuple[int, int]]:
+        """``{layer: (old width, new width)}`` for the layers that change."""
+        return {
+            n: (self.original[n], w) for n, w in self.widths.items() if w != self.original[n]
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        lat_pct = (self.latency_s / self.latency_s_before - 1) * 100
+        return {
+            "goal": self.goal,
+            "constraint": self.constraint,
+            "widths": dict(self.widths),
+            "changes": [{"name": n, "from": a, "to": b} for n, (a, b) in self.changes.items()],
+            "latency_s_before": self.latency_s_before,
+            "latency_s": self.latency_s,
+            "latency_change_pct": lat_pct,
+            "energy_j_before": self.energy_j_before,
+            "energy_j": self.energy_j,
+            "params_before": self.params_before,
+            "params": self.params,
+            "params_change": self.params - self.params_before,
+            "params_change_pct": (self.params / self.params_before - 1) * 100
+            if self.params_before
+            else 0.0,
+        }
+
+
+def _exact(network: Network, cfg: ConfigBatch) -> tuple[float, float]:
+    res = evaluate_batch(network, cfg)
+    return float(res.latency_s[0]), float(res.energy_j[0])
+
+
+def _lagrangian_assignments(result: SweepResult) -> list[tuple[int, ...]]:
+    """Distinct per-knob index choices for a range of latency prices."""
+    dls, dps = [], []
+    for c in result.curves:
+        dl = c.latency_s - result.latency_s
+        dp = (c.params - result.params).astype(np.float64)
+        dls.append(np.where(np.isfinite(dl), dl, np.inf))
+        dps.append(dp)
+    ratios = np.concatenate(
+        [np.abs(dp[(dl != 0) & np.isfinite(dl)] / dl[(dl != 0) & np.isfinite(dl)])
+         for dl, dp in zip(dls, dps, strict=True)]
+        or [np.zeros(0)]
+    )
+    ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
+    lams = [0.0]
+    if ratios.size:
+        lams += list(np.quantile(ratios, np.linspace(0, 1, 41)))
+    lams.append(np.inf)
+    seen: dict[tuple[int, ...], None] = {}
+    for lam in lams:
+        choice = []
+        for c, dl, dp in zip(result.curves, dls, dps, strict=True):
+            feas = np.isfinite(dl)
+            if np.isinf(lam):
+                score = np.where(feas, -dl, -np.inf)
+                best = np.flatnonzero(score >= score.max() - REL_TOL * result.latency_s)
+                choice.append(int(best[np.argmax(dp[best])]))
+                continue
+            with np.errstate(invalid="ignore"):
+                score = np.where(feas, dp - lam * np.where(feas, dl, 0.0), -np.inf)
+            top = np.flatnonzero(score == score.max())
+            choice.append(int(top[np.argmin(dl[top])]) if top.size else c.current)
+        seen[tuple(choice)] = None
+    return list(seen)
+
+
+def _better(goal: str, cand: tuple[float, int], best: tuple[float, int]) -> bool:
+    lat, params = cand
+    blat, bparams = best
+    if goal == "max-params":
+        return params > bparams or (params == bparams and lat < blat * (1 - REL_TOL))
+    return lat < blat * (1 - REL_TOL) or (lat <= blat * (1 + REL_TOL) and params > bparams)
+
+
+def make_plan(
+    network: Network,
+    arch: Arch,
+    result: SweepResult,
+    goal: str = "max-params",
+    *,
+    min_params_fraction: float = 0.9,
+    latency_budget: float = 1.0,
+    polish_rounds: int = 8,
+) -> Plan:
+    """Plan new widths for the swept layers of *result* under *goal* (see module doc)."""
+    if goal not in GOALS:
+        raise CodesignError(f"unknown goal '{goal}'; expected one of: {', '.join(GOALS)}")
+    if not 0 < min_params_fraction:
+        raise CodesignError(f"min_params_fraction must be > 0, got {min_params_fraction}")
+    if not 0 < latency_budget:
+        raise CodesignError(f"latency_budget must be > 0, got {latency_budget}")
+    cfg = ConfigBatch.from_archs([arch])
+    curves = result.curves
+    knobs = [c.knob for c in curves]
+    cands = [c.widths for c in curves]
+    lat0, en0, p0 = result.latency_s, result.energy_j, result.params
+    max_lat = lat0 * latency_budget * (1 + REL_TOL)
+    min_params = min_params_fraction * p0
+    constraint = (
+        f"latency <= {latency_budget:g} x original"
+        if goal == "max-params"
+        else f"params >= {min_params_fraction:g} x original"
+    )
+
+    def ok(lat: float, params: int) -> bool:
+        return lat <= max_lat if goal == "max-params" else params >= min_params and np.isfinite(lat)
+
+    original = {k.name: k.width for k in knobs}
+    best_w = dict(original)
+    best_net, best_fig = network, (lat0, p0)
+    for choice in _lagrangian_assignments(result):
+        widths = {k.name: int(c.widths[i]) for k, c, i in zip(knobs, curves, choice, strict=True)}
+        if widths == best_w:
+            continue
+        net = resize(network, [(k, widths[k.name]) for k in knobs])
+        lat, _ = _exact(net, cfg)
+        fig = (lat, net.total_params())
+        if ok(*fig) and _better(goal, fig, best_fig):
+            best_w, best_net, best_fig = widths, net, fig
+
+    for _ in range(polish_rounds if knobs else 0):
+        current = [dataclasses.replace(k, width=best_w[k.name]) for k in knobs]
+        res = sweep_knobs(best_net, arch, current, cands)
+        move: tuple[Knob, int] | None = None
+        move_fig = best_fig
+        for c in res.curves:
+            for j in range(len(c.widths)):
+                fig = (float(c.latency_s[j]), int(c.params[j]))
+                if ok(*fig) and _better(goal, fig, move_fig):
+                    move, move_fig = (c.knob, int(c.widths[j])), fig
+        if move is None:
+            break
+        best_w[move[0].name] = move[1]
+        best_net = resize(network, [(k, best_w[k.name]) for k in knobs])
+        best_fig = (_exact(best_net, cfg)[0], best_net.total_params())
+
+    best_net = resize(network, [(k, best_w[k.name]) for k in knobs], name=f"{network.name}-plan")
+    lat, energy = _exact(best_net, cfg)
+    return Plan(
+        goal=goal,
+        widths=best_w,
+        original=original,
+        network=best_net,
+        latency_s=lat,
+        latency_s_before=lat0,
+        energy_j=energy,
+        energy_j_before=en0,
+        params=best_net.total_params(),
+        params_before=p0,
+        constraint=constraint,
+    )

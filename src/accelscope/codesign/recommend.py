@@ -1,0 +1,98 @@
+"""Per-layer advice from a latency-vs-width curve.
+
+* **dominated** — a larger width is at least as fast as the current one: "grow to W: at
+  least as fast, +P parameters" (W = the largest such width);
+* **grow** — the end of the current plateau: "grow to W at (almost) no latency cost"
+  (the exact latency change is given; inside a plateau it is the small per-column term);
+* **shrink** — just below the nearest cliff under the current width: "shrink to W' to
+  save X% latency".
+
+Latency changes are of the whole network, in percent of its current latency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from accelscope.codesign.curves import REL_TOL, CurveAnalysis, analyze
+from accelscope.codesign.sweep import Curve
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One piece of advice for one layer."""
+
+    action: str  # "dominated" | "grow" | "shrink"
+    width: int
+    latency_change_pct: float
+    params_change: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def curve_analysis(curve: Curve) -> CurveAnalysis:
+    """Analysis of the changed layers' latency (same steps as the network curve, scaled
+    to the layer so cliffs of small layers are found too)."""
+    return analyze(curve.group_latency_s)
+
+
+def _rec(curve: Curve, action: str, j: int, text: str) -> Recommendation:
+    i0 = curve.current
+    lat0 = float(curve.latency_s[i0])
+    pct = (float(curve.latency_s[j]) - lat0) / lat0 * 100.0
+    dp = int(curve.params[j] - curve.params[i0])
+    return Recommendation(action, int(curve.widths[j]), pct, dp, text.format(pct=pct, dp=dp))
+
+
+def recommend(curve: Curve, analysis: CurveAnalysis | None = None) -> list[Recommendation]:
+    """Recommendations for the layer of *curve* (possibly none)."""
+    an = analysis or curve_analysis(curve)
+    i0 = curve.current
+    lat = curve.latency_s
+    w0 = int(curve.widths[i0])
+    out: list[Recommendation] = []
+    dom_target = -1
+    if an.dominated[i0]:
+        ok = np.flatnonzero(lat[i0 + 1 :] <= lat[i0] * (1 + REL_TOL))
+        dom_target = i0 + 1 + int(ok[-1])
+        out.append(
+            _rec(
+                curve,
+                "dominated",
+                dom_target,
+                f"grow to {int(curve.widths[dom_target])}: at least as fast "
+                "({pct:+.3f}% latency) with {dp:+,} parameters; the current width "
+                f"{w0} is dominated",
+            )
+        )
+    _, end = an.plateau_of(i0)
+    if end > i0 and end > dom_target and np.isfinite(lat[end]):
+        out.append(
+            _rec(
+                curve,
+                "grow",
+                end,
+                f"grow to {int(curve.widths[end])} at (almost) no latency cost "
+                "({pct:+.3f}% latency, {dp:+,} parameters; end of the current plateau)",
+            )
+        )
+    below = an.cliffs[an.cliffs < i0]
+    if below.size:
+        j = int(below[-1])
+        if lat[j] < lat[i0] * (1 - REL_TOL):
+            saving = (float(lat[i0]) - float(lat[j])) / float(lat[i0]) * 100.0
+            out.append(
+                _rec(
+                    curve,
+                    "shrink",
+                    j,
+                    f"shrink to {int(curve.widths[j])} to save {saving:.2f}% latency "
+                    f"({{dp:+,}} parameters; just below the step at {int(curve.widths[j + 1])})",
+                )
+            )
+    return out

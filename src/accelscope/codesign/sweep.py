@@ -1,0 +1,253 @@
+"""Latency/energy/parameters of a network as one layer's width varies, in one vectorized pass.
+
+Network latency and energy are sums over layers (docs/assumptions.md, part 2), so when one
+knob moves only its changed layers (owner and followers) need re-costing: for every knob
+and every candidate width the changed layers are built under unique names, all of them
+go into ONE synthetic :class:`~accelscope.workload.network.Network`, and
+:func:`~accelscope.cost.evaluate_batch` costs it once on a one-configuration batch.
+The curve is then ``base total - old changed layers + variant layers``, equal (to
+floating-point rounding) to evaluating every reshaped network separately (tested).
+Identical knobs (e.g. the 12 FFN layers of BERT) are costed once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from accelscope.codesign.propagate import CodesignError, Excluded, Knob, select_knobs
+from accelscope.codesign.resize_ir import field_changes, rebuild, resized_op
+from accelscope.cost import ConfigBatch, evaluate_batch
+from accelscope.workload.network import Network
+
+if TYPE_CHECKING:  # pragma: no cover
+    from accelscope.arch import Arch
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One knob swept over ``widths`` (ascending); all other layers unchanged.
+
+    ``latency_s``/``energy_j``/``params`` are whole-network values at each width;
+    ``group_latency_s`` is the latency of the changed layers only (owner and followers).
+    Widths whose layers cannot be mapped on the buffers have ``inf`` latency.
+    """
+
+    knob: Knob
+    widths: np.ndarray
+    latency_s: np.ndarray
+    energy_j: np.ndarray
+    params: np.ndarray
+    group_latency_s: np.ndarray
+
+    @property
+    def name(self) -> str:
+        return self.knob.name
+
+    @property
+    def current(self) -> int:
+        """Index of the current width in ``widths``."""
+        return int(np.searchsorted(self.widths, self.knob.width))
+
+    def at(self, width: int) -> int:
+        i = int(np.searchsorted(self.widths, width))
+        if i >= len(self.widths) or self.widths[i] != width:
+            raise CodesignError(f"layer '{self.name}': width {width} is not on the swept curve")
+        return i
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Curves of every swept knob, the excluded layers and the baseline figures."""
+
+    network: Network
+    curves: list[Curve]
+    excluded: list[Excluded]
+    latency_s: float
+    energy_j: float
+    params: int
+    #: Baseline latency of every layer (s), by name.
+    layer_latency_s: dict[str, float] = field(default_factory=dict)
+
+    def curve(self, name: str) -> Curve:
+        for c in self.curves:
+            if c.name == name:
+                return c
+        raise CodesignError(f"layer '{name}' was not swept")
+
+
+def candidate_widths(
+    knob: Knob,
+    lo: float = 0.5,
+    hi: float = 1.5,
+    multiple: int = 1,
+    bounds: tuple[int, int] | None = None,
+) -> np.ndarray:
+    """Widths to try: multiples of *multiple* in ``[lo*w, hi*w]`` (or the absolute
+    *bounds*), always including the current width ``w``.
+
+    Head counts ignore *multiple* and take the divisors of the attention width instead.
+    """
+    w0 = knob.width
+    a = max(1, math.ceil(lo * w0 - 1e-9))
+    b = max(a, math.floor(hi * w0 + 1e-9))
+    if bounds is not None:
+        a, b = max(1, int(bounds[0])), int(bounds[1])
+        if b < a:
+            raise CodesignError(f"layer '{knob.name}': bounds {bounds} are empty")
+    if knob.is_heads:
+        d = np.arange(a, b + 1)
+        values = d[knob.inner_width % d == 0]
+    else:
+        if multiple < 1:
+            raise CodesignError(f"layer '{knob.name}': multiple must be >= 1, got {multiple}")
+        values = np.arange(multiple * math.ceil(a / multiple), b + 1, multiple)
+    return np.union1d(values, [w0]).astype(np.int64)
+
+
+def _signature(network: Network, knob: Knob) -> tuple:
+    """Key under which identical knobs (same changed layers up to names) share costs."""
+    ops = [network.layer(n).model_dump(exclude={"name", "inputs"}) for n in knob.layers]
+    return (
+        knob.field,
+        knob.width,
+        knob.updates and tuple((u.field, u.coef) for u in knob.updates),
+        repr(ops),
+    )
+
+
+def _base(network: Network, arch: Arch) -> tuple[ConfigBatch, np.ndarray, np.ndarray, float]:
+    cfg = ConfigBatch.from_archs([arch])
+    res = evaluate_batch(network, cfg, per_layer=True)
+    if not bool(res.feasible[0]):
+        from accelscope.cost import evaluate
+
+        evaluate(network, arch)  # raises MappingError naming the layer and the buffer
+    clock_hz = float(cfg.clock_mhz[0]) * 1e6
+    return cfg, res.layer_cycles[0], res.layer_energy_j[0], clock_hz
+
+
+def sweep_knobs(
+    network: Network, arch: Arch, knobs: list[Knob], candidates: list[np.ndarray]
+) -> SweepResult:
+    """Sweep each knob of *knobs* over its *candidates* (one vectorized evaluation)."""
+    cfg, base_cycles, base_energy, clock_hz = _base(network, arch)
+    index = {op.name: i for i, op in enumerate(network.layers)}
+    base_params = network.total_params()
+    total_cycles = float(base_cycles.sum())
+    total_energy = float(base_energy.sum())
+
+    ops = []
+    point_of_op: list[int] = []
+    point_params: list[int] = []
+    first_point: dict[tuple, int] = {}
+    knob_points: list[np.ndarray] = []
+    n_points = 0
+    for knob, widths in zip(knobs, candidates, strict=True):
+        key = (_signature(network, knob), tuple(int(w) for w in widths))
+        if key in first_point:
+            start = first_point[key]
+            knob_points.append(np.arange(start, start + len(widths)))
+            continue
+        first_point[key] = n_points
+        originals = [network.layer(n) for n in knob.layers]
+        for w in widths:
+            changes = field_changes([(knob, int(w))])
+            params = 0
+            for op in originals:
+                name = f"{n_points}:{op.name}"
+                new = resized_op(op, changes.get(op.name, {}), name=name)
+                ops.append(new)
+                point_of_op.append(n_points)
+                params += new.params()
+            point_params.append(params)
+            n_points += 1
+        knob_points.append(np.arange(first_point[key], n_points))
+
+    if ops:
+        synth = rebuild(network, ops, f"{network.name}-codesign-variants")
+        res = evaluate_batch(synth, cfg, per_layer=True)
+        pid = np.asarray(point_of_op)
+        var_cycles = np.bincount(pid, weights=res.layer_cycles[0], minlength=n_points)
+        var_energy = np.bincount(pid, weights=res.layer_energy_j[0], minlength=n_points)
+    else:
+        var_cycles = var_energy = np.zeros(0)
+    var_params = np.asarray(point_params, dtype=np.int64)
+
+    curves = []
+    for knob, widths, pts in zip(knobs, candidates, knob_points, strict=True):
+        rows = [index[n] for n in knob.layers]
+        old_cycles = float(base_cycles[rows].sum())
+        old_energy = float(base_energy[rows].sum())
+        old_params = sum(network.layers[r].params() for r in rows)
+        cycles = total_cycles - old_cycles + var_cycles[pts]
+        curves.append(
+            Curve(
+                knob=knob,
+                widths=np.asarray(widths, dtype=np.int64),
+                latency_s=cycles / clock_hz,
+                energy_j=total_energy - old_energy + var_energy[pts],
+                params=base_params - old_params + var_params[pts],
+                group_latency_s=var_cycles[pts] / clock_hz,
+            )
+        )
+    return SweepResult(
+        network=network,
+        curves=curves,
+        excluded=[],
+        latency_s=total_cycles / clock_hz,
+        energy_j=total_energy,
+        params=base_params,
+        layer_latency_s={
+            op.name: float(base_cycles[i]) / clock_hz for i, op in enumerate(network.layers)
+        },
+    )
+
+
+def sweep(
+    network: Network,
+    arch: Arch,
+    layers: list[str] | None = None,
+    *,
+    lo: float = 0.5,
+    hi: float = 1.5,
+    multiple: int = 1,
+    bounds: dict[str, tuple[int, int]] | None = None,
+    multiples: dict[str, int] | None = None,
+) -> SweepResult:
+    """Sweep the main width of *layers* (default: every sweepable layer) of *network* on
+    *arch* over ``[lo, hi]`` times the current width in steps of *multiple*.
+
+    *bounds* (absolute widths) and *multiples* override the range and step per layer.
+    Returns whole-network latency (s), energy (J) and parameters at every width.
+    """
+    check_range(lo, hi)
+    knobs, excluded = select_knobs(network, layers)
+    bounds = bounds or {}
+    multiples = multiples or {}
+    cands = [
+        candidate_widths(k, lo, hi, multiples.get(k.name, multiple), bounds.get(k.name))
+        for k in knobs
+    ]
+    result = sweep_knobs(network, arch, knobs, cands)
+    return SweepResult(
+        network=result.network,
+        curves=result.curves,
+        excluded=excluded,
+        latency_s=result.latency_s,
+        energy_j=result.energy_j,
+        params=result.params,
+        layer_latency_s=result.layer_latency_s,
+    )
+
+
+def check_range(lo: float, hi: float) -> None:
+    """Validate a relative width range (``0 < lo <= 1 <= hi``)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or not (0 < lo <= 1 <= hi) or lo == hi:
+        raise CodesignError(
+            f"width range {lo:g}:{hi:g} is invalid; expected LO:HI with 0 < LO <= 1 <= HI "
+            "and LO < HI (fractions of the current width, e.g. 0.5:1.5)"
+        )

@@ -1,0 +1,212 @@
+"""``accelscope multi``: one accelerator configuration for a set of networks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from accelscope.cli import (
+    BatchOpt,
+    JsonOpt,
+    PngOpt,
+    ReportOpt,
+    SeqOpt,
+    _emit_json,
+    err,
+    out,
+    provenance,
+)
+from accelscope.fmt import seconds
+
+
+def command(
+    models: Annotated[
+        list[str],
+        typer.Argument(
+            help="Networks: zoo names, .onnx/.yaml files, or a network-set YAML "
+            "(a list of networks with optional weights; see docs/multi.md)."
+        ),
+    ],
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            "--weights", help="Relative weights, one per network, e.g. 3,1,1 (deployment share)."
+        ),
+    ] = None,
+    space: Annotated[
+        str | None,
+        typer.Option("--space", help="Design-space YAML file or packaged name (default)."),
+    ] = None,
+    constraint: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--constraint",
+            help="Constraint (repeatable), e.g. 'area_mm2 <= 50'; network metrics such as "
+            "latency_s must hold for every network. Default: the space's own.",
+        ),
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            help="geomean | weighted | worst (default: weighted with --weights, else geomean).",
+        ),
+    ] = None,
+    objective: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--objective",
+            help="Performance objective (latency, throughput, energy, edp, ...; default "
+            "latency); add --objective area for the Pareto front of (score, area).",
+        ),
+    ] = None,
+    executor: Annotated[
+        str, typer.Option("--executor", help="serial | processes | dask")
+    ] = "serial",
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Workers for processes/dask (default 2).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Existing dask scheduler, e.g. tcp://HOST:8786."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Result directory (durable; rerun to resume)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace results of a different run in --out.")
+    ] = False,
+    batch: BatchOpt = None,
+    seq_len: SeqOpt = None,
+    report: ReportOpt = None,
+    png: PngOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Find the accelerator that serves a SET of networks best (geometric-mean performance)."""
+    # Imported here: cli.py registers commands before it defines write_report_if_asked.
+    from accelscope.cli import write_report_if_asked
+    from accelscope.search import load_space
+    from accelscope.search.multi import multi_explore, parse_objectives, resolve_mode
+    from accelscope.search.multi_inputs import load_network_set, parse_weights
+    from accelscope.search.multi_score import normalize_weights
+
+    w = parse_weights(weights)
+    nets, names, w = load_network_set(models, weights=w, batch=batch, seq_len=seq_len)
+    if w is not None:
+        normalize_weights(w, len(nets))  # reject all-zero weights before any work
+    resolve_mode(mode, w is not None)
+    parse_objectives(objective or ["latency"])
+    design_space = load_space(space)
+    try:
+        result = multi_explore(
+            nets,
+            design_space,
+            names=names,
+            weights=w,
+            constraints=constraint,
+            objective=objective or ["latency"],
+            mode=mode,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            out_dir=out_dir,
+            overwrite=overwrite,
+            progress=not json_out and sys.stderr.isatty(),
+        )
+    except KeyboardInterrupt:
+        where = f" in {out_dir}" if out_dir else ""
+        hint = "; rerun the same command to resume" if out_dir else ""
+        err.print(f"interrupted: finished work is kept{where}{hint}", markup=False)
+        raise typer.Exit(130) from None
+    doc = result.to_dict()
+    doc["space_spec"] = design_space.model_dump(mode="json")
+    doc["provenance"] = provenance()
+    result.write_outputs(doc)
+    write_report_if_asked(doc, report, png)
+    if json_out:
+        _emit_json(doc)
+        return
+    _print(doc)
+
+
+def _config(d: dict[str, Any]) -> str:
+    buffer = (
+        f"{d['unified_kib']:g} KiB"
+        if d.get("unified_kib") is not None
+        else f"{d.get('input_kib', 0):g}/{d.get('weight_kib', 0):g}/{d.get('output_kib', 0):g} KiB"
+    )
+    return (
+        f"{d['units']}x{d['rows']}x{d['cols']} {d['dataflow']}, {buffer}, "
+        f"{d['dram_gbps']:g} GB/s, {d['clock_mhz']:g} MHz, {d['lanes']} lanes, "
+        f"{d['area_mm2']:.3g} mm²"
+    )
+
+
+def _pct(v: float | None) -> str:
+    return "inf" if v is None else f"{v:+.1f}%"
+
+
+def _print(doc: dict[str, Any]) -> None:
+    names = [n["name"] for n in doc["networks"]]
+    cross = doc["cross_performance"]
+    table = Table(title=f"cross-performance ({doc['performance']} relative to each optimum)")
+    table.add_column("optimum of")
+    for n in names:
+        table.add_column(n, justify="right")
+    table.add_column(doc["mode"], justify="right")
+    table.add_column("improvement", justify="right")
+    sel = doc["selected"]
+    for n in names:
+        row = [f"{v:.3f}" if v is not None else "-" for v in cross[n].values()]
+        opt = doc["per_network_optima"][n]
+        mark = " *" if sel is not None and sel["optimum_of"] == n else ""
+        table.add_row(
+            n + mark,
+            *row,
+            f"{opt['score']:.3f}" if opt["score"] is not None else "-",
+            _pct(doc["improvement_pct"][n]),
+        )
+    out.print(table)
+    lines = []
+    for n in names:
+        opt = doc["per_network_optima"][n]
+        lat = opt["networks"][n]["latency_s"]
+        lines.append(f"  {n}: {_config(opt)}; {seconds(lat)}")
+    out.print("per-network optima:\n" + "\n".join(lines), soft_wrap=True, highlight=False)
+    if sel is not None:
+        out.print(
+            f"selected (* above): optimum of {sel['optimum_of']} — {_config(sel)}; "
+            f"{doc['mode']} score {sel['score']:.3f}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    else:
+        out.print("selected: none of the per-network optima is admissible for the whole set")
+    j = doc["joint_optimum"]
+    gain = j["gain_over_selected_pct"]
+    out.print(
+        f"joint optimum: {_config(j)}; {doc['mode']} score {j['score']:.3f}"
+        + (f" ({gain:+.1f}% over the selection)" if gain is not None else ""),
+        soft_wrap=True,
+        highlight=False,
+    )
+    if doc.get("pareto"):
+        out.print(
+            f"Pareto front of ({doc['mode']} score, area): {len(doc['pareto'])} designs, "
+            + ", ".join(f"{p['area_mm2']:.3g} mm² → {p['score']:.3f}" for p in doc["pareto"][:8])
+            + (" ..." if len(doc["pareto"]) > 8 else ""),
+            soft_wrap=True,
+            highlight=False,
+        )
+    out.print(
+        f"{doc['evaluated']} designs evaluated for {len(names)} networks, {doc['feasible']} "
+        f"admissible for all ({'; '.join(doc['constraints']) or 'no constraints'}), "
+        f"{doc['elapsed_s']:.1f} s" + (f"; results in {doc['out_dir']}" if doc["out_dir"] else ""),
+        soft_wrap=True,
+        highlight=False,
+    )

@@ -1,0 +1,168 @@
+"""Design records of explorations: the result table, objectives and hover descriptions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from accelscope.report.figure import esc
+from accelscope.report.units import METRIC_LABELS, format_value, parameter_label
+
+#: Metrics listed in a design's hover text, in this order.
+HOVER_METRICS = (
+    "latency_s",
+    "throughput_per_s",
+    "energy_j",
+    "area_mm2",
+    "power_w",
+    "utilization",
+)
+_CATEGORICAL = ("dataflow", "precision", "technology")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One objective of a result document: ``min:latency_s`` -> ("min", "latency_s")."""
+
+    direction: str
+    metric: str
+
+    @classmethod
+    def parse(cls, label: str) -> Objective:
+        direction, sep, metric = str(label).partition(":")
+        if not sep:
+            return cls("min", direction)
+        return cls(direction if direction in ("min", "max") else "min", metric)
+
+    def better(self, a: np.ndarray) -> np.ndarray:
+        """Values oriented so that smaller is better."""
+        return a if self.direction == "min" else -a
+
+
+def objectives_of(doc: dict[str, Any]) -> list[Objective]:
+    return [Objective.parse(o) for o in doc.get("objectives") or ["min:latency_s"]]
+
+
+def load_table(source: Any) -> dict[str, np.ndarray] | None:
+    """The ``results.parquet`` table of an exploration as NumPy columns, categorical codes
+    decoded to names. *source* is a path, a pyarrow Table, a pandas DataFrame or None."""
+    if source is None:
+        return None
+    if hasattr(source, "column_names"):  # pyarrow.Table
+        cols = {n: source.column(n).to_numpy(zero_copy_only=False) for n in source.column_names}
+    elif hasattr(source, "columns") and hasattr(source, "to_numpy"):  # pandas.DataFrame
+        cols = {str(n): source[n].to_numpy() for n in source.columns}
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(source)
+        cols = {n: table.column(n).to_numpy(zero_copy_only=False) for n in table.column_names}
+    return _decode(cols)
+
+
+def _decode(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    from accelscope.cost.configs import DATAFLOW_NAMES, PRECISIONS, technology_names
+
+    names = {
+        "dataflow": list(DATAFLOW_NAMES),
+        "precision": list(PRECISIONS),
+        "technology": list(technology_names()),
+    }
+    for key, table in names.items():
+        col = cols.get(key)
+        if col is not None and np.issubdtype(col.dtype, np.integer):
+            lookup = np.array(table, dtype=object)
+            ok = (col >= 0) & (col < len(table))
+            decoded = np.full(col.shape, "?", dtype=object)
+            decoded[ok] = lookup[col[ok]]
+            cols[key] = decoded
+    return cols
+
+
+def design_title(d: dict[str, Any]) -> str:
+    """Short configuration string, e.g. ``4x128x128 os, 4096 KiB, 128 GB/s, 1000 MHz``."""
+    parts = []
+    array = ""
+    if all(k in d for k in ("units", "rows", "cols")):
+        array = f"{_num(d['units'])}x{_num(d['rows'])}x{_num(d['cols'])}"
+    if d.get("dataflow") is not None:
+        array = f"{array} {d['dataflow']}".strip()
+    if array:
+        parts.append(array)
+    if d.get("unified_kib") is not None and _is_num(d["unified_kib"]):
+        parts.append(f"{_num(d['unified_kib'])} KiB")
+    elif d.get("input_kib") is not None:
+        parts.append(
+            f"{_num(d.get('input_kib'))}/{_num(d.get('weight_kib'))}/"
+            f"{_num(d.get('output_kib'))} KiB"
+        )
+    if d.get("dram_gbps") is not None:
+        parts.append(f"{_num(d['dram_gbps'])} GB/s")
+    if d.get("clock_mhz") is not None:
+        parts.append(f"{_num(d['clock_mhz'])} MHz")
+    if d.get("lanes") is not None:
+        parts.append(f"{_num(d['lanes'])} lanes")
+    return ", ".join(parts)
+
+
+def design_hover(d: dict[str, Any], params: list[str], heading: str = "") -> str:
+    """Hover text (plotly pseudo-HTML, escaped) listing *params* and the key metrics."""
+    lines = [f"<b>{esc(heading)}</b>"] if heading else []
+    lines += [f"{esc(parameter_label(p))}: {esc(_num(d.get(p)))}" for p in params if p in d]
+    lines += [
+        f"{METRIC_LABELS[m][0]}: {esc(format_value(m, d.get(m)))}" for m in HOVER_METRICS if m in d
+    ]
+    return "<br>".join(lines)
+
+
+def row_dict(cols: dict[str, np.ndarray], i: int, keys: list[str]) -> dict[str, Any]:
+    """Row *i* of the table as a dict of plain Python values for *keys*."""
+    out: dict[str, Any] = {}
+    for k in keys:
+        if k in cols:
+            v = cols[k][i]
+            out[k] = v.item() if isinstance(v, np.generic) else v
+    return out
+
+
+def varying_parameters(cols: dict[str, np.ndarray], doc: dict[str, Any]) -> list[str]:
+    """Design parameters that take more than one value in the table, in the space's order,
+    without parameters tied to another one (they would repeat its panel)."""
+    from accelscope.search.space import PARAMETERS
+
+    spec = (doc.get("space_spec") or {}).get("parameters") or {}
+    order = list(spec) + [p for p in PARAMETERS if p not in spec]
+    out = []
+    for p in order:
+        if p not in cols or p not in PARAMETERS:
+            continue
+        if isinstance(spec.get(p), dict) and spec[p].get("tie"):
+            continue
+        if len(np.unique(cols[p].astype(str))) > 1:
+            out.append(p)
+    return out
+
+
+def sorted_values(col: np.ndarray) -> list[Any]:
+    """Distinct values of a parameter column, numeric ones in numeric order."""
+    if col.dtype == object:
+        return sorted({str(v) for v in col})
+    return [v.item() for v in np.unique(col)]
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def _num(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if not math.isfinite(f):
+            return "n/a"
+        return f"{f:g}"
+    return str(v)

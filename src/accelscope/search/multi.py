@@ -1,0 +1,571 @@
+"""Multi-application optimization: one accelerator configuration for a set of networks.
+
+:func:`multi_explore` makes **one pass** over a design space: every chunk of grid points is
+decoded once and each network of the set is evaluated on it with the vectorized cost model
+(:mod:`accelscope.search.multi_eval`). Each chunk is committed as a durable Parquet part
+(:class:`~accelscope.store.parts.PartStore`), so a killed run resumes with the same
+command, and the parts do not depend on weights, mode, objective or constraints: rerunning
+with other ones into the same ``out_dir`` re-scores without re-evaluating.
+
+The scoring (:mod:`accelscope.search.multi_score`) then yields the optimum of every network
+alone, the cross-performance matrix, the per-network optimum with the best (weighted)
+geometric-mean relative performance ("selected"), the improvement of its score over each
+per-network optimum's, the joint optimum over the whole space, and optionally the Pareto
+front of (score, area).
+
+Performance is ``1 / latency_s`` by default (any objective of
+:data:`accelscope.search.constraints.OBJECTIVES` except area can be used: a metric to
+minimize counts as ``1 / value``, one to maximize as ``value``).
+
+Constraints: configuration-level names (design parameters, ``area_mm2``, ``pe_count``,
+``sram_kib``) are checked once per configuration; network-dependent metrics (``latency_s``,
+``power_w``, ``energy_j`` ...) must hold for **every** network of the set. A network's own
+optimum only needs its own constraints (and to map onto the buffers); the selection and the
+joint optimum must be admissible for the whole set (every network maps and meets every
+constraint).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from accelscope.errors import SpecError
+from accelscope.search.constraints import (
+    OBJECTIVES,
+    Constraint,
+    Objective,
+    parse_constraint,
+    parse_objective,
+)
+from accelscope.search.multi_eval import (
+    CONFIG_METRICS,
+    NETWORK_METRICS,
+    column_name,
+    make_multi_executor,
+)
+from accelscope.search.multi_inputs import unique_names
+from accelscope.search.multi_score import (
+    MODES,
+    MultiAnalysis,
+    NoAdmissibleDesignError,
+    analyze,
+    normalize_weights,
+)
+from accelscope.search.space import PARAMETERS, DesignSpace
+from accelscope.store.parts import PartStore
+from accelscope.workload.network import Network
+
+DEFAULT_CHUNK = 4096
+_AREA_OBJECTIVES = ("area", "area_mm2", "min:area", "min:area_mm2")
+#: Accelerator parameters shown in a design (space values and defaults).
+DESIGN_KEYS = (
+    "units",
+    "rows",
+    "cols",
+    "dataflow",
+    "clock_mhz",
+    "lanes",
+    "precision",
+    "accumulator_bits",
+    "unified_kib",
+    "input_kib",
+    "weight_kib",
+    "output_kib",
+    "double_buffering",
+    "dram_gbps",
+    "dram_pj_per_byte",
+    "technology",
+)
+#: Per-network metrics shown in a design.
+_SHOWN_METRICS = ("latency_s", "throughput_per_s", "energy_j", "power_w", "utilization")
+
+
+def known_names() -> list[str]:
+    """Names a constraint may use: configuration and network metrics, and parameters."""
+    return [*CONFIG_METRICS, *(m for m in NETWORK_METRICS if m != "feasible"), *PARAMETERS]
+
+
+def parse_objectives(objective: str | Sequence[str]) -> tuple[Objective, bool]:
+    """(performance objective, whether area is a second objective) from text(s).
+
+    ``"latency"`` -> performance ``1 / latency_s``; ``["latency", "area"]`` also asks for
+    the Pareto front of (score, area). Area alone is not a performance (it does not depend
+    on the network), so it is only accepted next to a performance objective (default
+    latency).
+    """
+    items = [objective] if isinstance(objective, str) else list(objective)
+    with_area = any(str(o).strip().lower() in _AREA_OBJECTIVES for o in items)
+    rest = [o for o in items if str(o).strip().lower() not in _AREA_OBJECTIVES]
+    if len(rest) > 1:
+        raise SpecError(
+            "multi takes one performance objective (latency, throughput, energy, edp, ...) "
+            f"plus optionally area; got {', '.join(map(str, items))}"
+        )
+    obj = parse_objective(rest[0] if rest else "latency")
+    if obj.metric not in NETWORK_METRICS:
+        choices = sorted(k for k, (m, _) in OBJECTIVES.items() if m in NETWORK_METRICS)
+        raise SpecError(
+            f"objective '{rest[0]}' does not depend on the network; use one of "
+            f"{', '.join(choices)} (and 'area' as a second objective)"
+        )
+    return obj, with_area
+
+
+def resolve_mode(mode: str | None, weights_given: bool) -> str:
+    """``None`` -> ``weighted`` when weights were given, else ``geomean``."""
+    if mode is None:
+        return "weighted" if weights_given else "geomean"
+    if mode not in MODES:
+        raise SpecError(f"unknown mode '{mode}'; expected one of {', '.join(MODES)}")
+    return mode
+
+
+@dataclass
+class MultiResult:
+    """Outcome of :func:`multi_explore`; ``to_dict()`` is the ``--json`` document."""
+
+    networks: list[Network]
+    names: list[str]
+    weights: np.ndarray  # normalized, sum 1
+    mode: str
+    objective: Objective
+    constraints: list[Constraint]
+    space: DesignSpace
+    table: Any  # pyarrow.Table, one row per configuration, sorted by grid index
+    analysis: MultiAnalysis
+    with_area: bool
+    elapsed_s: float
+    resumed_parts: int = 0
+    out_dir: Path | None = None
+    chunk_size: int = DEFAULT_CHUNK
+
+    # ---- accessors ---------------------------------------------------------------------
+    @property
+    def evaluated(self) -> int:
+        return int(self.table.num_rows)
+
+    @property
+    def selected_name(self) -> str | None:
+        sel = self.analysis.selected
+        return None if sel is None else self.names[sel]
+
+    def _column(self, name: str) -> np.ndarray:
+        return self.table.column(name).to_numpy()
+
+    def scores(self, position: int) -> dict[str, float]:
+        """Geometric mean, weighted geometric mean and worst case of the relative
+        performance at configuration *position* (row of the table)."""
+        r = self.analysis.rel[:, position]
+        w = self.weights
+        with np.errstate(divide="ignore"):
+            logs = np.log(r)
+        used = w > 0
+        return {
+            "geomean": float(np.exp(logs.mean())),
+            "weighted_geomean": float(np.exp(np.dot(w[used], logs[used]))),
+            "worst_case": float(r[used].min()),
+        }
+
+    def design(self, position: int) -> dict[str, Any]:
+        """Configuration at table row *position*: parameters, area, the metrics of every
+        network on it, its relative performances and scores (JSON-ready)."""
+        index = int(self._column("index")[position])
+        full = self.space.configs(np.array([index])).row(0)
+        out: dict[str, Any] = {"index": index}
+        out.update({k: _clean(full[k]) for k in DESIGN_KEYS if k in full})
+        for metric in CONFIG_METRICS:
+            out[metric] = _clean(self._column(metric)[position])
+        per_net: dict[str, Any] = {}
+        for k, name in enumerate(self.names):
+            entry = {m: _clean(self._column(column_name(k, m))[position]) for m in _SHOWN_METRICS}
+            entry["feasible"] = bool(self._column(column_name(k, "feasible"))[position])
+            entry["relative_performance"] = _clean(self.analysis.rel[k, position])
+            per_net[name] = entry
+        out["networks"] = per_net
+        log_s = self.analysis.log_score[position]
+        out["admissible"] = bool(np.isfinite(log_s))
+        scores = self.scores(position)
+        key = {"geomean": "geomean", "weighted": "weighted_geomean", "worst": "worst_case"}
+        out["score"] = _clean(scores[key[self.mode]])
+        out.update({k: _clean(v) for k, v in scores.items()})
+        return out
+
+    def cross_performance(self) -> dict[str, dict[str, float]]:
+        """``{optimum of i: {network j: relative performance of j on it}}``."""
+        return {
+            row: {col: _clean(self.analysis.cross[i, j]) for j, col in enumerate(self.names)}
+            for i, row in enumerate(self.names)
+        }
+
+    def cross_performance_frame(self):
+        """The cross-performance matrix as a pandas DataFrame (rows: optimum of network i,
+        columns: network j)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            self.analysis.cross,
+            index=pd.Index([f"opt:{n}" for n in self.names], name="optimum of"),
+            columns=pd.Index(self.names, name="network"),
+        )
+
+    def to_pandas(self):
+        """One row per configuration: parameters, metrics (``n{k}_*`` per network),
+        ``admissible``, ``score`` and ``rel:<network>`` columns."""
+        df = self.table.to_pandas()
+        df["admissible"] = np.isfinite(self.analysis.log_score)
+        with np.errstate(over="ignore"):
+            df["score"] = np.exp(self.analysis.log_score)
+        for k, name in enumerate(self.names):
+            df[f"rel:{name}"] = self.analysis.rel[k]
+        return df
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result document (``kind: multi``); see docs/multi.md for every key."""
+        a = self.analysis
+        optima = {}
+        for i, name in enumerate(self.names):
+            d = self.design(int(a.optima[i]))
+            d["optimum_of"] = name
+            d["shares_config_with"] = [
+                self.names[j]
+                for j in range(len(self.names))
+                if j != i and a.optima[j] == a.optima[i]
+            ]
+            optima[name] = d
+        selected = None
+        if a.selected is not None:
+            selected = self.design(int(a.optima[a.selected]))
+            selected["optimum_of"] = self.names[a.selected]
+            selected["shares_config_with"] = optima[self.names[a.selected]]["shares_config_with"]
+        improvement = {
+            n: _clean(float(v)) for n, v in zip(self.names, a.improvement_pct, strict=True)
+        }
+        finite = [v for v in improvement.values() if v is not None]
+        joint = self.design(a.joint)
+        joint["gain_over_selected_pct"] = _clean(a.joint_gain_pct)
+        doc: dict[str, Any] = {
+            "kind": "multi",
+            "networks": [
+                {
+                    "name": name,
+                    "model": net.name,
+                    "family": net.family,
+                    "batch": net.batch,
+                    "seq_len": net.seq_len,
+                    "weight": float(w),
+                    "feasible_alone": int(a.feasible_alone[k]),
+                }
+                for k, (name, net, w) in enumerate(
+                    zip(self.names, self.networks, self.weights, strict=True)
+                )
+            ],
+            "weights": {n: float(w) for n, w in zip(self.names, self.weights, strict=True)},
+            "mode": self.mode,
+            "objective": self.objective.label,
+            "performance": (
+                self.objective.metric
+                if self.objective.direction == "max"
+                else f"1/{self.objective.metric}"
+            ),
+            "objectives": [self.objective.label] + (["min:area_mm2"] if self.with_area else []),
+            "constraints": [c.text for c in self.constraints],
+            "space": self.space.name,
+            "space_size": self.space.size,
+            "evaluated": self.evaluated,
+            "feasible": a.feasible,
+            "feasible_per_network": {
+                n: int(v) for n, v in zip(self.names, a.feasible_alone, strict=True)
+            },
+            "per_network_optima": optima,
+            "cross_performance": self.cross_performance(),
+            "selected": selected,
+            "improvement_pct": improvement,
+            "improvement_range_pct": [min(finite), max(finite)] if finite else None,
+            "joint_optimum": joint,
+            "pareto": [self.design(int(p)) for p in a.pareto] if self.with_area else None,
+            "elapsed_s": self.elapsed_s,
+            "resumed_parts": self.resumed_parts,
+            "out_dir": str(self.out_dir) if self.out_dir is not None else None,
+            "chunk_size": self.chunk_size,
+        }
+        return doc
+
+    def write_outputs(self, doc: dict[str, Any]) -> None:
+        """Write ``summary.json`` (*doc*) and ``results.parquet`` (every configuration with
+        ``admissible``, ``score`` and relative performances) into ``out_dir``, atomically."""
+        import json
+        import os
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from accelscope.store.parts import atomic_write_bytes
+
+        if self.out_dir is None:
+            return
+        table = self.table
+        with np.errstate(over="ignore"):
+            table = table.append_column(
+                "admissible", pa.array(np.isfinite(self.analysis.log_score))
+            )
+            table = table.append_column("score", pa.array(np.exp(self.analysis.log_score)))
+        for k, name in enumerate(self.names):
+            table = table.append_column(f"rel:{name}", pa.array(self.analysis.rel[k]))
+        tmp = self.out_dir / f".tmp-results-{os.getpid()}.parquet"
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, self.out_dir / "results.parquet")
+        atomic_write_bytes(
+            self.out_dir / "summary.json", json.dumps(doc, indent=2, default=str).encode()
+        )
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def multi_explore(
+    networks: Sequence[Network],
+    space: DesignSpace,
+    *,
+    names: Sequence[str] | None = None,
+    weights: Sequence[float] | None = None,
+    constraints: Sequence[str | Constraint] | None = None,
+    objective: str | Sequence[str] = "latency",
+    mode: str | None = None,
+    executor: str = "serial",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out_dir: str | Path | None = None,
+    overwrite: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: bool = False,
+) -> MultiResult:
+    """Find the accelerator configuration that serves *networks* best (module docstring).
+
+    ``weights`` are relative (normalized to sum 1; default equal); ``mode`` is
+    ``geomean`` (default without weights), ``weighted`` (default with weights) or
+    ``worst``. ``constraints`` default to the space's own. ``objective`` is a performance
+    objective (default ``latency``) optionally with ``area`` for the Pareto front.
+    """
+    t0 = time.monotonic()
+    nets = list(networks)
+    if not nets:
+        raise SpecError("give at least one network")
+    shown = unique_names(list(names) if names is not None else [n.name for n in nets])
+    if len(shown) != len(nets):
+        raise SpecError(f"{len(shown)} names given for {len(nets)} networks")
+    w = normalize_weights(weights, len(nets))
+    run_mode = resolve_mode(mode, weights is not None)
+    obj, with_area = parse_objectives(objective)
+    known = known_names()
+    cons_src = list(space.constraints) if constraints is None else list(constraints)
+    cons = [c if isinstance(c, Constraint) else parse_constraint(c, known) for c in cons_src]
+    if chunk_size <= 0:
+        raise SpecError(f"chunk size must be positive, got {chunk_size}")
+    run_spec = {
+        "kind": "multi",
+        "networks": [n.model_dump(mode="json") for n in nets],
+        # Evaluations do not depend on constraints: leave them out, so a rerun with
+        # another budget into the same out_dir re-scores the committed parts.
+        "space": space.model_dump(mode="json", exclude={"constraints"}),
+        "chunk_size": chunk_size,
+    }
+    tmp = None
+    if out_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="accelscope-multi-")
+        out_dir = tmp.name
+    try:
+        store = PartStore(out_dir, run_spec, overwrite=overwrite)
+        resumed = len(store.names())
+        tasks = [
+            (
+                f"chunk-{start // chunk_size:06d}",
+                np.arange(start, min(start + chunk_size, space.size)),
+            )
+            for start in range(0, space.size, chunk_size)
+        ]
+        todo = [t for t in tasks if not store.has(t[0])]
+        with (
+            make_multi_executor(executor, nets, space, workers, scheduler) as ex,
+            _Progress(progress, space.size, space.size - sum(len(t[1]) for t in todo)) as bar,
+        ):
+            for name, columns in ex.run(todo):
+                store.write(name, _to_arrow(columns))
+                bar.advance(len(columns["index"]))
+        table = _read_sorted(store, [t[0] for t in tasks])
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    analysis = _score(table, nets, shown, w, run_mode, obj, cons, with_area)
+    return MultiResult(
+        networks=nets,
+        names=shown,
+        weights=w,
+        mode=run_mode,
+        objective=obj,
+        constraints=cons,
+        space=space,
+        table=table,
+        analysis=analysis,
+        with_area=with_area,
+        elapsed_s=time.monotonic() - t0,
+        resumed_parts=resumed,
+        out_dir=None if tmp is not None else Path(out_dir),
+        chunk_size=chunk_size,
+    )
+
+
+def _to_arrow(columns: dict[str, np.ndarray]):
+    import pyarrow as pa
+
+    return pa.table({k: np.asarray(v) for k, v in columns.items()})
+
+
+def _read_sorted(store: PartStore, names: list[str]):
+    """All parts as one in-memory table, one row per grid index, sorted by index."""
+    import pyarrow as pa
+
+    table = store.read_all(names)
+    index = table.column("index").to_numpy()
+    _, first = np.unique(index, return_index=True)  # sorted unique indices
+    return table.take(pa.array(first)).combine_chunks()
+
+
+def _score(
+    table,
+    nets: list[Network],
+    names: list[str],
+    weights: np.ndarray,
+    mode: str,
+    obj: Objective,
+    cons: list[Constraint],
+    with_area: bool,
+) -> MultiAnalysis:
+    """Build perf / admissibility arrays from the table and run the analysis."""
+    n_net = len(nets)
+
+    def col(name: str) -> np.ndarray:
+        return table.column(name).to_numpy()
+
+    config_cons = [c for c in cons if c.name not in NETWORK_METRICS]
+    net_cons = [c for c in cons if c.name in NETWORK_METRICS]
+    config_ok = np.ones(table.num_rows, dtype=bool)
+    for c in config_cons:
+        config_ok &= c.holds(np.asarray(col(c.name), dtype=np.float64))
+    perf = np.empty((n_net, table.num_rows))
+    alone = np.empty((n_net, table.num_rows), dtype=bool)
+    for k in range(n_net):
+        feasible = np.asarray(col(column_name(k, "feasible")), dtype=bool)
+        ok = config_ok & feasible
+        for c in net_cons:
+            ok &= c.holds(np.asarray(col(column_name(k, c.name)), dtype=np.float64))
+        alone[k] = ok
+        values = np.asarray(col(column_name(k, obj.metric)), dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            p = values if obj.direction == "max" else 1.0 / values
+        perf[k] = np.where(feasible & np.isfinite(p), p, 0.0)
+    together = alone.all(axis=0)
+    _check_admissible(alone, together, names, config_ok, cons, col)
+    return analyze(
+        perf,
+        alone,
+        together,
+        weights=weights,
+        mode=mode,
+        names=names,
+        area_mm2=np.asarray(col("area_mm2"), dtype=np.float64),
+        pareto=with_area,
+    )
+
+
+def _check_admissible(alone, together, names, config_ok, cons, col) -> None:
+    """Raise one clear sentence (with the most restrictive constraint) when a network
+    alone, or the set together, has no admissible configuration."""
+    n_cfg = together.size
+    for k, name in enumerate(names):
+        if not alone[k].any():
+            raise NoAdmissibleDesignError(
+                f"network '{name}' has no configuration that meets the constraints "
+                f"({n_cfg} evaluated){_worst_rule(cons, col, [k], n_cfg)}"
+            )
+    if not together.any():
+        raise NoAdmissibleDesignError(
+            "no configuration meets the constraints for every network of the set together "
+            f"({n_cfg} evaluated){_worst_rule(cons, col, list(range(len(names))), n_cfg)}"
+        )
+
+
+def _worst_rule(cons: list[Constraint], col, nets: list[int], n_cfg: int) -> str:
+    counts = []
+    for c in cons:
+        if c.name in NETWORK_METRICS:
+            bad = np.zeros(n_cfg, dtype=bool)
+            for k in nets:
+                bad |= ~c.holds(np.asarray(col(column_name(k, c.name)), dtype=np.float64))
+        else:
+            bad = ~c.holds(np.asarray(col(c.name), dtype=np.float64))
+        counts.append((int(bad.sum()), f"'{c.text}'"))
+    unmappable = np.zeros(n_cfg, dtype=bool)
+    for k in nets:
+        unmappable |= ~np.asarray(col(column_name(k, "feasible")), dtype=bool)
+    counts.append((int(unmappable.sum()), "the buffers (some layer does not fit)"))
+    worst = max(counts)
+    if worst[0] == 0:
+        return ""
+    return f"; {worst[1]} ruled out {worst[0]} of them"
+
+
+class _Progress:
+    """A rich progress bar on stderr while chunks are evaluated (when enabled)."""
+
+    def __init__(self, enabled: bool, total: int, done: int):
+        self.bar = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("evaluating"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+            )
+            self.task = self.bar.add_task("multi", total=total, completed=done)
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=n)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+__all__ = ["multi_explore", "MultiResult", "NoAdmissibleDesignError", "MODES", "known_names"]
