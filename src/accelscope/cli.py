@@ -320,8 +320,8 @@ def evaluate_cmd(
 
     spec = load_arch(arch)
     net = _load(model, batch, seq_len, input_shape, allow_unsupported)
-    report = evaluate(net, spec)
-    doc = report.to_dict()
+    network_report = evaluate(net, spec)
+    doc = network_report.to_dict()
     doc = {
         "kind": "evaluate",
         "network": net.name,
