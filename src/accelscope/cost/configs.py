@@ -42,8 +42,20 @@ def technology_names() -> tuple[str, ...]:
     return tuple(TECHNOLOGIES)
 
 
-def _codes(column: str, value: Any, names: tuple[str, ...]) -> np.ndarray:
-    """Integer codes from names or codes (scalar or array)."""
+def category_codes(column: str, value: Any, what: str = "config column") -> np.ndarray:
+    """Codes of a categorical column (``dataflow``, ``precision``, ``technology``)."""
+    names = {
+        "dataflow": DATAFLOW_NAMES,
+        "precision": PRECISIONS,
+        "technology": technology_names(),
+    }[column]
+    return _codes(column, value, names, what)
+
+
+def _codes(
+    column: str, value: Any, names: tuple[str, ...], what: str = "config column"
+) -> np.ndarray:
+    """Integer codes from names or codes (scalar or array); errors name ``what 'column'``."""
     arr = np.asarray(value)
     if arr.dtype.kind in "UO":
         uniq, inverse = np.unique(arr.astype(str), return_inverse=True)
@@ -53,13 +65,13 @@ def _codes(column: str, value: Any, names: tuple[str, ...]) -> np.ndarray:
             key = str(name).lower()
             if key not in lookup:
                 raise SpecError(
-                    f"config column '{column}': unknown value '{name}'; expected one of "
+                    f"{what} '{column}': unknown value '{name}'; expected one of "
                     f"{', '.join(names)}{suggest(str(name), list(names))}"
                 )
             codes.append(lookup[key])
         return np.asarray(codes, dtype=np.int64)[inverse].reshape(arr.shape)
     if arr.dtype.kind not in "iu":
-        raise SpecError(f"config column '{column}': expected names or integer codes")
+        raise SpecError(f"{what} '{column}': expected names or integer codes")
     codes = arr.astype(np.int64)
     bad = (codes < 0) | (codes >= len(names))
     if np.any(bad):

@@ -230,24 +230,9 @@ def _column_values(name: str, grid: list[Scalar]) -> np.ndarray:
     if name == "double_buffering":
         return np.asarray([bool(v) for v in grid], dtype=bool)
     if name in ("dataflow", "precision", "technology"):
-        from accelscope.cost.configs import DATAFLOW_NAMES, PRECISIONS, technology_names
+        from accelscope.cost.configs import category_codes
 
-        names = {
-            "dataflow": DATAFLOW_NAMES,
-            "precision": PRECISIONS,
-            "technology": technology_names(),
-        }[name]
-        lookup = {n.lower(): i for i, n in enumerate(names)}
-        codes = []
-        for v in grid:
-            key = str(v).lower()
-            if key not in lookup:
-                raise SpecError(
-                    f"parameter '{name}': unknown value '{v}'; expected one of "
-                    f"{', '.join(names)}{suggest(str(v), list(names))}"
-                )
-            codes.append(lookup[key])
-        return np.asarray(codes, dtype=np.int64)
+        return category_codes(name, np.asarray([str(v) for v in grid]), what="parameter")
     arr = np.asarray(grid)
     if arr.dtype.kind not in "iuf":
         raise SpecError(f"parameter '{name}': expected numbers, got {grid!r}")
