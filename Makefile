@@ -41,6 +41,8 @@ format: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_cost_model.py
+	$(BIN)/python benchmarks/bench_explore.py
+	$(BIN)/python benchmarks/bench_multi.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -545,8 +545,6 @@ def _register_commands() -> None:
         app.command(name)(module.command)
 
 
-_register_commands()
-
 
 def write_report_if_asked(doc: dict[str, Any], report: Path | None, png: Path | None) -> None:
     """Write the HTML report (and PNG figures) of a result document when asked."""
@@ -600,6 +598,9 @@ def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
         seen.add(msg)
         err.print(f"warning: {msg}", markup=False, highlight=False, soft_wrap=True)
 
+
+# Last, so command modules can import every helper above from accelscope.cli.
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

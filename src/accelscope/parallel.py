@@ -1,9 +1,12 @@
 """Executors that evaluate chunks of grid points: serial, local processes, dask.
 
-Each executor runs the same pure function, ``evaluate_points(network, space, indices)``,
-so results do not depend on the executor. Work is submitted lazily (a bounded number of
-tasks in flight), so a time budget or an interrupt stops promptly, and results are
-yielded as they complete for the caller to commit durably.
+An executor runs one *task function* ``fn(payload, indices) -> columns`` over tasks
+``(part name, grid indices)``. ``fn`` must be a module-level function (picklable) and
+pure, so results do not depend on the executor; ``payload`` (e.g. the network and the
+design space) is sent to each worker once. Work is submitted lazily (a bounded number of
+tasks in flight), so a time budget or an interrupt stops promptly — though the first task
+always runs, so a stopped run still has a result — and results are yielded as they
+complete for the caller to commit durably.
 """
 
 from __future__ import annotations
@@ -20,37 +23,42 @@ from accelscope.errors import AccelscopeError, SpecError
 EXECUTORS = ("serial", "processes", "dask")
 
 Task = tuple[str, np.ndarray]  # (part name, grid indices)
+TaskFn = Callable[[Any, np.ndarray], dict[str, Any]]
 
 _WORKER_STATE: dict[str, Any] = {}
 
 
-def _init_worker(network: Any, space: Any) -> None:
-    _WORKER_STATE["network"] = network
-    _WORKER_STATE["space"] = space
-
-
-def _run_task(task: Task) -> tuple[str, dict[str, Any]]:
+def explore_task(payload: tuple[Any, Any], indices: np.ndarray) -> dict[str, Any]:
+    """Task function of single-network exploration: payload = (network, space)."""
     from accelscope.search.table import evaluate_points
 
+    network, space = payload
+    return evaluate_points(network, space, indices)
+
+
+def _init_worker(fn: TaskFn, payload: Any) -> None:
+    _WORKER_STATE["fn"] = fn
+    _WORKER_STATE["payload"] = payload
+
+
+def _run_in_worker(task: Task) -> tuple[str, dict[str, Any]]:
     name, indices = task
-    return name, evaluate_points(_WORKER_STATE["network"], _WORKER_STATE["space"], indices)
+    return name, _WORKER_STATE["fn"](_WORKER_STATE["payload"], indices)
 
 
-def _run_task_with(network: Any, space: Any, task: Task) -> tuple[str, dict[str, Any]]:
-    from accelscope.search.table import evaluate_points
-
+def _run_with(fn: TaskFn, payload: Any, task: Task) -> tuple[str, dict[str, Any]]:
     name, indices = task
-    return name, evaluate_points(network, space, indices)
+    return name, fn(payload, indices)
 
 
 class Executor:
-    """Base class: ``run(tasks)`` yields ``(name, columns)`` as tasks complete."""
+    """Serial executor: ``run(tasks)`` yields ``(name, columns)`` in task order."""
 
     name = "serial"
 
-    def __init__(self, network: Any, space: Any, workers: int = 1):
-        self.network = network
-        self.space = space
+    def __init__(self, fn: TaskFn, payload: Any, workers: int = 1):
+        self.fn = fn
+        self.payload = payload
         self.workers = max(1, int(workers))
 
     def run(
@@ -59,7 +67,7 @@ class Executor:
         for i, task in enumerate(tasks):
             if i and should_stop():  # the first task always runs, so a result exists
                 return
-            yield _run_task_with(self.network, self.space, task)
+            yield _run_with(self.fn, self.payload, task)
 
     def close(self) -> None:
         pass
@@ -71,41 +79,63 @@ class Executor:
         self.close()
 
 
+def _bounded(
+    tasks: Iterable[Task],
+    submit: Callable[[Task], Any],
+    next_done: Callable[[], Any],
+    in_flight: int,
+    should_stop: Callable[[], bool],
+) -> Iterator[Any]:
+    """Keep at most *in_flight* tasks submitted; yield finished futures as they complete."""
+    it = iter(tasks)
+    running = submitted = 0
+    exhausted = False
+    while True:
+        while not exhausted and running < in_flight and not (submitted and should_stop()):
+            task = next(it, None)
+            if task is None:
+                exhausted = True
+                break
+            submit(task)
+            running += 1
+            submitted += 1
+        if running == 0:
+            return
+        for fut in next_done():
+            running -= 1
+            yield fut
+
+
 class ProcessExecutor(Executor):
-    """A local process pool; the network and space are sent once per worker."""
+    """A local process pool (spawn); the task function and payload go once per worker."""
 
     name = "processes"
 
-    def __init__(self, network: Any, space: Any, workers: int = 2):
-        super().__init__(network, space, workers)
+    def __init__(self, fn: TaskFn, payload: Any, workers: int = 2):
+        super().__init__(fn, payload, workers)
         import multiprocessing as mp
 
         self.pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=mp.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(network, space),
+            initargs=(fn, payload),
         )
 
     def run(self, tasks, should_stop=lambda: False):
-        it = iter(tasks)
         pending: set = set()
-        in_flight = 2 * self.workers
-        exhausted = False
-        submitted = 0
-        while True:
-            while not exhausted and len(pending) < in_flight and not (submitted and should_stop()):
-                task = next(it, None)
-                if task is None:
-                    exhausted = True
-                    break
-                pending.add(self.pool.submit(_run_task, task))
-                submitted += 1
-            if not pending:
-                return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield fut.result()
+
+        def submit(task: Task) -> None:
+            pending.add(self.pool.submit(_run_in_worker, task))
+
+        def next_done():
+            done, rest = wait(pending, return_when=FIRST_COMPLETED)
+            pending.clear()
+            pending.update(rest)
+            return done
+
+        for fut in _bounded(tasks, submit, next_done, 2 * self.workers, should_stop):
+            yield fut.result()
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -116,8 +146,8 @@ class DaskExecutor(Executor):
 
     name = "dask"
 
-    def __init__(self, network: Any, space: Any, workers: int = 2, scheduler: str | None = None):
-        super().__init__(network, space, workers)
+    def __init__(self, fn: TaskFn, payload: Any, workers: int = 2, scheduler: str | None = None):
+        super().__init__(fn, payload, workers)
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -139,41 +169,23 @@ class DaskExecutor(Executor):
                 self.client = Client(self.cluster)
         except OSError as exc:
             raise AccelscopeError(f"cannot reach dask scheduler {scheduler}: {exc}") from None
-        self._network = self.client.scatter(network, broadcast=True)
-        self._space = self.client.scatter(space, broadcast=True)
+        self._payload = self.client.scatter(payload, broadcast=True)
 
     def run(self, tasks, should_stop=lambda: False):
         from distributed import as_completed
 
-        it = iter(tasks)
-        in_flight = 2 * max(self.workers, len(self.client.scheduler_info().get("workers", {})))
         ac = as_completed()
-        submitted = 0
-        exhausted = False
+        n_workers = len(self.client.scheduler_info().get("workers", {}))
 
-        def submit_more() -> None:
-            nonlocal submitted, exhausted
-            while (
-                not exhausted
-                and submitted - ac_done[0] < in_flight
-                and not (submitted and should_stop())
-            ):
-                task = next(it, None)
-                if task is None:
-                    exhausted = True
-                    return
-                ac.add(
-                    self.client.submit(_run_task_with, self._network, self._space, task, pure=False)
-                )
-                submitted += 1
+        def submit(task: Task) -> None:
+            ac.add(self.client.submit(_run_with, self.fn, self._payload, task, pure=False))
 
-        ac_done = [0]
-        submit_more()
-        while not ac.is_empty():
-            fut = next(ac)
-            ac_done[0] += 1
+        def next_done():
+            return [next(ac)]
+
+        in_flight = 2 * max(self.workers, n_workers)
+        for fut in _bounded(tasks, submit, next_done, in_flight, should_stop):
             yield fut.result()
-            submit_more()
 
     def close(self) -> None:
         self.client.close()
@@ -182,19 +194,26 @@ class DaskExecutor(Executor):
 
 
 def make_executor(
-    kind: str, network: Any, space: Any, workers: int | None = None, scheduler: str | None = None
+    kind: str,
+    payload: Any,
+    *,
+    fn: TaskFn = explore_task,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> Executor:
-    """Create an executor by name (``serial``, ``processes``, ``dask``)."""
+    """Create an executor by name (``serial``, ``processes``, ``dask``) for task *fn*."""
     if kind not in EXECUTORS:
         raise SpecError(f"unknown executor '{kind}'; expected one of {', '.join(EXECUTORS)}")
     if scheduler and kind != "dask":
         raise SpecError("--scheduler needs --executor dask")
+    if workers is not None and workers <= 0:
+        raise SpecError(f"--workers must be a positive integer, got {workers}")
     if kind == "serial":
-        return Executor(network, space, 1)
+        return Executor(fn, payload, 1)
     n = workers or 2
     if kind == "processes":
-        return ProcessExecutor(network, space, n)
-    return DaskExecutor(network, space, n, scheduler)
+        return ProcessExecutor(fn, payload, n)
+    return DaskExecutor(fn, payload, n, scheduler)
 
 
 class Deadline:

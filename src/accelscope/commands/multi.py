@@ -198,8 +198,8 @@ def _print(doc: dict[str, Any]) -> None:
     if doc.get("pareto"):
         out.print(
             f"Pareto front of ({doc['mode']} score, area): {len(doc['pareto'])} designs, "
-            + ", ".join(f"{p['area_mm2']:.3g} mm² → {p['score']:.3f}" for p in doc["pareto"][:8])
-            + (" ..." if len(doc["pareto"]) > 8 else ""),
+            + ("... " if len(doc["pareto"]) > 8 else "")
+            + ", ".join(f"{p['area_mm2']:.3g} mm² → {p['score']:.3f}" for p in doc["pareto"][-8:]),
             soft_wrap=True,
             highlight=False,
         )

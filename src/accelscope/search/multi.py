@@ -63,7 +63,7 @@ from accelscope.search.space import PARAMETERS, DesignSpace
 from accelscope.store.parts import PartStore
 from accelscope.workload.network import Network
 
-DEFAULT_CHUNK = 4096
+DEFAULT_CHUNK = 16_384
 _AREA_OBJECTIVES = ("area", "area_mm2", "min:area", "min:area_mm2")
 #: Accelerator parameters shown in a design (space values and defaults).
 DESIGN_KEYS = (
@@ -248,7 +248,14 @@ class MultiResult:
         improvement = {
             n: _clean(float(v)) for n, v in zip(self.names, a.improvement_pct, strict=True)
         }
-        finite = [v for v in improvement.values() if v is not None]
+        # The range leaves out the networks whose own optimum *is* the selected
+        # configuration (0% by construction); an infinite improvement counts as None.
+        others = [
+            improvement[n]
+            for i, n in enumerate(self.names)
+            if a.selected is not None and a.optima[i] != a.optima[a.selected]
+        ]
+        finite = [v for v in others if v is not None]
         joint = self.design(a.joint)
         joint["gain_over_selected_pct"] = _clean(a.joint_gain_pct)
         doc: dict[str, Any] = {

@@ -8,20 +8,18 @@ design parameters, the configuration-level metrics (area, PE count, SRAM) once, 
 network-dependent metrics once per network, in columns named ``n{k}_{metric}`` (``k`` is
 the network's position in the set, so two entries with the same model never collide).
 
-The executors mirror :mod:`accelscope.parallel` (serial, local processes, dask; bounded
-work in flight, results yielded as they complete) but run this multi-network function.
+:func:`multi_task` is the task function run by the executors of :mod:`accelscope.parallel`
+(serial, local processes, dask).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from accelscope.errors import SpecError
-from accelscope.parallel import EXECUTORS, DaskExecutor
+from accelscope.parallel import Executor, make_executor
 from accelscope.search.space import DesignSpace
 from accelscope.workload.network import Network
 
@@ -41,8 +39,6 @@ NETWORK_METRICS: tuple[str, ...] = (
     "dram_bytes",
     "feasible",
 )
-
-Task = tuple[str, np.ndarray]  # (part name, grid indices)
 
 
 def column_name(k: int, metric: str) -> str:
@@ -94,130 +90,10 @@ def evaluate_multi_points(
     return cols
 
 
-def _run_with(payload: tuple[Any, Any], task: Task) -> tuple[str, dict[str, np.ndarray]]:
+def multi_task(payload: tuple[Any, Any], indices: np.ndarray) -> dict[str, np.ndarray]:
+    """Task function for :mod:`accelscope.parallel`: payload = (networks, space)."""
     networks, space = payload
-    name, indices = task
-    return name, evaluate_multi_points(networks, space, indices)
-
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(networks: Any, space: Any) -> None:
-    _WORKER["payload"] = (networks, space)
-
-
-def _run_in_worker(task: Task) -> tuple[str, dict[str, np.ndarray]]:
-    return _run_with(_WORKER["payload"], task)
-
-
-class MultiExecutor:
-    """Serial executor: ``run(tasks)`` yields ``(name, columns)`` in task order."""
-
-    name = "serial"
-
-    def __init__(self, networks: Sequence[Network], space: DesignSpace, workers: int = 1):
-        self.payload = (tuple(networks), space)
-        self.workers = max(1, int(workers))
-
-    def run(
-        self, tasks: Iterable[Task], should_stop: Callable[[], bool] = lambda: False
-    ) -> Iterator[tuple[str, dict[str, np.ndarray]]]:
-        for task in tasks:
-            if should_stop():
-                return
-            yield _run_with(self.payload, task)
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> MultiExecutor:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-
-class MultiProcessExecutor(MultiExecutor):
-    """A local process pool (spawn); the networks and the space are sent once per worker."""
-
-    name = "processes"
-
-    def __init__(self, networks: Sequence[Network], space: DesignSpace, workers: int = 2):
-        super().__init__(networks, space, workers)
-        import multiprocessing as mp
-
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=mp.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=self.payload,
-        )
-
-    def run(self, tasks, should_stop=lambda: False):
-        it = iter(tasks)
-        pending: set = set()
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < 2 * self.workers and not should_stop():
-                task = next(it, None)
-                if task is None:
-                    exhausted = True
-                    break
-                pending.add(self.pool.submit(_run_in_worker, task))
-            if not pending:
-                return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield fut.result()
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-class MultiDaskExecutor(MultiExecutor):
-    """dask.distributed (LocalCluster or an existing scheduler), via
-    :class:`accelscope.parallel.DaskExecutor` for the cluster and client."""
-
-    name = "dask"
-
-    def __init__(
-        self,
-        networks: Sequence[Network],
-        space: DesignSpace,
-        workers: int = 2,
-        scheduler: str | None = None,
-    ):
-        super().__init__(networks, space, workers)
-        self.dask = DaskExecutor(self.payload[0], space, self.workers, scheduler)
-        self.client = self.dask.client
-        self._payload = self.client.scatter(self.payload, broadcast=True)
-
-    def run(self, tasks, should_stop=lambda: False):
-        from distributed import as_completed
-
-        it = iter(tasks)
-        n_workers = len(self.client.scheduler_info().get("workers", {}))
-        in_flight = 2 * max(self.workers, n_workers)
-        ac = as_completed()
-        running = 0
-        exhausted = False
-        while True:
-            while not exhausted and running < in_flight and not should_stop():
-                task = next(it, None)
-                if task is None:
-                    exhausted = True
-                    break
-                ac.add(self.client.submit(_run_with, self._payload, task, pure=False))
-                running += 1
-            if running == 0:
-                return
-            fut = next(ac)
-            running -= 1
-            yield fut.result()
-
-    def close(self) -> None:
-        self.dask.close()
+    return evaluate_multi_points(networks, space, indices)
 
 
 def make_multi_executor(
@@ -226,17 +102,8 @@ def make_multi_executor(
     space: DesignSpace,
     workers: int | None = None,
     scheduler: str | None = None,
-) -> MultiExecutor:
-    """Create an executor by name (``serial``, ``processes``, ``dask``)."""
-    if kind not in EXECUTORS:
-        raise SpecError(f"unknown executor '{kind}'; expected one of {', '.join(EXECUTORS)}")
-    if scheduler and kind != "dask":
-        raise SpecError("--scheduler needs --executor dask")
-    if workers is not None and workers <= 0:
-        raise SpecError(f"--workers must be a positive integer, got {workers}")
-    if kind == "serial":
-        return MultiExecutor(networks, space)
-    n = workers or 2
-    if kind == "processes":
-        return MultiProcessExecutor(networks, space, n)
-    return MultiDaskExecutor(networks, space, n, scheduler)
+) -> Executor:
+    """Create an executor by name (``serial``, ``processes``, ``dask``) for the set."""
+    return make_executor(
+        kind, (tuple(networks), space), fn=multi_task, workers=workers, scheduler=scheduler
+    )

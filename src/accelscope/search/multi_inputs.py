@@ -166,7 +166,8 @@ def load_network_set(
         raise SpecError("give at least one network (a zoo name, a file, or a network-set YAML)")
     if weights is not None and len(weights) != len(entries):
         raise SpecError(
-            f"--weights has {len(weights)} values but {len(entries)} networks were given; "
+            f"--weights has {len(weights)} values but {len(entries)} "
+            f"network{'s were' if len(entries) != 1 else ' was'} given; "
             "give one weight per network"
         )
     nets = [load_entry(e, batch, seq_len) for e in entries]

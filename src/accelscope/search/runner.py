@@ -178,7 +178,7 @@ def explore(
     deadline = Deadline(time_budget_s)
     try:
         with (
-            make_executor(executor, network, space, workers, scheduler) as ex,
+            make_executor(executor, (network, space), workers=workers, scheduler=scheduler) as ex,
             _Progress(progress, objs[0]) as bar,
         ):
             if strat == "exhaustive":

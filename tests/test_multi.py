@@ -1,0 +1,460 @@
+"""Multi-application optimization: hand-derived scoring, exactness against single-network
+exploration and single-config evaluation, durability, executors, CLI and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import yaml
+
+from accelscope.cost import evaluate
+from accelscope.errors import SpecError
+from accelscope.search import space_from_dict
+from accelscope.search.multi import multi_explore
+from accelscope.search.multi_inputs import load_network_set, parse_weights, read_network_set
+from accelscope.search.multi_score import (
+    NoAdmissibleDesignError,
+    analyze,
+    normalize_weights,
+)
+from accelscope.search.runner import explore
+from accelscope.workload import from_yaml, zoo
+from tests.conftest import EXAMPLES
+
+TINY_CNN = EXAMPLES / "networks" / "tiny-cnn.yaml"
+TINY_LSTM = EXAMPLES / "networks" / "tiny-lstm.yaml"
+
+# ---------------------------------------------------------------------------------------
+# Hand-checkable case: 3 networks (A, B, C) x 5 configurations (c0..c4), areas 1..5 mm².
+#
+# latency (s)   c0    c1    c2    c3     c4        perf = 1 / latency
+#   A           1     2     4     1.25   2         opt_A: c0 (c3 is not faster)
+#   B           4     1     2     1.25   1         opt_B: c1 and c4 tie -> smaller area: c1
+#   C           8     2     1     1.25   2         opt_C: c2
+# relative performance r = perf / perf(opt):
+#   A           1     .5    .25   .8     .5
+#   B           .25   1     .5    .8     1
+#   C           .125  .5    1     .8     .5
+# geometric mean (prod^(1/3)):
+#   c0 = (1/32)^(1/3) = 0.31498   c1 = (1/4)^(1/3) = 0.62996   c2 = (1/8)^(1/3) = 0.5
+#   c3 = 0.8                      c4 = (1/4)^(1/3) = 0.62996
+# Candidates: opt_A = c0 (0.315), opt_B = c1 (0.630), opt_C = c2 (0.5) -> selected: B's.
+# Improvement over each optimum's geomean: A: ((1/4)/(1/32))^(1/3) - 1 = 8^(1/3) - 1 = 100%;
+#   B: 0%; C: ((1/4)/(1/8))^(1/3) - 1 = 2^(1/3) - 1 = 25.992%.
+# Joint optimum: c3 (0.8), gain over the selection 0.8 * 4^(1/3) - 1 = 26.992%.
+# ---------------------------------------------------------------------------------------
+LAT = np.array(
+    [
+        [1, 2, 4, 1.25, 2],
+        [4, 1, 2, 1.25, 1],
+        [8, 2, 1, 1.25, 2],
+    ],
+    dtype=float,
+)
+AREA = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+NAMES = ["A", "B", "C"]
+
+
+def _hand(mode="geomean", weights=None, together=None):
+    alone = np.ones_like(LAT, dtype=bool)
+    return analyze(
+        1.0 / LAT,
+        alone,
+        alone.all(axis=0) if together is None else together,
+        weights=normalize_weights(weights, 3),
+        mode=mode,
+        names=NAMES,
+        area_mm2=AREA,
+        pareto=True,
+    )
+
+
+def test_hand_case_geomean():
+    a = _hand()
+    assert a.optima.tolist() == [0, 1, 2]  # B's tie c1/c4 went to the smaller area
+    np.testing.assert_allclose(
+        a.cross, [[1, 0.25, 0.125], [0.5, 1, 0.5], [0.25, 0.5, 1]], rtol=0, atol=1e-15
+    )
+    assert a.selected == 1
+    np.testing.assert_allclose(
+        np.exp(a.candidate_log_score), [32 ** (-1 / 3), 0.25 ** (1 / 3), 0.5]
+    )
+    np.testing.assert_allclose(a.improvement_pct, [100.0, 0.0, 100 * (2 ** (1 / 3) - 1)], atol=1e-9)
+    assert a.joint == 3
+    assert a.joint_gain_pct == pytest.approx(100 * (0.8 * 4 ** (1 / 3) - 1))
+    # Pareto front of (score max, area min): c0 (1 mm², .315), c1 (2 mm², .630), c3 (4, .8);
+    # c2 is dominated by c1, c4 by c3.
+    assert a.pareto.tolist() == [0, 1, 3]
+
+
+def test_hand_case_weighted_and_worst():
+    # weights 2:1:1 -> w = (.5, .25, .25); log2 S = .5 log2 rA + .25 log2 rB + .25 log2 rC:
+    #   c0: 0 - .5 - .75 = -1.25   c1: -.5 + 0 - .25 = -.75   c2: -1 - .25 + 0 = -1.25
+    #   c3: log2 .8                c4: -.5 + 0 - .25 = -.75
+    # selected: B (c1, 2^-.75); improvements: A, C: 2^(1.25-.75) - 1 = 41.42%; joint: c3.
+    a = _hand("weighted", [2, 1, 1])
+    np.testing.assert_allclose(
+        a.log_score / math.log(2), [-1.25, -0.75, -1.25, math.log2(0.8), -0.75]
+    )
+    assert a.selected == 1
+    np.testing.assert_allclose(a.improvement_pct, [100 * (2**0.5 - 1), 0, 100 * (2**0.5 - 1)])
+    assert a.joint == 3
+    # worst case: min_n r = (.125, .5, .25, .8, .5): selected B (c1, .5);
+    # improvements A: .5/.125 - 1 = 300%, C: .5/.25 - 1 = 100%; joint c3 (.8).
+    w = _hand("worst")
+    np.testing.assert_allclose(np.exp(w.log_score), [0.125, 0.5, 0.25, 0.8, 0.5])
+    assert w.selected == 1
+    np.testing.assert_allclose(w.improvement_pct, [300.0, 0.0, 100.0])
+    assert w.joint == 3
+
+
+def test_hand_case_single_weight_and_admissibility():
+    # Only C counts: score = r_C, so the joint optimum is C's own optimum c2 (score 1),
+    # which is also the selection; improvements A: 1/.125 - 1 = 700%, B: 1/.5 - 1 = 100%.
+    a = _hand("weighted", [0, 0, 1])
+    assert a.joint == 2 == a.optima[2]
+    assert a.selected == 2
+    np.testing.assert_allclose(a.improvement_pct, [700.0, 100.0, 0.0])
+    # If c3 is not admissible for the set, the joint optimum falls back to the tie
+    # c1 = c4 = 0.630, broken by area: c1, the selection itself (gain 0).
+    together = np.array([True, True, True, False, True])
+    b = _hand(together=together)
+    assert b.joint == 1 and b.selected == 1 and b.joint_gain_pct == pytest.approx(0.0)
+    assert b.feasible == 4
+
+
+def test_hand_case_errors():
+    alone = np.ones_like(LAT, dtype=bool)
+    alone[2] = False
+    with pytest.raises(NoAdmissibleDesignError, match="network 'C'"):
+        analyze(
+            1 / LAT,
+            alone,
+            alone.all(0),
+            weights=np.full(3, 1 / 3),
+            mode="geomean",
+            names=NAMES,
+            area_mm2=AREA,
+        )
+    with pytest.raises(SpecError, match="3 weights given for 2 networks"):
+        normalize_weights([1, 2, 3], 2)
+    with pytest.raises(SpecError, match="non-negative"):
+        normalize_weights([1, -1], 2)
+    with pytest.raises(SpecError, match="all zero"):
+        normalize_weights([0, 0], 2)
+    with pytest.raises(SpecError, match="non-negative"):
+        parse_weights("1,-2")
+    with pytest.raises(SpecError, match="comma-separated numbers"):
+        parse_weights("1,x")
+
+
+# ---------------------------------------------------------------------------------------
+# Real networks on a small grid: results must agree with single-network exploration and
+# with the single-configuration evaluate() path.
+# ---------------------------------------------------------------------------------------
+SMALL = {
+    "name": "small-multi",
+    "parameters": {
+        "rows": [8, 16, 32],
+        "cols": [8, 32],
+        "units": [1, 2],
+        "dataflow": ["ws", "os"],
+        "unified_kib": [64, 512],
+        "dram_gbps": [8, 32],
+        "clock_mhz": 1000,
+        "lanes": 32,
+    },
+}  # 3 x 2 x 2 x 2 x 2 x 2 = 96 configurations
+
+
+@pytest.fixture(scope="module")
+def nets():
+    return [from_yaml(TINY_CNN), from_yaml(TINY_LSTM), zoo.get("alexnet")]
+
+
+@pytest.fixture(scope="module")
+def small_space():
+    return space_from_dict(SMALL)
+
+
+@pytest.fixture(scope="module")
+def budget(small_space, nets):
+    """An area budget that cuts the space roughly in half."""
+    cols = small_space.configs(small_space.all_indices())
+    areas = [evaluate(nets[0], cols.to_arch(i)).area_mm2 for i in range(0, len(cols), 7)]
+    return float(np.median(areas))
+
+
+@pytest.fixture(scope="module")
+def result(nets, small_space, budget):
+    return multi_explore(
+        nets, small_space, constraints=[f"area_mm2 <= {budget}"], objective=["latency", "area"]
+    )
+
+
+def test_optima_equal_single_network_exploration(result, nets, small_space, budget):
+    for k, net in enumerate(nets):
+        single = explore(
+            net,
+            small_space,
+            objectives=["latency", "area"],
+            constraints=[f"area_mm2 <= {budget}"],
+            strategy="exhaustive",
+        )
+        expected = single.best["index"]
+        got = result.to_dict()["per_network_optima"][result.names[k]]["index"]
+        assert got == expected, net.name
+
+
+def test_cross_performance_matches_evaluate(result, nets, small_space):
+    doc = result.to_dict()
+    lat = {}
+    for row in result.names:
+        idx = doc["per_network_optima"][row]["index"]
+        arch = small_space.configs(np.array([idx])).to_arch(0)
+        lat[row] = [evaluate(net, arch).latency_s for net in nets]
+    for row in result.names:
+        for j, col in enumerate(result.names):
+            # r[j, opt_i] = latency of j on its own optimum / latency of j on opt_i
+            expected = lat[col][j] / lat[row][j]
+            assert doc["cross_performance"][row][col] == pytest.approx(expected, rel=1e-12)
+        assert doc["cross_performance"][row][row] == 1.0
+
+
+def test_selection_improvement_and_joint(result, nets, small_space, budget):
+    doc = result.to_dict()
+    names = result.names
+    x = np.array([[doc["cross_performance"][r][c] for c in names] for r in names])
+    geo = np.exp(np.log(x).mean(axis=1))  # geomean of each optimum's row
+    assert doc["selected"]["optimum_of"] == names[int(np.argmax(geo))]
+    best = geo.max()
+    for i, n in enumerate(names):
+        assert doc["improvement_pct"][n] == pytest.approx(100 * (best / geo[i] - 1), rel=1e-9)
+    # The range leaves out networks whose optimum is the selected configuration itself.
+    sel_index = doc["selected"]["index"]
+    others = [
+        doc["improvement_pct"][n]
+        for n in names
+        if doc["per_network_optima"][n]["index"] != sel_index
+    ]
+    assert doc["improvement_range_pct"] == [min(others), max(others)]
+    # Brute-force joint optimum: every configuration, geomean of latency ratios.
+    configs = small_space.configs(small_space.all_indices())
+    own = np.array([doc["per_network_optima"][n]["networks"][n]["latency_s"] for n in names])
+    scores = []
+    for c in range(len(configs)):
+        arch = configs.to_arch(c)
+        reports = [evaluate(net, arch) for net in nets]
+        if reports[0].area_mm2 > budget or not all(np.isfinite(r.latency_s) for r in reports):
+            scores.append(-np.inf)
+            continue
+        scores.append(float(np.mean(np.log(own / np.array([r.latency_s for r in reports])))))
+    scores = np.array(scores)
+    joint = doc["joint_optimum"]
+    assert math.log(joint["score"]) == pytest.approx(scores.max(), rel=1e-12)
+    assert scores[joint["index"]] == pytest.approx(scores.max(), rel=1e-12)
+    assert joint["score"] >= doc["selected"]["score"]
+    assert joint["gain_over_selected_pct"] >= 0
+    assert joint["area_mm2"] <= budget
+    # Pareto front of (score, area): sorted by area, scores strictly increasing.
+    front = doc["pareto"]
+    assert front and all(p["area_mm2"] <= budget for p in front)
+    assert all(a["score"] < b["score"] for a, b in zip(front, front[1:], strict=False))
+    assert front[-1]["score"] == pytest.approx(joint["score"])
+
+
+def test_weighted_single_weight_reduces_to_single_network_optimum(nets, small_space, budget):
+    cons = [f"area_mm2 <= {budget}"]
+    for k in (0, 2):
+        w = [0.0] * len(nets)
+        w[k] = 1.0
+        res = multi_explore(nets, small_space, weights=w, constraints=cons)
+        assert res.mode == "weighted"
+        single = explore(
+            nets[k],
+            small_space,
+            objectives=["latency", "area"],
+            constraints=cons,
+            strategy="exhaustive",
+        )
+        doc = res.to_dict()
+        # Precondition of the reduction: that optimum also runs the other networks.
+        assert doc["per_network_optima"][res.names[k]]["admissible"]
+        assert doc["joint_optimum"]["index"] == single.best["index"]
+        assert doc["joint_optimum"]["score"] == pytest.approx(1.0)
+        # The selection is that network's optimum too (or an identical configuration that is
+        # also the optimum of an earlier network in the set: ties go to the first).
+        assert doc["selected"]["index"] == single.best["index"]
+        assert doc["selected"]["score"] == pytest.approx(1.0)
+
+
+def test_network_constraints_hold_for_every_network(nets, small_space, result):
+    # A latency bound between the networks' best latencies binds the slowest network only.
+    doc = result.to_dict()
+    best = {n: doc["per_network_optima"][n]["networks"][n]["latency_s"] for n in result.names}
+    bound = 1.5 * max(best.values())
+    res = multi_explore(nets, small_space, constraints=[f"latency_s <= {bound}"])
+    tab = res.to_pandas()
+    ok = tab["admissible"].to_numpy()
+    for k in range(len(nets)):
+        lat = tab[f"n{k}_latency_s"].to_numpy()
+        assert np.all(lat[ok] <= bound)
+    admissible_by_hand = np.all(
+        [tab[f"n{k}_latency_s"].to_numpy() <= bound for k in range(len(nets))], axis=0
+    )
+    np.testing.assert_array_equal(ok, admissible_by_hand)
+    joint = res.to_dict()["joint_optimum"]
+    assert all(v["latency_s"] <= bound for v in joint["networks"].values())
+
+
+def test_no_feasible_configuration_is_one_clear_error(nets, small_space):
+    with pytest.raises(NoAdmissibleDesignError, match="'area_mm2 <= 0.001' ruled out 96 of them"):
+        multi_explore(nets, small_space, constraints=["area_mm2 <= 0.001"])
+
+
+def test_resume_and_rescore(nets, small_space, tmp_path, budget):
+    out = tmp_path / "run"
+    first = multi_explore(nets, small_space, out_dir=out, chunk_size=32)
+    parts = sorted((out / "parts").glob("*.parquet"))
+    assert len(parts) == 3
+    parts[1].unlink()  # as if killed before the second chunk was committed
+    again = multi_explore(nets, small_space, out_dir=out, chunk_size=32)
+    assert again.resumed_parts == 2
+    assert again.table.equals(first.table)
+    assert again.to_dict()["joint_optimum"] == first.to_dict()["joint_optimum"]
+    # Another budget re-scores the same committed parts (constraints are not fingerprinted).
+    tighter = multi_explore(
+        nets, small_space, out_dir=out, chunk_size=32, constraints=[f"area_mm2 <= {budget}"]
+    )
+    assert tighter.resumed_parts == 3
+    assert tighter.analysis.feasible < first.analysis.feasible
+
+
+def test_process_executor_matches_serial(nets, small_space, result):
+    par = multi_explore(
+        nets,
+        small_space,
+        constraints=[c.text for c in result.constraints],
+        objective=["latency", "area"],
+        executor="processes",
+        workers=2,
+        chunk_size=24,
+    )
+    assert par.table.equals(result.table)
+    assert par.to_dict()["cross_performance"] == result.to_dict()["cross_performance"]
+
+
+# ---------------------------------------------------------------------------------------
+# Network sets (YAML) and the CLI.
+# ---------------------------------------------------------------------------------------
+def test_network_set_yaml(tmp_path):
+    (tmp_path / "nets").mkdir()
+    (tmp_path / "nets" / "cnn.yaml").write_text(TINY_CNN.read_text())
+    spec = {
+        "networks": [
+            "lstm-lm",
+            {"model": "nets/cnn.yaml", "weight": 3, "name": "cnn"},
+            {"model": "bert-base", "seq_len": 64, "weight": 2},
+        ]
+    }
+    path = tmp_path / "set.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    entries = read_network_set(path)
+    assert entries[1].model == str(tmp_path / "nets" / "cnn.yaml")
+    nets, names, weights = load_network_set([str(path), "lstm-lm"], seq_len=16)
+    assert names == ["lstm-lm", "cnn", "bert-base", "lstm-lm#2"]
+    assert weights == [1.0, 3.0, 2.0, 1.0]  # entries without a weight count 1
+    assert nets[0].seq_len == 16 and nets[2].seq_len == 64  # the entry's own seq_len wins
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"networks": [{"model": "alexnet", "weight": -1}]}))
+    with pytest.raises(SpecError, match="bad.yaml"):
+        read_network_set(bad)
+
+
+CLI_SPACE = {
+    "name": "cli-multi",
+    "parameters": {
+        "rows": [8, 32],
+        "cols": {"tie": "rows"},
+        "units": [1, 2],
+        "dataflow": ["ws", "os"],
+        "unified_kib": [256, 1024],
+        "dram_gbps": 32,
+        "clock_mhz": 1000,
+        "lanes": 64,
+    },
+    "constraints": ["area_mm2 <= 50"],
+}
+
+
+@pytest.fixture
+def cli_space(tmp_path):
+    path = tmp_path / "space.yaml"
+    path.write_text(yaml.safe_dump(CLI_SPACE))
+    return path
+
+
+def test_cli_json_document(cli, cli_space, tmp_path):
+    out = tmp_path / "out"
+    res = cli(
+        "multi", "alexnet", "lstm-lm", str(TINY_CNN), "--space", str(cli_space),
+        "--weights", "2,1,1", "--objective", "latency", "--objective", "area",
+        "--out", str(out), "--json",
+    )  # fmt: skip
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    for key in (
+        "per_network_optima", "cross_performance", "selected", "improvement_pct",
+        "joint_optimum", "weights", "mode", "constraints", "evaluated", "feasible", "pareto",
+    ):  # fmt: skip
+        assert key in doc, key
+    assert doc["kind"] == "multi" and doc["provenance"]["command"].startswith("accelscope multi")
+    assert doc["mode"] == "weighted"
+    assert doc["weights"] == {"alexnet": 0.5, "lstm-lm": 0.25, "tiny-cnn": 0.25}
+    assert set(doc["cross_performance"]) == {"alexnet", "lstm-lm", "tiny-cnn"}
+    assert doc["evaluated"] == 16
+    assert doc["joint_optimum"]["score"] >= doc["selected"]["score"]
+    summary = (out / "summary.json").read_text()
+    assert '"kind": "multi"' in summary
+    assert (out / "results.parquet").exists()
+    text = cli("multi", "alexnet", "lstm-lm", "--space", str(cli_space), "--mode", "worst")
+    assert text.code == 0, text.stderr
+    assert "cross-performance" in text.stdout and "joint optimum" in text.stdout
+
+
+def test_cli_network_set_file(cli, cli_space, tmp_path):
+    nets = tmp_path / "set.yaml"
+    nets.write_text(
+        yaml.safe_dump({"networks": [{"model": "alexnet", "weight": 3}, "lstm-lm", "lstm-lm"]})
+    )
+    res = cli("multi", str(nets), "--space", str(cli_space), "--json")
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    # Weights from the file (3, 1, 1 -> .6, .2, .2) switch the default mode to weighted.
+    assert doc["mode"] == "weighted"
+    assert doc["weights"] == pytest.approx({"alexnet": 0.6, "lstm-lm": 0.2, "lstm-lm#2": 0.2})
+    # The same model twice has the same optimum and identical cross-performance rows.
+    assert doc["cross_performance"]["lstm-lm"] == doc["cross_performance"]["lstm-lm#2"]
+    assert doc["per_network_optima"]["lstm-lm"]["shares_config_with"][-1] == "lstm-lm#2"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["alexnett", "lstm-lm"], "alexnett"),
+        (["alexnet", "lstm-lm", "--weights", "1,2,3"], "--weights has 3 values but 2 networks"),
+        (["alexnet", "lstm-lm", "--weights", "1,-1"], "non-negative"),
+        (["alexnet", "lstm-lm", "--constraint", "area_mm2 <= 0.01"], "no configuration"),
+        (["alexnet", "lstm-lm", "--mode", "best"], "unknown mode 'best'"),
+        (["alexnet", "lstm-lm", "--objective", "areaa"], "unknown objective"),
+    ],
+)
+def test_cli_bad_input(cli, cli_space, args, message):
+    res = cli("multi", *args, "--space", str(cli_space))
+    assert res.code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    assert message in lines[0]
+    assert res.stdout == ""
