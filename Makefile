@@ -21,15 +21,30 @@ $(VENV)/.core-installed: $(BIN)/python pyproject.toml
 
 $(VENV)/.test-installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet $(TORCH_PIN)
-	$(BIN)/pip install --quiet -e '.[dev,torch,hf,dask]'
+	$(BIN)/pip install --quiet -e '.[dev,torch,hf,dask,report]'
 	touch $@ $(VENV)/.core-installed
 
-demo: $(VENV)/.core-installed
-	$(BIN)/accelscope zoo list
-	$(BIN)/accelscope evaluate resnet50 --arch default
-	$(BIN)/accelscope evaluate bert-base --arch tpu-v1
+# Reports need plotly (its bundled plotly.js is embedded), jinja2 and matplotlib: the `report` extra.
+$(VENV)/.report-installed: $(VENV)/.core-installed
+	$(BIN)/pip install --quiet -e '.[report]'
+	touch $@
+
+DEMO_OUT ?= demo-out
+DEMO_BUDGET ?= area_mm2 <= 50
+
+# The main job on built-in defaults: explore the default design space for a zoo CNN and a
+# Transformer under an area budget, choose one accelerator for both, write HTML reports.
+demo: $(VENV)/.report-installed
+	$(BIN)/accelscope explore resnet50 --objective latency --objective area --constraint '$(DEMO_BUDGET)' --top 3 --out $(DEMO_OUT)/resnet50 --overwrite --report $(DEMO_OUT)/resnet50.html
+	$(BIN)/accelscope explore bert-base --objective latency --objective area --constraint '$(DEMO_BUDGET)' --top 3 --out $(DEMO_OUT)/bert-base --overwrite --report $(DEMO_OUT)/bert-base.html
+	$(BIN)/accelscope multi resnet50 bert-base --constraint '$(DEMO_BUDGET)' --out $(DEMO_OUT)/multi --overwrite --report $(DEMO_OUT)/multi.html
+	@echo
+	@echo "reports (self-contained HTML, open in any browser, work offline):"
+	@for f in resnet50 bert-base multi; do echo "  $(abspath $(DEMO_OUT))/$$f.html"; done
 
 test: $(VENV)/.test-installed
+	@# Browser tests open the reports in Debian's Chromium (driven by Playwright, no browser download).
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.test-installed

@@ -51,7 +51,11 @@ def build(doc: dict[str, Any], source: str | None = None) -> ReportModel:
     )
     model.cards = [
         Card("latency", format_value("latency_s", doc.get("latency_s"))),
-        Card("throughput", f"{float(doc.get('throughput_per_s', 0)):.4g} inferences/s"),
+        Card(
+            "throughput",
+            format_value("throughput_per_s", doc.get("throughput_per_s")),
+            "inferences per second",
+        ),
         Card("energy", format_value("energy_j", doc.get("energy_j")), "per inference"),
         Card("area", format_value("area_mm2", doc.get("area_mm2"))),
         Card("power", format_value("power_w", doc.get("power_w"))),

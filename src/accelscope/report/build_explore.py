@@ -11,7 +11,7 @@ from accelscope.report.explore import parameter_panels, pareto_front, sensitivit
 from accelscope.report.layer_tables import bound_share_text, layer_section
 from accelscope.report.layers import Roofs
 from accelscope.report.model import Card, ReportModel, Section, Table, provenance_rows, spec_yaml
-from accelscope.report.units import format_value, metric_label, parameter_label
+from accelscope.report.units import METRIC_LABELS, format_value, metric_label, parameter_label
 
 _DESIGN_METRICS = ("latency_s", "throughput_per_s", "energy_j", "area_mm2", "power_w")
 
@@ -19,7 +19,11 @@ _DESIGN_METRICS = ("latency_s", "throughput_per_s", "energy_j", "area_mm2", "pow
 def _design_cards(best: dict[str, Any]) -> list[Card]:
     return [
         Card("best latency", format_value("latency_s", best.get("latency_s"))),
-        Card("throughput", f"{float(best.get('throughput_per_s') or 0):.4g} inferences/s"),
+        Card(
+            "throughput",
+            format_value("throughput_per_s", best.get("throughput_per_s")),
+            "inferences per second",
+        ),
         Card("energy", format_value("energy_j", best.get("energy_j")), "per inference"),
         Card("area", format_value("area_mm2", best.get("area_mm2"))),
         Card("power", format_value("power_w", best.get("power_w"))),
@@ -28,7 +32,7 @@ def _design_cards(best: dict[str, Any]) -> list[Card]:
 
 
 def _top_table(doc: dict[str, Any], params: list[str]) -> Table:
-    cols = ["#", "configuration", *[metric_label(m) for m in _DESIGN_METRICS], "Pareto"]
+    cols = ["#", "configuration", *[METRIC_LABELS[m][0] for m in _DESIGN_METRICS], "Pareto"]
     rows = []
     for i, d in enumerate(doc.get("top") or []):
         rows.append(
@@ -53,9 +57,14 @@ def _best_table(best: dict[str, Any], params: list[str]) -> Table:
     keys += [k for k in ("lanes", "unified_kib", "dram_gbps", "precision", "technology")]
     keys = list(dict.fromkeys(k for k in keys if best.get(k) is not None))
     rows = [[parameter_label(k), _fmt(best[k])] for k in keys]
-    rows += [[metric_label(m), format_value(m, best.get(m))] for m in _DESIGN_METRICS]
+    rows += [[METRIC_LABELS[m][0], format_value(m, best.get(m))] for m in _DESIGN_METRICS]
     return Table(
-        title="Best design", columns=["", "value"], rows=rows, numeric=[False, True], key="best"
+        title="Best design meeting the constraints",
+        columns=["parameter / metric", "value"],
+        rows=rows,
+        numeric=[False, True],
+        key="best",
+        compact=True,
     )
 
 
@@ -132,12 +141,15 @@ def build(
         for fig in (sensitivity(doc, cols, "sensitivity"), parameter_panels(doc, cols, "params")):
             if fig is not None:
                 influence.figures.append(fig)
-        model.sections.append(influence)
+        if influence.figures:  # none when no design meets the constraints
+            model.sections.append(influence)
 
     layers = doc.get("best_layers") or []
     if best and layers:
         roofs = Roofs.from_design(best)
-        model.facts.append(("best design: latency by bound", bound_share_text(layers, roofs.clock_mhz)))
+        model.facts.append(
+            ("best design: latency by bound", bound_share_text(layers, roofs.clock_mhz))
+        )
         model.sections.append(
             layer_section(
                 layers,
@@ -150,7 +162,5 @@ def build(
         )
     model.provenance = provenance_rows(doc, source)
     if doc.get("space_spec"):
-        model.specs.append(
-            (f"design space: {doc.get('space', '')}", spec_yaml(doc["space_spec"]))
-        )
+        model.specs.append((f"design space: {doc.get('space', '')}", spec_yaml(doc["space_spec"])))
     return model

@@ -69,6 +69,11 @@ def pareto_front(doc: dict[str, Any], cols: dict[str, np.ndarray] | None, key: s
             cols[oy.metric].astype(float)
         )
         n_total = int(finite.sum())
+        # The Pareto set and the best design are drawn by their own traces (with their
+        # own hover headings), not a second time underneath.
+        marked = [d.get("index") for d in [*pareto, best or {}] if d.get("index") is not None]
+        if "index" in cols and marked:
+            finite &= ~np.isin(cols["index"], np.array(marked, dtype=np.int64))
         share = MAX_BACKGROUND_POINTS / max(n_total, 1)
         for name, mask, marker in (
             (
@@ -101,14 +106,21 @@ def pareto_front(doc: dict[str, Any], cols: dict[str, np.ndarray] | None, key: s
     fx, x_title = display_scale(ox.metric, all_x)
     fy, y_title = display_scale(oy.metric, all_y)
 
+    best_index = (best or {}).get("index")
+
     def trace(name: str, designs: list[dict[str, Any]], heading: str, **kw: Any) -> dict:
+        def head(d: dict[str, Any]) -> str:
+            if heading == "Pareto: " and best_index is not None and d.get("index") == best_index:
+                return "Best (Pareto-optimal): "
+            return heading
+
         return {
             "type": "scatter",
             "name": name,
             "x": [float(d[ox.metric]) * fx for d in designs],
             "y": [float(d[oy.metric]) * fy for d in designs],
             "hovertext": [
-                design_hover(d, hover_params, f"{heading}{design_title(d)}") for d in designs
+                design_hover(d, hover_params, f"{head(d)}{design_title(d)}") for d in designs
             ],
             "hovertemplate": "%{hovertext}<extra></extra>",
             **kw,
@@ -149,16 +161,12 @@ def pareto_front(doc: dict[str, Any], cols: dict[str, np.ndarray] | None, key: s
     log_x = _wide(all_x)
     log_y = _wide(all_y)
     layout = {
-        "xaxis": axis(
-            f"{x_title} — {ox.direction}imize", type="log" if log_x else "linear"
-        ),
-        "yaxis": axis(
-            f"{y_title} — {oy.direction}imize", type="log" if log_y else "linear"
-        ),
+        "xaxis": axis(f"{x_title} — {ox.direction}imize", type="log" if log_x else "linear"),
+        "yaxis": axis(f"{y_title} — {oy.direction}imize", type="log" if log_y else "linear"),
     }
     constraints = "; ".join(doc.get("constraints") or []) or "none"
     sample_txt = (
-        f" {n_shown} of {n_total} evaluated designs drawn (evenly spaced sample)."
+        f" {n_shown} of the other {n_total} evaluated designs drawn (evenly spaced sample)."
         if n_total > n_shown
         else ""
     )
@@ -274,9 +282,11 @@ def sensitivity(doc: dict[str, Any], cols: dict[str, np.ndarray], key: str) -> F
             continue
         # min objective: worst value's best is the largest; max objective: the smallest.
         ratios.append(max(best) / min(best))
-    if not params:
-        return None
-    order = sorted(range(len(params)), key=lambda i: -(ratios[i] if math.isfinite(ratios[i]) else 0))
+    if not params or not any(math.isfinite(r) for r in ratios):
+        return None  # no design meets the constraints
+    order = sorted(
+        range(len(params)), key=lambda i: -(ratios[i] if math.isfinite(ratios[i]) else 0)
+    )
     names = [parameter_label(params[i]) for i in order]
     vals = [ratios[i] for i in order]
     label = metric_label(obj.metric)
@@ -287,7 +297,10 @@ def sensitivity(doc: dict[str, Any], cols: dict[str, np.ndarray], key: str) -> F
             f"{esc(v)}: {b:.4g}" if b is not None else f"{esc(v)}: none feasible"
             for v, b in zip(e["values"], e["best"], strict=True)
         ]
-        hover.append(f"<b>{esc(parameter_label(params[i]))}</b><br>best {esc(label)} by value:<br>" + "<br>".join(pairs))
+        hover.append(
+            f"<b>{esc(parameter_label(params[i]))}</b><br>best {esc(label)} by value:<br>"
+            + "<br>".join(pairs)
+        )
     data = [
         {
             "type": "bar",
@@ -333,9 +346,7 @@ def sensitivity(doc: dict[str, Any], cols: dict[str, np.ndarray], key: str) -> F
     )
 
 
-def parameter_panels(
-    doc: dict[str, Any], cols: dict[str, np.ndarray], key: str
-) -> Figure | None:
+def parameter_panels(doc: dict[str, Any], cols: dict[str, np.ndarray], key: str) -> Figure | None:
     """Small multiples: best and median objective against each parameter's values, the
     best design's value marked."""
     params, effects, obj = parameter_effects(doc, cols)
@@ -343,8 +354,20 @@ def parameter_panels(
         return None
     best_design = doc.get("best") or {}
     allvals = [v for p in params for v in effects[p]["median"] + effects[p]["best"] if v]
+    if not allvals:
+        return None  # no design meets the constraints
     f, title = display_scale(obj.metric, allvals)
     log_y = _wide(allvals)
+    # One y range for every panel, so the panels compare at a glance.
+    lo, hi = min(allvals) * f, max(allvals) * f
+    if log_y:
+        pad = (math.log10(hi) - math.log10(lo)) * 0.06
+        y_range = [math.log10(lo) - pad, math.log10(hi) + pad]
+        y_lim = (10 ** y_range[0], 10 ** y_range[1])
+    else:
+        pad = (hi - lo) * 0.06 or abs(hi) * 0.05 or 1.0
+        y_range = [min(0.0, lo - pad), hi + pad]
+        y_lim = (y_range[0], y_range[1])
     ncol = min(3, len(params))
     nrow = math.ceil(len(params) / ncol)
     gap_x, gap_y = 0.08, 0.16 / max(nrow, 1) + 0.06
@@ -370,7 +393,7 @@ def parameter_panels(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": f"best {metric_label(obj.metric)}",
+                "name": f"best {METRIC_LABELS.get(obj.metric, (obj.metric,))[0]}",
                 "y": scaled_best,
                 "line": {"color": "#1F3A68"},
                 "legendgroup": "best",
@@ -393,38 +416,37 @@ def parameter_panels(
                 **common,
             }
         )
-        bv = best_design.get(p)
-        if bv is not None and str(bv) in [str(v) for v in e["values"]]:
-            j = [str(v) for v in e["values"]].index(str(bv))
-            if scaled_best[j] is not None:
-                data.append(
-                    {
-                        "type": "scatter",
-                        "mode": "markers",
-                        "name": "best design's value",
-                        "x": [xs[j]],
-                        "y": [scaled_best[j]],
-                        "xaxis": f"x{sfx}",
-                        "yaxis": f"y{sfx}",
-                        "marker": {"color": ACCENT, "size": 13, "symbol": "star"},
-                        "legendgroup": "chosen",
-                        "showlegend": i == 0,
-                        "hovertemplate": f"best design: {esc(parameter_label(p))} = "
-                        f"{esc(bv)}<extra></extra>",
-                    }
-                )
+        j = _value_index(e["values"], best_design.get(p))
+        if j is not None and scaled_best[j] is not None:
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": "best design's value",
+                    "x": [xs[j]],
+                    "y": [scaled_best[j]],
+                    "xaxis": f"x{sfx}",
+                    "yaxis": f"y{sfx}",
+                    "marker": {"color": ACCENT, "size": 13, "symbol": "star"},
+                    "legendgroup": "chosen",
+                    "showlegend": i == 0,
+                    "hovertemplate": f"best design: {esc(parameter_label(p))} = "
+                    f"{esc(e['values'][j])}<extra></extra>",
+                }
+            )
         layout[f"xaxis{sfx}"] = axis(
             esc(parameter_label(p)),
             type="category",
             domain=[x0, x0 + w],
             anchor=f"y{sfx}",
-            title={"text": esc(parameter_label(p)), "standoff": 4},
         )
+        layout[f"xaxis{sfx}"]["title"]["standoff"] = 4
         layout[f"yaxis{sfx}"] = axis(
             title if c == 0 else "",
             domain=[max(0.0, y1 - h), y1],
             anchor=f"x{sfx}",
             type="log" if log_y else "linear",
+            range=y_range,
         )
     caption = (
         f"Best (solid) and median (dotted) {metric_label(obj.metric)} of the designs meeting "
@@ -447,10 +469,9 @@ def parameter_panels(
                 xs, [m * f if m is not None else np.nan for m in e["median"]],
                 "o:", color="#9D9D9D", markersize=3, label="median",
             )  # fmt: skip
-            bv = best_design.get(p)
             labels = [str(v) for v in e["values"]]
-            if bv is not None and str(bv) in labels and e["best"][labels.index(str(bv))]:
-                j = labels.index(str(bv))
+            j = _value_index(e["values"], best_design.get(p))
+            if j is not None and e["best"][j] is not None:
                 ax.plot([j], [e["best"][j] * f], "*", color=ACCENT, markersize=12)
             ax.set_xticks(xs)
             ax.set_xticklabels(labels, fontsize=7, rotation=30 if len(xs) > 5 else 0)
@@ -459,13 +480,13 @@ def parameter_panels(
                 ax.set_ylabel(title, fontsize=8)
             if log_y:
                 ax.set_yscale("log")
+            ax.set_ylim(*y_lim)
             ax.tick_params(labelsize=7)
             style_mpl_axes(ax)
         for j in range(len(params), nrow * ncol):
             axes[j // ncol][j % ncol].set_visible(False)
         axes[0][0].legend(frameon=False, fontsize=7)
         fig.suptitle("Objective by parameter value", fontsize=11)
-        fig.tight_layout()
 
     return Figure(
         key=key,
@@ -477,6 +498,20 @@ def parameter_panels(
         height_px=height,
         png_size_in=(9.0, 2.4 * nrow + 0.6),
     )
+
+
+def _value_index(values: list[Any], value: Any) -> int | None:
+    """Position of *value* among a parameter's *values* (4096.0 matches 4096), or None."""
+    if value is None:
+        return None
+    for j, v in enumerate(values):
+        try:
+            if float(v) == float(value):
+                return j
+        except (TypeError, ValueError):
+            if str(v) == str(value):
+                return j
+    return None
 
 
 def _doc_params(doc: dict[str, Any]) -> list[str]:

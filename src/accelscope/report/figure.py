@@ -66,7 +66,7 @@ def base_layout(height_px: int) -> dict[str, Any]:
         "plot_bgcolor": "#ffffff",
         "hovermode": "closest",
         "hoverlabel": {"align": "left", "font": {"family": FONT, "size": 12}},
-        "legend": {"orientation": "h", "y": 1.08, "x": 0},
+        "legend": {"orientation": "h", "y": 1.08, "x": 0, "traceorder": "normal"},
     }
 
 

@@ -10,7 +10,18 @@ from accelscope.fmt import joules, si
 from accelscope.report.layers import LayerArrays, Roofs, bound_shares, latency_breakdown, roofline
 from accelscope.report.model import Section, Table
 
-_COLUMNS = ["#", "layer", "op", "latency", "share", "bound", "utilization", "MACs", "DRAM", "energy"]
+_COLUMNS = [
+    "#",
+    "layer",
+    "op",
+    "latency",
+    "share",
+    "bound",
+    "utilization",
+    "MACs",
+    "DRAM",
+    "energy",
+]
 _NUMERIC = [True, False, False, True, True, False, True, True, True, True]
 
 

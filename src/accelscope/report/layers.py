@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from accelscope.fmt import si
 from accelscope.report.figure import (
     BOUND_COLORS,
     BOUND_ORDER,
@@ -103,7 +104,7 @@ def bound_shares(layers: LayerArrays) -> dict[str, float]:
     return {
         b: (float(layers.latency_us[bounds == b].sum()) / total if total > 0 else 0.0)
         for b in BOUND_ORDER
-        if np.any(bounds == b)
+        if float(layers.latency_us[bounds == b].sum()) > 0
     }
 
 
@@ -113,7 +114,7 @@ def _layer_hover(layers: LayerArrays, i: int) -> str:
         f"latency {layers.latency_us[i]:.4g} µs, {esc(layers.bounds[i])}-bound<br>"
         f"compute {layers.compute_us[i]:.4g} µs · memory {layers.memory_us[i]:.4g} µs · "
         f"vector {layers.vector_us[i]:.4g} µs<br>"
-        f"MACs {layers.macs[i]:.4g} · DRAM {layers.dram_bytes[i]:.4g} B · "
+        f"MACs {si(layers.macs[i])} · DRAM {si(layers.dram_bytes[i], 'B')} · "
         f"utilization {100 * layers.utilization[i]:.1f} %"
     )
 
@@ -129,8 +130,8 @@ def latency_breakdown(layers: LayerArrays, key: str, network: str) -> Figure:
     data = []
     for b in BOUND_ORDER:
         mask = bounds == b
-        if not mask.any():
-            continue
+        if float(layers.latency_us[mask].sum()) <= 0:
+            continue  # e.g. free reshapes: no bar to show
         sel = np.flatnonzero(mask)
         data.append(
             {
@@ -170,7 +171,7 @@ def latency_breakdown(layers: LayerArrays, key: str, network: str) -> Figure:
         x = np.arange(n)
         for b in BOUND_ORDER:
             mask = bounds == b
-            if mask.any():
+            if float(layers.latency_us[mask].sum()) > 0:
                 ax.bar(
                     x[mask],
                     layers.latency_us[mask],
@@ -272,9 +273,7 @@ def roofline(layers: LayerArrays, roofs: Roofs, key: str, network: str) -> Figur
             }
         )
     layout = {
-        "xaxis": axis(
-            "arithmetic intensity (MAC per DRAM byte)", type="log", exponentformat="SI"
-        ),
+        "xaxis": axis("arithmetic intensity (MAC per DRAM byte)", type="log", exponentformat="SI"),
         "yaxis": axis("achieved throughput (MAC/s)", type="log", exponentformat="SI"),
         "annotations": [
             {
@@ -304,7 +303,7 @@ def roofline(layers: LayerArrays, roofs: Roofs, key: str, network: str) -> Figur
     }
     skipped = []
     if n_vector:
-        skipped.append(f"{n_vector} layers without MACs (vector unit only)")
+        skipped.append(f"{n_vector} layers without MACs (vector work or free reshapes)")
     if n_nodram:
         skipped.append(f"{n_nodram} layers without DRAM traffic")
     caption = (

@@ -27,6 +27,7 @@ class Table:
     caption: str = ""
     numeric: list[bool] = field(default_factory=list)
     collapsed: bool = False
+    compact: bool = False
     key: str = ""
 
 

@@ -89,6 +89,8 @@ def format_value(metric: str, value: float | int | None) -> str:
         return sub_unit(v, unit).replace("u" + unit, "µ" + unit)
     if unit == "fraction":
         return f"{100.0 * v:.1f} %"
+    if unit == "inferences/s":
+        return f"{v:.4g} /s"
     if unit == "bytes":
         return si(v, "B")
     if unit in ("cycles", ""):
