@@ -25,7 +25,7 @@ class CliResult:
         return json.loads(self.stdout)
 
 
-def run_cli(*args: str, timeout: float = 300) -> CliResult:
+def run_cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> CliResult:
     """Run ``python -m accelscope ARGS`` in a subprocess, as a user would."""
     env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
     proc = subprocess.run(
@@ -34,7 +34,7 @@ def run_cli(*args: str, timeout: float = 300) -> CliResult:
         text=True,
         timeout=timeout,
         env=env,
-        cwd=REPO,
+        cwd=cwd or REPO,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
