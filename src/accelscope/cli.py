@@ -545,7 +545,6 @@ def _register_commands() -> None:
         app.command(name)(module.command)
 
 
-
 def write_report_if_asked(doc: dict[str, Any], report: Path | None, png: Path | None) -> None:
     """Write the HTML report (and PNG figures) of a result document when asked."""
     if report is None and png is None:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from accelscope.codesign.curves import REL_TOL
-from accelscope.codesign.propagate import CodesignError, Knob
+from accelscope.codesign.propagate import CodesignError
 from accelscope.codesign.resize_ir import resize
 from accelscope.codesign.sweep import SweepResult, sweep_knobs
 from accelscope.cost import ConfigBatch, evaluate_batch
@@ -66,9 +66,7 @@ class Plan:
     @property
     def changes(self) -> dict[str, tuple[int, int]]:
         """``{layer: (old width, new width)}`` for the layers that change."""
-        return {
-            n: (self.original[n], w) for n, w in self.widths.items() if w != self.original[n]
-        }
+        return {n: (self.original[n], w) for n, w in self.widths.items() if w != self.original[n]}
 
     def to_dict(self) -> dict[str, Any]:
         lat_pct = (self.latency_s / self.latency_s_before - 1) * 100
@@ -105,8 +103,10 @@ def _lagrangian_assignments(result: SweepResult) -> list[tuple[int, ...]]:
         dls.append(np.where(np.isfinite(dl), dl, np.inf))
         dps.append(dp)
     ratios = np.concatenate(
-        [np.abs(dp[(dl != 0) & np.isfinite(dl)] / dl[(dl != 0) & np.isfinite(dl)])
-         for dl, dp in zip(dls, dps, strict=True)]
+        [
+            np.abs(dp[(dl != 0) & np.isfinite(dl)] / dl[(dl != 0) & np.isfinite(dl)])
+            for dl, dp in zip(dls, dps, strict=True)
+        ]
         or [np.zeros(0)]
     )
     ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
@@ -140,6 +140,43 @@ def _better(goal: str, cand: tuple[float, int], best: tuple[float, int]) -> bool
     return lat < blat * (1 - REL_TOL) or (lat <= blat * (1 + REL_TOL) and params > bparams)
 
 
+def _moves(res: SweepResult, goal: str, ok: Any, best: tuple[float, int]) -> list[tuple]:
+    """Single-layer moves from the current plan that keep the constraint and improve the
+    goal, best first: ``(sort key, layer, width, dlatency, dparams)``."""
+    out = []
+    for c in res.curves:
+        for j in range(len(c.widths)):
+            fig = (float(c.latency_s[j]), int(c.params[j]))
+            if ok(*fig) and _better(goal, fig, best):
+                dl, dp = fig[0] - best[0], fig[1] - best[1]
+                key = (-dp, dl) if goal == "max-params" else (dl, -dp)
+                out.append((key, c.name, int(c.widths[j]), dl, dp))
+    out.sort(key=lambda m: m[0])
+    return out
+
+
+def _disjoint(
+    moves: list[tuple], res: SweepResult, goal: str, ok: Any, best: tuple[float, int]
+) -> list[tuple[str, int]]:
+    """Greedy set of moves on knobs that change disjoint layers (their effects add up
+    exactly: latency, energy and parameters are sums over layers) that together still
+    meet the constraint."""
+    touched: set[str] = set()
+    layers = {c.name: set(c.knob.layers) for c in res.curves}
+    taken: dict[str, int] = {}
+    lat, params = best
+    for _, name, width, dl, dp in moves:
+        if name in taken or layers[name] & touched:
+            continue
+        fig = (lat + dl, params + dp)
+        if not ok(*fig):
+            continue
+        taken[name] = width
+        touched |= layers[name]
+        lat, params = fig
+    return list(taken.items())
+
+
 def make_plan(
     network: Network,
     arch: Arch,
@@ -153,9 +190,9 @@ def make_plan(
     """Plan new widths for the swept layers of *result* under *goal* (see module doc)."""
     if goal not in GOALS:
         raise CodesignError(f"unknown goal '{goal}'; expected one of: {', '.join(GOALS)}")
-    if not 0 < min_params_fraction:
+    if not min_params_fraction > 0:
         raise CodesignError(f"min_params_fraction must be > 0, got {min_params_fraction}")
-    if not 0 < latency_budget:
+    if not latency_budget > 0:
         raise CodesignError(f"latency_budget must be > 0, got {latency_budget}")
     cfg = ConfigBatch.from_archs([arch])
     curves = result.curves
@@ -189,18 +226,20 @@ def make_plan(
     for _ in range(polish_rounds if knobs else 0):
         current = [dataclasses.replace(k, width=best_w[k.name]) for k in knobs]
         res = sweep_knobs(best_net, arch, current, cands)
-        move: tuple[Knob, int] | None = None
-        move_fig = best_fig
-        for c in res.curves:
-            for j in range(len(c.widths)):
-                fig = (float(c.latency_s[j]), int(c.params[j]))
-                if ok(*fig) and _better(goal, fig, move_fig):
-                    move, move_fig = (c.knob, int(c.widths[j])), fig
-        if move is None:
+        moves = _moves(res, goal, ok, best_fig)
+        if not moves:
             break
-        best_w[move[0].name] = move[1]
-        best_net = resize(network, [(k, best_w[k.name]) for k in knobs])
-        best_fig = (_exact(best_net, cfg)[0], best_net.total_params())
+        trial_w = dict(best_w)
+        for name, width in _disjoint(moves, res, goal, ok, best_fig):
+            trial_w[name] = width
+        net = resize(network, [(k, trial_w[k.name]) for k in knobs])
+        fig = (_exact(net, cfg)[0], net.total_params())
+        if not (ok(*fig) and _better(goal, fig, best_fig)):  # cannot happen for disjoint moves
+            _, name, width, *_ = moves[0]
+            trial_w = {**best_w, name: width}
+            net = resize(network, [(k, trial_w[k.name]) for k in knobs])
+            fig = (_exact(net, cfg)[0], net.total_params())
+        best_w, best_net, best_fig = trial_w, net, fig
 
     best_net = resize(network, [(k, best_w[k.name]) for k in knobs], name=f"{network.name}-plan")
     lat, energy = _exact(best_net, cfg)

@@ -4,7 +4,8 @@ A :class:`Knob` is the main width of one layer — ``out_channels`` of a convolu
 ``out_features`` of a linear layer, ``hidden_size`` of an LSTM/GRU, or ``heads`` of an
 attention core — together with every field of every downstream layer that must change
 with it so the network stays valid. Propagation follows the ``inputs`` (producer names)
-of the IR in execution order:
+of the IR in execution order (a network that names no producers at all, e.g. a
+hand-written YAML chain, is read as a chain):
 
 * pass-through layers (element-wise functions of one input, normalizations, pooling,
   softmax, layout ops such as reshape/flatten/transpose/concat/dropout, depthwise
@@ -116,10 +117,19 @@ class _NotSweepable(Exception):
     pass
 
 
-def _consumers(network: Network) -> dict[str, list[int]]:
+def producers(network: Network) -> list[tuple[str, ...]]:
+    """Producer names of every layer. A network that names no producers at all (a
+    hand-written YAML chain) is read as a chain: each layer consumes the previous one."""
+    if any(op.inputs for op in network.layers):
+        return [op.inputs for op in network.layers]
+    names = [op.name for op in network.layers]
+    return [()] + [(n,) for n in names[:-1]]
+
+
+def _consumers(inputs: list[tuple[str, ...]]) -> dict[str, list[int]]:
     users: dict[str, list[int]] = {}
-    for i, op in enumerate(network.layers):
-        for src in dict.fromkeys(op.inputs):
+    for i, srcs in enumerate(inputs):
+        for src in dict.fromkeys(srcs):
             users.setdefault(src, []).append(i)
     return users
 
@@ -130,12 +140,14 @@ def _exact(numer: int, denom: int, what: str) -> int:
     return numer // denom
 
 
-def _follow(op: OpBase, per_unit: int, changed: dict[str, int]) -> tuple[list[Update], int | None]:
-    """Updates of consumer *op* when its changed input grows by ``per_unit`` elements per
-    unit of width; returns the updates and the per-unit growth of *op*'s output (None if
-    *op* absorbs the change)."""
+def _follow(
+    op: OpBase, srcs: tuple[str, ...], per_unit: int, changed: dict[str, int]
+) -> tuple[list[Update], int | None]:
+    """Updates of consumer *op* (producers *srcs*) when its changed input grows by
+    ``per_unit`` elements per unit of width; returns the updates and the per-unit growth
+    of *op*'s output (None if *op* absorbs the change)."""
     n = op.name
-    others = [s for s in op.inputs if s not in changed]
+    others = [s for s in srcs if s not in changed]
     if isinstance(op, Conv2d):
         plane = op.batch * op.in_h * op.in_w
         c = _exact(per_unit, plane, f"the channels of '{n}'")
@@ -146,11 +158,11 @@ def _follow(op: OpBase, per_unit: int, changed: dict[str, int]) -> tuple[list[Up
             return ups, c * op.batch * op.out_h * op.out_w
         raise _NotSweepable(f"it feeds the grouped convolution '{n}'")
     if isinstance(op, Linear):
-        if len(op.inputs) > 1 and op.inputs[0] not in changed:
+        if len(srcs) > 1 and srcs[0] not in changed:
             raise _NotSweepable(f"it feeds '{n}' as a weight")
         return [Update(n, "in_features", _exact(per_unit, op.rows, f"the rows of '{n}'"))], None
     if isinstance(op, (LSTM, GRU)):
-        if op.inputs and op.inputs[0] not in changed:
+        if srcs and srcs[0] not in changed:
             raise _NotSweepable(f"it feeds the state of '{n}'")
         steps = op.batch * op.seq_len
         return [Update(n, "input_size", _exact(per_unit, steps, f"the steps of '{n}'"))], None
@@ -202,7 +214,9 @@ def _owner_kind(op: OpBase) -> str | None:
     return None
 
 
-def _knob(network: Network, index: int, users: dict[str, list[int]]) -> Knob | None:
+def _knob(
+    network: Network, index: int, inputs: list[tuple[str, ...]], users: dict[str, list[int]]
+) -> Knob | None:
     owner = network.layers[index]
     kind = _owner_kind(owner)
     if kind is None:
@@ -225,11 +239,11 @@ def _knob(network: Network, index: int, users: dict[str, list[int]]) -> Knob | N
     updates = [Update(owner.name, field, 1)]
     changed: dict[str, int] = {owner.name: per_unit}
     layers = [owner.name]
-    for op in network.layers[index + 1 :]:
-        incoming = [changed[s] for s in op.inputs if s in changed]
+    for op, srcs in zip(network.layers[index + 1 :], inputs[index + 1 :], strict=True):
+        incoming = [changed[s] for s in srcs if s in changed]
         if not incoming:
             continue
-        ups, out_per_unit = _follow(op, incoming[0], changed)
+        ups, out_per_unit = _follow(op, srcs, incoming[0], changed)
         updates.extend(ups)
         layers.append(op.name)
         if out_per_unit is not None:
@@ -241,12 +255,13 @@ def _knob(network: Network, index: int, users: dict[str, list[int]]) -> Knob | N
 
 def find_knobs(network: Network) -> tuple[list[Knob], list[Excluded]]:
     """All sweepable widths of *network* (in layer order) and the excluded layers."""
-    users = _consumers(network)
+    inputs = producers(network)
+    users = _consumers(inputs)
     knobs: list[Knob] = []
     excluded: list[Excluded] = []
     for i, op in enumerate(network.layers):
         try:
-            knob = _knob(network, i, users)
+            knob = _knob(network, i, inputs, users)
         except _NotSweepable as why:
             excluded.append(Excluded(op.name, str(why)))
             continue

@@ -2,8 +2,9 @@
 
 * **dominated** — a larger width is at least as fast as the current one: "grow to W: at
   least as fast, +P parameters" (W = the largest such width);
-* **grow** — the end of the current plateau: "grow to W at (almost) no latency cost"
-  (the exact latency change is given; inside a plateau it is the small per-column term);
+* **grow** — the largest width of the current plateau that costs at most ``free_pct``
+  (default 0.1) percent of network latency: "grow to W at (almost) no latency cost" (the
+  exact latency change is given; inside a plateau it is the small per-column term);
 * **shrink** — just below the nearest cliff under the current width: "shrink to W' to
   save X% latency".
 
@@ -49,8 +50,15 @@ def _rec(curve: Curve, action: str, j: int, text: str) -> Recommendation:
     return Recommendation(action, int(curve.widths[j]), pct, dp, text.format(pct=pct, dp=dp))
 
 
-def recommend(curve: Curve, analysis: CurveAnalysis | None = None) -> list[Recommendation]:
-    """Recommendations for the layer of *curve* (possibly none)."""
+def recommend(
+    curve: Curve, analysis: CurveAnalysis | None = None, free_pct: float = 0.1
+) -> list[Recommendation]:
+    """Recommendations for the layer of *curve* (possibly none).
+
+    "Grow" targets stay inside the current plateau and cost at most *free_pct* percent of
+    the network latency (the rise inside a plateau; memory-bound layers have no plateau
+    worth the name and get no "grow" advice beyond that).
+    """
     an = analysis or curve_analysis(curve)
     i0 = curve.current
     lat = curve.latency_s
@@ -71,6 +79,8 @@ def recommend(curve: Curve, analysis: CurveAnalysis | None = None) -> list[Recom
             )
         )
     _, end = an.plateau_of(i0)
+    cheap = np.flatnonzero(lat[i0 : end + 1] <= lat[i0] * (1 + free_pct / 100.0))
+    end = i0 + int(cheap[-1])
     if end > i0 and end > dom_target and np.isfinite(lat[end]):
         out.append(
             _rec(

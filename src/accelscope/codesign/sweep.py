@@ -3,8 +3,9 @@
 Network latency and energy are sums over layers (docs/assumptions.md, part 2), so when one
 knob moves only its changed layers (owner and followers) need re-costing: for every knob
 and every candidate width the changed layers are built under unique names, all of them
-go into ONE synthetic :class:`~accelscope.workload.network.Network`, and
-:func:`~accelscope.cost.evaluate_batch` costs it once on a one-configuration batch.
+go into one synthetic :class:`~accelscope.workload.network.Network` (split in chunks of
+``SYNTH_LAYERS`` layers for memory), and :func:`~accelscope.cost.evaluate_batch` costs it
+on a one-configuration batch.
 The curve is then ``base total - old changed layers + variant layers``, equal (to
 floating-point rounding) to evaluating every reshaped network separately (tested).
 Identical knobs (e.g. the 12 FFN layers of BERT) are costed once.
@@ -22,9 +23,17 @@ from accelscope.codesign.propagate import CodesignError, Excluded, Knob, select_
 from accelscope.codesign.resize_ir import field_changes, rebuild, resized_op
 from accelscope.cost import ConfigBatch, evaluate_batch
 from accelscope.workload.network import Network
+from accelscope.workload.ops import OpBase
 
 if TYPE_CHECKING:  # pragma: no cover
     from accelscope.arch import Arch
+
+#: Layers per synthetic variant network. ``KernelTable`` stores dense layers x kernels
+#: count matrices, so one network with tens of thousands of variant layers would cost
+#: O(layers x kernels) memory and time; chunks of this size keep each vectorized
+#: evaluation small (results do not depend on the chunking: layers are costed
+#: independently).
+SYNTH_LAYERS = 1024
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,11 @@ def candidate_widths(
     return np.union1d(values, [w0]).astype(np.int64)
 
 
+def _op_signature(op: OpBase) -> str:
+    """Identity of an operator's shapes (name and producer names excluded)."""
+    return type(op).__name__ + repr(op.model_dump(exclude={"name", "inputs"}))
+
+
 def _signature(network: Network, knob: Knob) -> tuple:
     """Key under which identical knobs (same changed layers up to names) share costs."""
     ops = [network.layer(n).model_dump(exclude={"name", "inputs"}) for n in knob.layers]
@@ -140,8 +154,12 @@ def sweep_knobs(
     total_cycles = float(base_cycles.sum())
     total_energy = float(base_energy.sum())
 
-    ops = []
-    point_of_op: list[int] = []
+    ops = []  # unique variant layers (identical shapes are costed once)
+    slot_params: list[int] = []
+    variant_slot: dict[tuple, int] = {}
+    op_sig: dict[str, str] = {}
+    slots: list[int] = []  # variant layer of every (point, changed layer)
+    point_of_slot: list[int] = []
     point_params: list[int] = []
     first_point: dict[tuple, int] = {}
     knob_points: list[np.ndarray] = []
@@ -154,27 +172,38 @@ def sweep_knobs(
             continue
         first_point[key] = n_points
         originals = [network.layer(n) for n in knob.layers]
+        sigs = [op_sig.setdefault(op.name, _op_signature(op)) for op in originals]
         for w in widths:
             changes = field_changes([(knob, int(w))])
             params = 0
-            for op in originals:
-                name = f"{n_points}:{op.name}"
-                new = resized_op(op, changes.get(op.name, {}), name=name)
-                ops.append(new)
-                point_of_op.append(n_points)
-                params += new.params()
+            for op, sig in zip(originals, sigs, strict=True):
+                change = changes.get(op.name, {})
+                vkey = (sig, tuple(sorted(change.items())))
+                slot = variant_slot.get(vkey)
+                if slot is None:
+                    new = resized_op(op, change, name=f"v{len(ops)}")
+                    slot = variant_slot[vkey] = len(ops)
+                    ops.append(new)
+                    slot_params.append(new.params())
+                point_of_slot.append(n_points)
+                slots.append(slot)
+                params += slot_params[slot]
             point_params.append(params)
             n_points += 1
         knob_points.append(np.arange(first_point[key], n_points))
 
-    if ops:
-        synth = rebuild(network, ops, f"{network.name}-codesign-variants")
+    layer_cycles = np.zeros(len(ops))
+    layer_energy = np.zeros(len(ops))
+    for start in range(0, len(ops), SYNTH_LAYERS):
+        stop = min(start + SYNTH_LAYERS, len(ops))
+        synth = rebuild(network, ops[start:stop], f"{network.name}-codesign-variants")
         res = evaluate_batch(synth, cfg, per_layer=True)
-        pid = np.asarray(point_of_op)
-        var_cycles = np.bincount(pid, weights=res.layer_cycles[0], minlength=n_points)
-        var_energy = np.bincount(pid, weights=res.layer_energy_j[0], minlength=n_points)
-    else:
-        var_cycles = var_energy = np.zeros(0)
+        layer_cycles[start:stop] = res.layer_cycles[0]
+        layer_energy[start:stop] = res.layer_energy_j[0]
+    pid = np.asarray(point_of_slot, dtype=np.int64)
+    sl = np.asarray(slots, dtype=np.int64)
+    var_cycles = np.bincount(pid, weights=layer_cycles[sl], minlength=n_points)
+    var_energy = np.bincount(pid, weights=layer_energy[sl], minlength=n_points)
     var_params = np.asarray(point_params, dtype=np.int64)
 
     curves = []

@@ -1,0 +1,136 @@
+"""``accelscope codesign``: latency staircases, width recommendations and a reshaped plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def _parse_range(text: str) -> tuple[float, float]:
+    from accelscope.codesign.sweep import check_range
+    from accelscope.errors import SpecError
+
+    lo_s, sep, hi_s = text.partition(":")
+    try:
+        lo, hi = float(lo_s), float(hi_s)
+    except ValueError:
+        lo = hi = float("nan")
+    if not sep or lo != lo or hi != hi:
+        raise SpecError(f"--range '{text}': expected LO:HI, e.g. 0.5:1.5")
+    try:
+        check_range(lo, hi)
+    except Exception as exc:  # CodesignError -> name the option
+        raise SpecError(f"--range '{text}': {exc}") from None
+    return lo, hi
+
+
+def command(
+    model: Annotated[str, typer.Argument(help="Zoo name, or path to a .onnx / .yaml file.")],
+    arch: Annotated[
+        str, typer.Option("--arch", help="Accelerator preset name or YAML file.")
+    ] = "default",
+    layers: Annotated[
+        list[str] | None,
+        typer.Option("--layers", help="Layer to sweep (repeatable or comma-separated); all."),
+    ] = None,
+    width_range: Annotated[
+        str, typer.Option("--range", help="Widths as fractions of the current, LO:HI.")
+    ] = "0.5:1.5",
+    multiple: Annotated[
+        int, typer.Option("--multiple", help="Widths are multiples of this (heads: divisors).")
+    ] = 1,
+    goal: Annotated[
+        str, typer.Option("--goal", help="Plan goal: max-params | min-latency | none.")
+    ] = "max-params",
+    min_params: Annotated[
+        float,
+        typer.Option("--min-params", help="min-latency goal: keep >= this fraction of params."),
+    ] = 0.9,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write summary.json, curves.csv and plan.yaml here."),
+    ] = None,
+    batch: Annotated[int | None, typer.Option("--batch", help="Batch size.")] = None,
+    seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length.")] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write an HTML report to this file.")
+    ] = None,
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Also write the report's figures as PNGs.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Latency-vs-width staircases per layer, recommendations and a reshaped-network plan."""
+    from accelscope.arch import load_arch
+    from accelscope.cli import _emit_json, _load, out, provenance, write_report_if_asked
+    from accelscope.codesign import make_plan, sweep
+    from accelscope.codesign.document import document, write_outputs
+    from accelscope.codesign.plan import GOALS
+    from accelscope.errors import SpecError, suggest
+
+    lo, hi = _parse_range(width_range)
+    if multiple < 1:
+        raise SpecError(f"--multiple must be a positive integer, got {multiple}")
+    if goal not in (*GOALS, "none"):
+        raise SpecError(
+            f"--goal '{goal}': expected max-params, min-latency or none"
+            f"{suggest(goal, [*GOALS, 'none'])}"
+        )
+    if not 0 < min_params <= 10:
+        raise SpecError(f"--min-params must be a fraction > 0, got {min_params:g}")
+    spec = load_arch(arch)
+    net = _load(model, batch, seq_len)
+    names = [n.strip() for item in (layers or []) for n in item.split(",") if n.strip()]
+    result = sweep(net, spec, names or None, lo=lo, hi=hi, multiple=multiple)
+    plan = None
+    if goal != "none":
+        plan = make_plan(net, spec, result, goal, min_params_fraction=min_params)
+    doc = document(result, plan, arch_name=spec.name, lo=lo, hi=hi, multiple=multiple)
+    doc["provenance"] = provenance()
+    if out_dir is not None:
+        write_outputs(out_dir, doc, plan)
+    write_report_if_asked(doc, report, png)
+    if json_out:
+        _emit_json(doc)
+        return
+    _print(doc, out)
+
+
+def _print(doc: dict, out) -> None:
+    from rich.table import Table
+
+    from accelscope.fmt import percent, seconds, si
+
+    table = Table(title=f"{doc['network']} on {doc['arch']}: latency vs. layer width")
+    for col in ("layer", "op", "width", "share", "plateau", "recommendations"):
+        table.add_column(col, justify="right" if col in ("width", "share") else "left")
+    for layer in doc["layers"]:
+        w = layer["width"]
+        plateau = next((p for p in layer["plateaus"] if p[0] <= w <= p[1]), None)
+        recs = "; ".join(r["text"] for r in layer["recommendations"]) or "-"
+        table.add_row(
+            layer["name"],
+            f"{layer['op']}.{layer['field']}",
+            str(w),
+            percent(layer["latency_share"]),
+            f"{plateau[0]}-{plateau[1]}" if plateau else "",
+            recs,
+        )
+    out.print(table)
+    out.print(
+        f"network latency {seconds(doc['latency_s'])}, {si(doc['params'])} params; "
+        f"{len(doc['layers'])} layers swept, {len(doc['excluded'])} not sweepable "
+        "(reasons in --json)",
+        soft_wrap=True,
+    )
+    plan = doc.get("plan")
+    if plan:
+        changes = ", ".join(f"{c['name']} {c['from']}->{c['to']}" for c in plan["changes"])
+        out.print(
+            f"plan ({plan['goal']}, {plan['constraint']}): latency "
+            f"{plan['latency_change_pct']:+.2f}%, params {plan['params_change']:+,} "
+            f"({plan['params_change_pct']:+.2f}%); " + (changes or "no change"),
+            soft_wrap=True,
+        )

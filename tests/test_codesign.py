@@ -1,0 +1,362 @@
+"""Co-design: width propagation, vectorized sweeps, curve analysis, recommendations, plans."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from accelscope.arch.presets import arch_from_dict
+from accelscope.codesign import (
+    CodesignError,
+    analyze,
+    candidate_widths,
+    find_knobs,
+    make_plan,
+    recommend,
+    resize,
+    select_knobs,
+    sweep,
+)
+from accelscope.codesign.recommend import curve_analysis
+from accelscope.cost import ConfigBatch, evaluate_batch
+from accelscope.errors import UnknownNameError
+from accelscope.workload import (
+    LSTM,
+    Attention,
+    Conv2d,
+    Elementwise,
+    Linear,
+    Network,
+    Norm,
+    ShapeOp,
+    load_model,
+    zoo,
+)
+
+
+def small_arch(
+    side: int = 16,
+    weight_kib: float = 1024,
+    input_kib: float = 1024,
+    output_kib: float = 1024,
+    dram_gbps: float = 1e6,
+    dataflow: str = "ws",
+):
+    return arch_from_dict(
+        {
+            "spec_version": 1,
+            "name": f"test-{side}",
+            "clock_mhz": 1000,
+            "precision": "int8",
+            "tensor_units": {"count": 1, "rows": side, "cols": side, "dataflow": dataflow},
+            "vector_unit": {"lanes": 16},
+            "buffers": {
+                "input_kib": input_kib,
+                "weight_kib": weight_kib,
+                "output_kib": output_kib,
+                "double_buffering": True,
+            },
+            "dram": {"bandwidth_gbps": dram_gbps},
+            "technology": "16nm",
+        }
+    )
+
+
+def two_linears(m: int = 8, k: int = 16, n: int = 48, k2: int = 16) -> Network:
+    return Network(
+        name="mlp",
+        layers=[
+            Linear(name="fc1", inputs=("x",), rows=m, in_features=k, out_features=n),
+            Elementwise(name="act", inputs=("fc1",), function="relu", elements=m * n),
+            Linear(name="fc2", inputs=("act",), rows=m, in_features=n, out_features=k2),
+        ],
+    )
+
+
+def cnn() -> Network:
+    c1 = Conv2d(
+        name="c1",
+        inputs=("x",),
+        in_channels=3,
+        out_channels=24,
+        in_h=16,
+        in_w=16,
+        kernel=3,
+        padding=1,
+    )
+    c2 = Conv2d(
+        name="c2",
+        inputs=("r1",),
+        in_channels=24,
+        out_channels=40,
+        in_h=16,
+        in_w=16,
+        kernel=3,
+        stride=2,
+    )
+    return Network(
+        name="cnn",
+        layers=[
+            c1,
+            Norm(name="b1", inputs=("c1",), norm="batch", elements=24 * 256, channels=24),
+            Elementwise(name="r1", inputs=("b1",), function="relu", elements=24 * 256),
+            c2,
+            Elementwise(name="r2", inputs=("c2",), function="relu", elements=40 * 49),
+            ShapeOp(name="flat", inputs=("r2",), function="flatten", elements=40 * 49),
+            Linear(name="fc", inputs=("flat",), in_features=40 * 49, out_features=10),
+        ],
+    )
+
+
+# ---- propagation ---------------------------------------------------------------------------
+def test_propagation_follows_consumers_through_norm_and_flatten():
+    knobs, excluded = find_knobs(cnn())
+    by = {k.name: k for k in knobs}
+    assert set(by) == {"c1", "c2"}
+    assert by["c1"].layers == ("c1", "b1", "r1", "c2")
+    # fc's input is flatten(c2): 7x7 = 49 features per channel of c2.
+    ups = {(u.layer, u.field): u.coef for u in by["c2"].updates}
+    assert ups[("fc", "in_features")] == 49
+    assert ups[("r2", "elements")] == 49
+    assert {e.name: e.reason for e in excluded}["fc"] == "its width is the network's output size"
+    net = resize(cnn(), [(by["c1"], 32), (by["c2"], 48)])
+    assert net.layer("c1").out_channels == 32
+    assert net.layer("b1").channels == 32 and net.layer("b1").elements == 32 * 256
+    assert net.layer("c2").in_channels == 32 and net.layer("c2").out_channels == 48
+    assert net.layer("fc").in_features == 48 * 49
+    assert net.layer("flat").elements == 48 * 49
+
+
+def test_residual_and_attention_inputs_are_excluded_with_reasons():
+    net = zoo.get("resnet-18")
+    knobs, excluded = find_knobs(net)
+    why = {e.name: e.reason for e in excluded}
+    assert "layer1.0.conv2" in why and "residual" in why["layer1.0.conv2"]
+    assert "layer1.0.conv1" in {k.name for k in knobs}
+    bert = zoo.get("bert-base", seq_len=32)
+    knobs, excluded = find_knobs(bert)
+    why = {e.name: e.reason for e in excluded}
+    assert "sweep its heads" in why["encoder.layer.0.attention.self.query"]
+    names = {k.name: k for k in knobs}
+    assert names["encoder.layer.0.intermediate.dense"].layers == (
+        "encoder.layer.0.intermediate.dense",
+        "encoder.layer.0.intermediate.gelu",
+        "encoder.layer.0.output.dense",
+    )
+    heads = names["encoder.layer.0.attention.self.sdpa"]
+    assert heads.is_heads and heads.inner_width == 768
+    # Head counts are the divisors of 768 in [6, 18] (the current 12 included).
+    assert candidate_widths(heads).tolist() == [6, 8, 12, 16]
+
+
+def test_select_knobs_errors_name_the_layer():
+    net = zoo.get("resnet-18")
+    with pytest.raises(UnknownNameError, match=r"did you mean: layer2\.0\.conv1"):
+        select_knobs(net, ["layer2.0.conv"])
+    with pytest.raises(CodesignError, match="residual"):
+        select_knobs(net, ["conv1"])
+    with pytest.raises(CodesignError, match="no width to sweep"):
+        select_knobs(net, ["layer1.0.relu"])
+
+
+def test_candidate_widths_respect_range_multiple_and_bounds():
+    knob = find_knobs(two_linears(n=50))[0][0]
+    assert knob.width == 50
+    w = candidate_widths(knob, 0.5, 1.5, 8)
+    # Multiples of 8 in [25, 75], plus the current width 50.
+    assert w.tolist() == [32, 40, 48, 50, 56, 64, 72]
+    assert candidate_widths(knob, bounds=(40, 44)).tolist() == [40, 41, 42, 43, 44, 50]
+
+
+# ---- sweeps --------------------------------------------------------------------------------
+def test_hand_derived_staircase_plateau_edges_at_multiples_of_the_array():
+    """Two linear layers (M=8, K=16, width N, K2=16) on a 16x16 ws array, DRAM fast enough
+    that memory adds < 0.01 cycles. docs/assumptions.md part 3, whole-GEMM closed form
+    ``cycles = F_r*F_c*(R + S - 1) + D_r*F_c + D_c*F_r`` (ws: D_r = K, D_c = N, S = M):
+
+    * fc1 (8 x 16 @ 16 x N): F_r = 1, F_c = ceil(N/16):
+      ``ceil(N/16)*(16 + 8 - 1) + 16*ceil(N/16) + N = 39*ceil(N/16) + N``
+    * fc2 (8 x N @ N x 16): F_r = ceil(N/16), F_c = 1:
+      ``ceil(N/16)*23 + N + 16*ceil(N/16) = 39*ceil(N/16) + N``
+    * relu on 8N elements, 16 lanes, 1 op: ``ceil(8N/16) = ceil(N/2)`` cycles, fused
+      (operands fit the output buffer), so no DRAM time.
+
+    Total ``78*ceil(N/16) + 2N + ceil(N/2)``: plateaus are 16 widths long and end at
+    multiples of 16; each step is 78 + 2 + (0 or 1) cycles, inside a plateau 2-3 cycles.
+    """
+    net = two_linears(n=48)
+    result = sweep(net, small_arch(16), ["fc1"], lo=0.5, hi=2.0)
+    curve = result.curves[0]
+    n = curve.widths
+    expected = 78 * np.ceil(n / 16) + 2 * n + np.ceil(n / 2)
+    cycles = curve.group_latency_s * 1e9  # 1 GHz
+    assert np.all(np.abs(cycles - expected) < 0.05)
+    an = curve_analysis(curve)
+    step_from = n[an.cliffs]
+    assert step_from.tolist() == [32, 48, 64, 80]  # widths 24..96: steps after 32, 48, ...
+    assert [(int(n[a]), int(n[b])) for a, b in an.plateaus] == [
+        (24, 32),
+        (33, 48),
+        (49, 64),
+        (65, 80),
+        (81, 96),
+    ]
+    recs = {r.action: r for r in recommend(curve, an)}
+    # 48 ends its plateau: no free growth; shrinking to 32 saves one fold of both layers.
+    assert "grow" not in recs
+    assert recs["shrink"].width == 32
+    saved = 78 + 2 * 16 + (24 - 16)
+    assert recs["shrink"].latency_change_pct == pytest.approx(
+        -saved / (result.latency_s * 1e9) * 100, rel=1e-3
+    )
+
+
+def test_grow_to_the_end_of_the_plateau():
+    # 33 is the first width of the plateau 33..48: growing to 48 costs only 15 x 2.5 cycles.
+    curve = sweep(two_linears(n=33), small_arch(16), ["fc1"], lo=0.8, hi=1.5).curves[0]
+    recs = {r.action: r for r in recommend(curve, free_pct=50)}
+    assert recs["grow"].width == 48
+    assert recs["grow"].params_change == (48 - 33) * (16 + 1) + (48 - 33) * 16
+
+
+def test_sweep_equals_evaluating_each_reshaped_network():
+    net = cnn()
+    arch = small_arch(8, weight_kib=4, input_kib=8, output_kib=8, dram_gbps=4)
+    result = sweep(net, arch, lo=0.5, hi=1.5)
+    cfg = ConfigBatch.from_archs([arch])
+    for curve in result.curves:
+        for j in range(0, len(curve.widths), 3):
+            reshaped = resize(net, [(curve.knob, int(curve.widths[j]))])
+            direct = evaluate_batch(reshaped, cfg)
+            assert curve.latency_s[j] == pytest.approx(direct.latency_s[0], rel=1e-12)
+            assert curve.energy_j[j] == pytest.approx(direct.energy_j[0], rel=1e-12)
+            assert curve.params[j] == reshaped.total_params()
+
+
+def test_identical_layers_share_costs_and_agree():
+    bert = zoo.get("bert-base", seq_len=32)
+    arch = small_arch(32)
+    names = ["encoder.layer.0.intermediate.dense", "encoder.layer.5.intermediate.dense"]
+    result = sweep(bert, arch, names, multiple=64)
+    a, b = result.curves
+    assert np.array_equal(a.latency_s, b.latency_s)
+    reshaped = resize(bert, [(b.knob, 2048)])
+    direct = evaluate_batch(reshaped, ConfigBatch.from_archs([arch]))
+    assert b.latency_s[b.at(2048)] == pytest.approx(direct.latency_s[0], rel=1e-12)
+
+
+def test_non_monotonic_point_from_the_weight_buffer_limit():
+    """LSTM (batch 4, 10 steps, input 32) + linear on a 16x16 array with a 16 KiB weight
+    buffer: double buffering leaves 8192 B. The recurrent weight H x 4H (int8) fits up to
+    H = 45 (8100 B) and stays resident, loaded once and not hidden behind compute; from
+    H = 46 (8464 B) it is streamed every step, overlapped with the (compute-bound)
+    recurrent GEMMs. So H = 45 is slower than H = 46: a smaller layer that is slower."""
+    net = Network(
+        name="rnn",
+        layers=[
+            LSTM(name="lstm", batch=4, seq_len=10, input_size=32, hidden_size=48),
+            Linear(name="out", inputs=("lstm",), rows=40, in_features=48, out_features=10),
+        ],
+    )
+    arch = small_arch(16, weight_kib=16, input_kib=16, output_kib=16, dram_gbps=16)
+    curve = sweep(net, arch, ["lstm"], lo=0.5, hi=1.5).curves[0]
+    assert 4 * 45 * 45 <= 8192 < 4 * 46 * 46
+    lat = dict(zip(curve.widths.tolist(), curve.latency_s.tolist(), strict=True))
+    assert lat[45] > lat[46]
+    an = curve_analysis(curve)
+    assert curve.widths[an.non_monotonic].tolist() == [45]
+    assert an.dominated[curve.at(45)]
+
+
+def test_analyze_flat_and_linear_curves():
+    flat = analyze(np.array([5.0, 5.0, 5.0, 9.0, 9.0]))
+    assert flat.cliffs.tolist() == [2]
+    assert flat.plateaus == [(0, 2), (3, 4)]
+    assert flat.dominated.tolist() == [True, True, False, True, False]
+    assert not flat.non_monotonic.any()
+    linear = analyze(np.arange(10, dtype=float))
+    assert linear.cliffs.size == 0 and linear.plateaus == [(0, 9)]
+    bump = analyze(np.array([1.0, 3.0, 2.0, 4.0]))
+    assert bump.non_monotonic.tolist() == [False, True, False, False]
+    to_inf = analyze(np.array([1.0, 1.0, np.inf]))
+    assert to_inf.cliffs.tolist() == [1]
+
+
+# ---- plans ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("goal", ["max-params", "min-latency"])
+def test_plan_meets_its_constraint_and_multiples(goal):
+    net = cnn()
+    arch = small_arch(16, weight_kib=8, input_kib=16, output_kib=16, dram_gbps=8)
+    result = sweep(net, arch, lo=0.5, hi=1.5, multiple=8)
+    plan = make_plan(net, arch, result, goal, min_params_fraction=0.8)
+    cfg = ConfigBatch.from_archs([arch])
+    exact = evaluate_batch(plan.network, cfg)
+    assert plan.latency_s == pytest.approx(float(exact.latency_s[0]), rel=1e-12)
+    assert plan.params == plan.network.total_params()
+    for name, (old, new) in plan.changes.items():
+        assert new % 8 == 0, name
+        assert math.ceil(0.5 * old) <= new <= 1.5 * old
+    if goal == "max-params":
+        assert plan.latency_s <= result.latency_s * (1 + 1e-12)
+        assert plan.params >= result.params
+    else:
+        assert plan.params >= 0.8 * result.params
+        assert plan.latency_s <= result.latency_s
+        assert plan.latency_s < result.latency_s  # c1=24 -> 16 removes a fold here
+    # The planned network equals applying the planned widths to the IR.
+    knobs = {k.name: k for k in find_knobs(net)[0]}
+    again = resize(net, [(knobs[n], w) for n, w in plan.widths.items()])
+    assert [op.model_dump() for op in again.layers] == [
+        op.model_dump() for op in plan.network.layers
+    ]
+
+
+def test_plan_grows_to_the_plateau_end_within_a_latency_budget():
+    # Staircase of test_hand_derived_staircase: 78*ceil(N/16) + 2N + ceil(N/2) cycles.
+    # N = 33 -> 317 cycles; a 15% budget (47.5 cycles) allows 48 (+37.5) but not 49 (+118).
+    net = two_linears(n=33)
+    arch = small_arch(16)
+    result = sweep(net, arch, lo=0.5, hi=1.5)
+    assert result.latency_s * 1e9 == pytest.approx(317, abs=0.05)
+    plan = make_plan(net, arch, result, "max-params", latency_budget=1.15)
+    assert plan.widths == {"fc1": 48}
+    assert plan.latency_s <= 1.15 * result.latency_s
+    assert plan.params - result.params == 15 * 17 + 15 * 16
+
+
+def test_yaml_chain_without_producers_is_read_in_order():
+    net = load_model("examples/networks/tiny-cnn.yaml")
+    knobs = {k.name: k for k in find_knobs(net)[0]}
+    # conv1 -> bn1 -> relu1 -> depthwise dw2 (passes the width on) -> pw2 absorbs it.
+    assert knobs["conv1"].layers == ("conv1", "bn1", "relu1", "dw2", "pw2")
+    out = resize(net, [(knobs["conv1"], 40)])
+    dw = out.layer("dw2")
+    assert (dw.in_channels, dw.out_channels, dw.groups) == (40, 40, 40)
+    assert out.layer("pw2").in_channels == 40
+
+
+def test_plan_rejects_unknown_goal():
+    net = two_linears()
+    arch = small_arch()
+    with pytest.raises(CodesignError, match="unknown goal"):
+        make_plan(net, arch, sweep(net, arch), "fastest")
+
+
+def test_heads_change_keeps_the_model_width():
+    net = Network(
+        name="attn",
+        layers=[
+            Linear(name="qkv", inputs=("x",), rows=64, in_features=96, out_features=288),
+            Attention(name="sdpa", inputs=("qkv",), heads=6, head_dim=16, seq_q=64, seq_kv=64),
+            Linear(name="proj", inputs=("sdpa",), rows=64, in_features=96, out_features=96),
+        ],
+    )
+    knob = {k.name: k for k in find_knobs(net)[0]}["sdpa"]
+    assert candidate_widths(knob).tolist() == [3, 4, 6, 8]
+    out = resize(net, [(knob, 4)])
+    assert out.layer("sdpa").heads == 4 and out.layer("sdpa").head_dim == 24
+    assert out.total_params() == net.total_params()
+    with pytest.raises(CodesignError, match="do not divide"):
+        resize(net, [(knob, 5)])
