@@ -61,6 +61,20 @@ ReportOpt = Annotated[
 PngOpt = Annotated[
     Path | None, typer.Option("--png", help="Also write the report's figures as PNGs here.")
 ]
+ExecutorOpt = Annotated[str, typer.Option("--executor", help="serial | processes | dask")]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", help="Workers for processes/dask (default 2).")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Existing dask scheduler, e.g. tcp://HOST:8786."),
+]
+OutDirOpt = Annotated[
+    Path | None, typer.Option("--out", help="Result directory (durable; rerun to resume).")
+]
+OverwriteOpt = Annotated[
+    bool, typer.Option("--overwrite", help="Replace results of a different run in --out.")
+]
 AllowUnsupportedOpt = Annotated[
     bool,
     typer.Option(
@@ -400,23 +414,11 @@ def explore_cmd(
         float | None, typer.Option("--time-budget", help="Stop after this many seconds.")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
-    executor: Annotated[
-        str, typer.Option("--executor", help="serial | processes | dask")
-    ] = "serial",
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Workers for processes/dask (default 2).")
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Existing dask scheduler, e.g. tcp://HOST:8786."),
-    ] = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out", help="Result directory (durable; rerun to resume)."),
-    ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace results of a different run in --out.")
-    ] = False,
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    out_dir: OutDirOpt = None,
+    overwrite: OverwriteOpt = False,
     batch: BatchOpt = None,
     seq_len: SeqOpt = None,
     top: Annotated[int, typer.Option("--top", help="Designs shown in the table.")] = 10,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,14 +10,20 @@ from rich.table import Table
 
 from accelscope.cli import (
     BatchOpt,
+    ExecutorOpt,
     JsonOpt,
+    OutDirOpt,
+    OverwriteOpt,
     PngOpt,
     ReportOpt,
+    SchedulerOpt,
     SeqOpt,
+    WorkersOpt,
     _emit_json,
     err,
     out,
     provenance,
+    write_report_if_asked,
 )
 from accelscope.fmt import seconds
 
@@ -64,23 +69,11 @@ def command(
             "latency); add --objective area for the Pareto front of (score, area).",
         ),
     ] = None,
-    executor: Annotated[
-        str, typer.Option("--executor", help="serial | processes | dask")
-    ] = "serial",
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Workers for processes/dask (default 2).")
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Existing dask scheduler, e.g. tcp://HOST:8786."),
-    ] = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out", help="Result directory (durable; rerun to resume)."),
-    ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace results of a different run in --out.")
-    ] = False,
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    out_dir: OutDirOpt = None,
+    overwrite: OverwriteOpt = False,
     batch: BatchOpt = None,
     seq_len: SeqOpt = None,
     report: ReportOpt = None,
@@ -88,8 +81,6 @@ def command(
     json_out: JsonOpt = False,
 ) -> None:
     """Find the accelerator that serves a SET of networks best (geometric-mean performance)."""
-    # Imported here: cli.py registers commands before it defines write_report_if_asked.
-    from accelscope.cli import write_report_if_asked
     from accelscope.search import load_space
     from accelscope.search.multi import multi_explore, parse_objectives, resolve_mode
     from accelscope.search.multi_inputs import load_network_set, parse_weights

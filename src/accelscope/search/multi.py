@@ -60,30 +60,12 @@ from accelscope.search.multi_score import (
     normalize_weights,
 )
 from accelscope.search.space import PARAMETERS, DesignSpace
+from accelscope.search.table import DESIGN_KEYS
 from accelscope.store.parts import PartStore
 from accelscope.workload.network import Network
 
 DEFAULT_CHUNK = 16_384
 _AREA_OBJECTIVES = ("area", "area_mm2", "min:area", "min:area_mm2")
-#: Accelerator parameters shown in a design (space values and defaults).
-DESIGN_KEYS = (
-    "units",
-    "rows",
-    "cols",
-    "dataflow",
-    "clock_mhz",
-    "lanes",
-    "precision",
-    "accumulator_bits",
-    "unified_kib",
-    "input_kib",
-    "weight_kib",
-    "output_kib",
-    "double_buffering",
-    "dram_gbps",
-    "dram_pj_per_byte",
-    "technology",
-)
 #: Per-network metrics shown in a design.
 _SHOWN_METRICS = ("latency_s", "throughput_per_s", "energy_j", "power_w", "utilization")
 

@@ -8,26 +8,7 @@ from typing import Any
 import numpy as np
 
 from accelscope.search.runner import ExploreResult
-from accelscope.search.table import METRICS
-
-_PARAM_KEYS = (
-    "units",
-    "rows",
-    "cols",
-    "dataflow",
-    "clock_mhz",
-    "lanes",
-    "precision",
-    "accumulator_bits",
-    "unified_kib",
-    "input_kib",
-    "weight_kib",
-    "output_kib",
-    "double_buffering",
-    "dram_gbps",
-    "dram_pj_per_byte",
-    "technology",
-)
+from accelscope.search.table import DESIGN_KEYS, METRICS
 
 
 def _clean(value: Any) -> Any:
@@ -45,7 +26,7 @@ def design(result: ExploreResult, row: int) -> dict[str, Any]:
     index = int(values["index"])
     full = result.space.configs(np.array([index])).row(0) if result.space is not None else {}
     out: dict[str, Any] = {"index": index}
-    for key in _PARAM_KEYS:
+    for key in DESIGN_KEYS:
         if key in full:
             out[key] = _clean(full[key])
     for key in (*METRICS, "meets_constraints", "pareto"):

@@ -9,6 +9,26 @@ import numpy as np
 from accelscope.search.space import DesignSpace
 from accelscope.workload.network import Network
 
+#: Accelerator parameters shown for a design (space values and defaults), in display order.
+DESIGN_KEYS: tuple[str, ...] = (
+    "units",
+    "rows",
+    "cols",
+    "dataflow",
+    "clock_mhz",
+    "lanes",
+    "precision",
+    "accumulator_bits",
+    "unified_kib",
+    "input_kib",
+    "weight_kib",
+    "output_kib",
+    "double_buffering",
+    "dram_gbps",
+    "dram_pj_per_byte",
+    "technology",
+)
+
 #: Metric columns of a result table, with units in the names.
 METRICS: tuple[str, ...] = (
     "latency_s",
