@@ -487,3 +487,27 @@ def test_multihead_attention_chunked_weights() -> None:
     # 4 projections 20*32*32 = 20,480 each; two products 8*10*8*10 = 6,400 each.
     assert net.total_macs() == 4 * 20_480 + 2 * 6_400
     assert net.total_params() == numel(module) == 4 * 32 * 32 + 4 * 32
+
+
+def test_llama_with_no_grad_rotary_embedding_imports():
+    # Llama's rotary embedding runs under torch.no_grad() inside forward; exporting without
+    # autograd keeps it from becoming a `wrap_with_set_grad_enabled` sub-graph.
+    import transformers
+
+    cfg = transformers.LlamaConfig(
+        hidden_size=256,
+        intermediate_size=688,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        vocab_size=1000,
+    )
+    model = transformers.LlamaModel(cfg)
+    net = from_torch(model, (torch.zeros(1, 64, dtype=torch.long),), name="llama")
+    # Per layer, 64 tokens: q and o 256x256, k and v 256x128 (2 KV heads of 64), SwiGLU
+    # 3 x 256x688, attention 2 x 64x64x256 -> 64*(2*65,536 + 2*32,768 + 528,384) + 2,097,152
+    # = 48,496,640; two layers = 96,993,280.
+    assert net.total_macs() == 2 * (
+        64 * (2 * 65_536 + 2 * 32_768 + 3 * 256 * 688) + 2 * 64 * 64 * 256
+    )
+    assert net.total_params() == sum(p.numel() for p in model.parameters())

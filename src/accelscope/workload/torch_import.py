@@ -367,7 +367,9 @@ def from_torch(
     meta = _meta_module(module, torch)
     args, kwargs = _meta_inputs(example_inputs, torch)
     try:
-        with warnings.catch_warnings():
+        # Inference semantics: exporting without autograd also keeps `torch.no_grad()`
+        # blocks inside forward (e.g. rotary embeddings) from becoming wrapper sub-graphs.
+        with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
             ep = torch.export.export(meta, args, kwargs=kwargs, strict=False)
     except AccelscopeError:
