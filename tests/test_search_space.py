@@ -99,3 +99,18 @@ def test_constraints_and_objectives():
     assert obj.as_minimized(np.array([2.0])).tolist() == [-2.0]
     with pytest.raises(SpecError, match="unknown objective"):
         parse_objective("speed")
+
+
+def test_space_files_that_are_not_yaml(tmp_path):
+    from accelscope.errors import InputFileError
+
+    with pytest.raises(InputFileError, match="cannot read"):
+        load_space(tmp_path)  # a directory
+    binary = tmp_path / "space.bin"
+    binary.write_bytes(b"\xff\xfe\x00\x01")
+    with pytest.raises(InputFileError, match="not a text file"):
+        load_space(binary)
+    text = tmp_path / "hostname"
+    text.write_text("just-a-name\n")
+    with pytest.raises(SpecError, match="expected a mapping with 'parameters'"):
+        load_space(text)  # an existing file without .yaml is read as a file, not a name

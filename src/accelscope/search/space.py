@@ -272,7 +272,8 @@ def load_space(name_or_path: str | Path | None = None) -> DesignSpace:
         name_or_path = "default"
     text = str(name_or_path)
     path = Path(text)
-    if path.suffix.lower() not in (".yaml", ".yml"):
+    looks_like_file = path.suffix.lower() in (".yaml", ".yml") or path.exists() or "/" in text
+    if not looks_like_file:
         if text not in list_spaces():
             raise UnknownNameError(
                 f"unknown design space '{text}'{suggest(text, list_spaces())}; "
@@ -287,4 +288,8 @@ def load_space(name_or_path: str | Path | None = None) -> DesignSpace:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputFileError(f"{path}: not valid YAML{where}") from None
+    except UnicodeDecodeError:
+        raise InputFileError(f"{path}: not a text file (expected a design-space YAML)") from None
+    except OSError as err:
+        raise InputFileError(f"{path}: cannot read ({err.strerror})") from None
     return space_from_dict(data, str(path))
