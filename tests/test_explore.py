@@ -293,3 +293,24 @@ def test_time_budget_keeps_finished_work_and_resumes(tiny_cnn, tmp_path):
     full = explore(tiny_cnn, space, chunk_size=100, out_dir=tmp_path)
     assert full.resumed_parts >= 1 and full.evaluated == space.size
     assert full.table.equals(explore(tiny_cnn, space, chunk_size=100).table)
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_finished_work_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        _explore_cmd(out), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    parts = out / "parts"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if parts.exists() and list(parts.glob("chunk-*.parquet")):
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted: finished work is kept in" in stderr and "rerun the same command" in stderr
+    assert "Traceback" not in stderr
+    kept = sorted(parts.glob("chunk-*.parquet"))
+    assert kept and all(pq.read_table(p).num_rows == 16_384 for p in kept)

@@ -38,7 +38,7 @@ app.add_typer(arch_app, name="arch")
 
 # Pipes and logs get a wide console so tables are not wrapped at 80 columns.
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages are single lines, never wrapped
 
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON document instead of a table.")
@@ -563,8 +563,9 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            app(args=argv, standalone_mode=False)
-            code = 0
+            # Without standalone mode click returns the code of a typer.Exit instead of exiting.
+            returned = app(args=argv, standalone_mode=False)
+            code = returned if isinstance(returned, int) else 0
         except AccelscopeError as exc:
             _print_warnings(caught)
             err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
