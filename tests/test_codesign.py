@@ -129,11 +129,13 @@ def test_propagation_follows_consumers_through_norm_and_flatten():
     assert net.layer("flat").elements == 48 * 49
 
 
-def test_residual_and_attention_inputs_are_excluded_with_reasons():
+def test_residual_members_form_groups_and_attention_inputs_are_excluded():
     net = zoo.get("resnet-18")
     knobs, excluded = find_knobs(net)
     why = {e.name: e.reason for e in excluded}
-    assert "layer1.0.conv2" in why and "residual" in why["layer1.0.conv2"]
+    # Residual-tied layers are swept as groups (tests/test_codesign_groups.py).
+    assert "layer1.0.conv2" not in why
+    assert "layer1.0.conv2" in {m for k in knobs for m in k.members}
     assert "layer1.0.conv1" in {k.name for k in knobs}
     bert = zoo.get("bert-base", seq_len=32)
     knobs, excluded = find_knobs(bert)

@@ -74,3 +74,28 @@ def test_codesign_bad_input_is_one_line(cli, args, message):
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
     assert res.stdout == ""
+
+
+def test_codesign_json_shows_residual_group(cli):
+    res = cli(
+        "codesign", "resnet-18", "--arch", "edge", "--layers", "layer3", "--multiple", "32",
+        "--json",
+    )  # fmt: skip
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    (layer,) = doc["layers"]
+    members = ["layer3.0.conv2", "layer3.0.downsample.0", "layer3.1.conv2"]
+    assert layer["name"] == f"layer3 (residual group: {', '.join(members)})"
+    assert layer["group"] == "layer3" and layer["members"] == members
+    assert (layer["op"], layer["field"], layer["width"]) == ("conv2d", "out_channels", 256)
+    assert {"layer3.1.add", "layer4.0.conv1", "layer4.0.downsample.0"} <= set(
+        layer["changed_layers"]
+    )
+    # Multiples of 32 in [128, 384] (256 is one of them).
+    assert [w for w, _ in layer["curve"]] == list(range(128, 385, 32))
+    assert layer["latency_share"] > 0
+    assert doc["excluded"] == []
+    assert set(doc["plan"]["widths"]) == {layer["name"]}
+    member = cli("codesign", "resnet-18", "--arch", "edge", "--layers", "layer3.0.conv2")
+    assert member.code == 2
+    assert "sweep its residual group 'layer3'" in member.stderr

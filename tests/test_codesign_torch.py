@@ -116,3 +116,59 @@ def test_unresizable_layer_is_a_one_sentence_error():
     model = SmallCNN()
     with pytest.raises(CodesignError, match="output size"):
         resize_module(model, (torch.randn(1, 3, 16, 16),), {"fc2": 12})
+
+
+def test_resnet18_group_plan_runs_and_imports_to_the_plan():
+    """Plain-torch ResNet-18 (BasicBlocks, 1x1 downsample): a planned residual-group
+    change rebuilds every member conv, its BatchNorms, the next convs' inputs and the
+    classifier, and the new module imports to exactly the planned IR."""
+    from accelscope.workload.zoo_torch import resnet18
+
+    torch.manual_seed(0)
+    model = resnet18(num_classes=10).eval()
+    x = torch.randn(1, 3, 64, 64)
+    net = from_torch(model, (x,))
+    arch = small_arch(16, weight_kib=16, input_kib=64, output_kib=64, dram_gbps=16)
+    result = sweep(net, arch, ["layer2", "layer4"], multiple=16)
+    assert [c.knob.group for c in result.curves] == ["layer2", "layer4"]
+    plan = make_plan(net, arch, result, "min-latency", min_params_fraction=0.7)
+    moved = {result.curve(n).knob.group: w for n, (_, w) in plan.changes.items()}
+    assert moved and all(w % 16 == 0 for w in moved.values())
+    new, planned = resize_module(model, (x,), plan.widths, network=net)
+    assert new(x).shape == (1, 10)
+    imported = from_torch(new, (x,))
+    names = [op.name for op in net.layers if op.kind != "shape"]
+    assert _shapes(imported, names) == _shapes(plan.network, names)
+    assert imported.total_params() == plan.params == sum(p.numel() for p in new.parameters())
+    w2 = plan.widths[result.curves[0].name]
+    assert new.layer2[0].conv2.out_channels == new.layer2[0].downsample[0].out_channels == w2
+    assert new.layer2[1].conv2.out_channels == new.layer2[1].bn2.num_features == w2
+    assert new.layer3[0].conv1.in_channels == new.layer3[0].downsample[0].in_channels == w2
+    assert new.fc.in_features == plan.widths[result.curves[1].name]
+    assert model.layer2[0].conv2.out_channels == 128  # the original is untouched
+
+
+class GroupNormResidual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.gn = nn.GroupNorm(2, 8)
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+        self.head = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = self.gn(self.stem(x))
+        x = x + self.conv(x)
+        return self.head(x.mean((2, 3)))
+
+
+def test_group_with_an_unresizable_module_names_it():
+    model = GroupNormResidual()
+    x = torch.randn(1, 3, 8, 8)
+    net = from_torch(model, (x,))
+    (group,) = [k for k in find_knobs(net)[0] if k.is_group]
+    # 'conv' reads and writes the tied tensor; the join is the layer 'add', so the label
+    # gets a " group" suffix.
+    assert group.members == ("stem", "conv") and group.group == "add group"
+    with pytest.raises(CodesignError, match=r"layer 'gn' \(norm\) is a GroupNorm module"):
+        resize_module(model, (x,), {group.group: 12}, network=net)

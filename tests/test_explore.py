@@ -298,8 +298,15 @@ def test_time_budget_keeps_finished_work_and_resumes(tiny_cnn, tmp_path):
 @pytest.mark.slow
 def test_ctrl_c_keeps_finished_work_and_says_how_to_resume(tmp_path):
     out = tmp_path / "interrupted"
+    # A shell that starts jobs in the background (CI may) makes them ignore SIGINT, and
+    # children inherit that; restore the default so Python raises KeyboardInterrupt.
     proc = subprocess.Popen(
-        _explore_cmd(out), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        _explore_cmd(out),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     parts = out / "parts"
     deadline = time.monotonic() + 120

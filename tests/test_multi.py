@@ -11,7 +11,7 @@ import yaml
 
 from accelscope.cost import evaluate
 from accelscope.errors import SpecError
-from accelscope.search import space_from_dict
+from accelscope.search import load_space, space_from_dict
 from accelscope.search.multi import multi_explore
 from accelscope.search.multi_inputs import load_network_set, parse_weights, read_network_set
 from accelscope.search.multi_score import (
@@ -458,3 +458,208 @@ def test_cli_bad_input(cli, cli_space, args, message):
     assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
     assert message in lines[0]
     assert res.stdout == ""
+
+
+# ---------------------------------------------------------------------------------------
+# Evolutionary strategy (NSGA-II on the set score) for spaces too large to enumerate.
+# ---------------------------------------------------------------------------------------
+# 6 rows x 3 units x 3 dataflows x 6 buffers x 4 DRAM x 3 clocks x 5 lanes = 19,440 points.
+MID = {
+    "name": "mid-multi",
+    "parameters": {
+        "rows": {"pow2": [8, 256]},
+        "cols": {"tie": "rows"},
+        "units": [1, 2, 4],
+        "dataflow": ["ws", "os", "is"],
+        "unified_kib": {"pow2": [128, 4096]},
+        "dram_gbps": [16, 32, 64, 128],
+        "clock_mhz": [500, 800, 1000],
+        "lanes": [16, 32, 64, 128, 256],
+    },
+    "constraints": ["area_mm2 <= 50"],
+}
+_RUN_KEYS = ("elapsed_s", "resumed_parts", "out_dir")
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return [from_yaml(TINY_CNN), from_yaml(TINY_LSTM)]
+
+
+@pytest.fixture(scope="module")
+def mid_space():
+    space = space_from_dict(MID)
+    assert space.size == 19_440
+    return space
+
+
+def _exhaustive_log_score(exhaustive, index: int) -> float:
+    """log S of grid point *index* scored with the exhaustive run's (true) references."""
+    position = int(np.searchsorted(exhaustive.table.column("index").to_numpy(), index))
+    return float(exhaustive.analysis.log_score[position])
+
+
+def _run_fields(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k not in _RUN_KEYS}
+
+
+@pytest.mark.parametrize("mode", ["geomean", "worst"])
+def test_evolutionary_with_full_budget_finds_the_exhaustive_joint_optimum(
+    nets, small_space, budget, mode
+):
+    cons = [f"area_mm2 <= {budget}"]
+    full = multi_explore(nets, small_space, constraints=cons, mode=mode, strategy="exhaustive")
+    # A population of 20 on 96 points: the search has to find the optimum, it does not get
+    # the whole space in its first generation.
+    found = multi_explore(
+        nets, small_space, constraints=cons, mode=mode, strategy="evolutionary",
+        budget=small_space.size, population=20, seed=3,
+    )  # fmt: skip
+    doc, ref = found.to_dict(), full.to_dict()
+    assert doc["strategy"] == "evolutionary" and ref["strategy"] == "exhaustive"
+    assert 20 <= doc["evaluated"] <= small_space.size
+    assert doc["search"]["budget"] == small_space.size and doc["search"]["seed"] == 3
+    assert ref["search"] is None
+    assert doc["joint_optimum"]["index"] == ref["joint_optimum"]["index"]
+    assert doc["joint_optimum"]["score"] == pytest.approx(ref["joint_optimum"]["score"])
+
+
+def test_evolutionary_reaches_98_percent_of_exhaustive_set_score(pair, mid_space):
+    for mode, objective in (("geomean", ["latency"]), ("worst", ["latency", "area"])):
+        full = multi_explore(pair, mid_space, mode=mode, objective=objective)
+        assert full.strategy == "exhaustive" and full.evaluated == mid_space.size
+        found = multi_explore(
+            pair, mid_space, mode=mode, objective=objective, strategy="evolutionary",
+            budget=1_500, seed=0,
+        )  # fmt: skip
+        # The budget counts distinct designs; the last generation may overshoot it by
+        # less than one population (100).
+        assert found.evaluated < 1_500 + 100
+        joint = found.to_dict()["joint_optimum"]
+        # Score the found design with the true references (the exhaustive run's optima),
+        # not with the search's own (the best it evaluated).
+        ratio = math.exp(
+            _exhaustive_log_score(full, joint["index"]) - full.analysis.log_score.max()
+        )
+        assert ratio >= 0.98, (mode, ratio)
+        # Its own score uses the best evaluated performances as references, which are at
+        # most the true optima, so it can only be higher than its true score.
+        assert joint["score"] >= math.exp(_exhaustive_log_score(full, joint["index"])) - 1e-12
+        if mode == "worst":  # the (score, area) front was searched
+            assert found.to_dict()["pareto"]
+
+
+def test_evolutionary_is_deterministic_and_resumes_identically(pair, mid_space, tmp_path):
+    kw = dict(
+        objective=["latency", "area"], strategy="evolutionary", budget=400, seed=5, population=40
+    )
+    first = multi_explore(pair, mid_space, out_dir=tmp_path / "a", **kw)
+    again = multi_explore(pair, mid_space, **kw)
+    assert again.table.equals(first.table)
+    assert _run_fields(again.to_dict()) == _run_fields(first.to_dict())
+    other = multi_explore(pair, mid_space, **{**kw, "seed": 6})
+    assert not other.table.equals(first.table)
+    # "Killed" by a zero time budget: only the first generation is committed.
+    out = tmp_path / "b"
+    partial = multi_explore(pair, mid_space, out_dir=out, time_budget_s=0.0, **kw)
+    assert partial.evaluated == 40 and len(list((out / "parts").glob("gen-*.parquet"))) == 1
+    resumed = multi_explore(pair, mid_space, out_dir=out, **kw)
+    assert resumed.resumed_parts == 1
+    assert resumed.table.equals(first.table)
+    assert _run_fields(resumed.to_dict()) == _run_fields(first.to_dict())
+    # The search columns stay in the parts (a resumed search reads them back), not in
+    # the result table.
+    assert "feasible" not in first.table.column_names
+    assert not any(c.startswith("search_") for c in first.table.column_names)
+    # A different search into the same directory is refused, not mixed.
+    with pytest.raises(SpecError, match="different run"):
+        multi_explore(pair, mid_space, out_dir=out, **{**kw, "mode": "worst"})
+
+
+def test_auto_strategy_and_strategy_errors(pair, small_space, monkeypatch):
+    from accelscope.search import multi_search
+
+    assert multi_search.resolve_strategy("auto", small_space, None) == "exhaustive"
+    assert multi_search.resolve_strategy("auto", small_space, 50) == "evolutionary"
+    monkeypatch.setattr(multi_search, "EXHAUSTIVE_LIMIT", small_space.size - 1)
+    assert multi_search.resolve_strategy("auto", small_space, None) == "evolutionary"
+    with pytest.raises(SpecError, match="unknown strategy 'random'"):
+        multi_explore(pair, small_space, strategy="random")
+    with pytest.raises(SpecError, match="needs 96 evaluations but --budget is 10"):
+        multi_explore(pair, small_space, strategy="exhaustive", budget=10)
+    with pytest.raises(SpecError, match="--budget must be positive"):
+        multi_explore(pair, small_space, strategy="evolutionary", budget=0)
+
+
+def test_search_constraints_hold_for_every_network():
+    from accelscope.search.constraints import Constraint, parse_objective
+    from accelscope.search.evolutionary import _objectives_and_constraints
+    from accelscope.search.multi_search import (
+        search_columns,
+        search_constraints,
+        search_objectives,
+    )
+
+    # Three configurations, two networks: latency_s n0 = (1, 3, 1), n1 = (2, 1, inf);
+    # n1 does not map onto c2. Bound latency_s <= 2.5: c0 holds (max 2), c1 fails (3).
+    cols = {
+        "index": np.arange(3),
+        "area_mm2": np.array([1.0, 2.0, 3.0]),
+        "n0_latency_s": np.array([1.0, 3.0, 1.0]),
+        "n1_latency_s": np.array([2.0, 1.0, np.inf]),
+        "n0_feasible": np.array([True, True, True]),
+        "n1_feasible": np.array([True, True, False]),
+    }
+    obj = parse_objective("latency")
+    cons = [Constraint("latency_s", "<=", 2.5, "latency_s <= 2.5")]
+    w = np.array([0.5, 0.5])
+    out = search_columns(cols, 2, w, "geomean", obj, cons)
+    assert out["feasible"].tolist() == [True, True, False]
+    # absolute log score = mean of log(1 / latency): c0 = -(log 1 + log 2) / 2
+    assert out["search_log_score"][0] == pytest.approx(-math.log(2) / 2)
+    assert out["search_log_score"][1] == pytest.approx(-math.log(3) / 2)
+    assert out["search_log_score"][2] == -np.inf
+    f, g = _objectives_and_constraints(
+        out, search_objectives(2, w, "geomean", False), search_constraints(cons)
+    )
+    assert (g <= 0).all(axis=1).tolist() == [True, False, False]
+    worst = search_columns(cols, 2, np.array([1.0, 0.0]), "worst", obj, cons)
+    assert "search_log_perf_0" in worst and "search_log_perf_1" not in worst
+    assert [o.metric for o in search_objectives(2, np.array([1.0, 0.0]), "worst", True)] == [
+        "search_log_perf_0",
+        "area_mm2",
+    ]
+
+
+def test_cli_evolutionary_flags(cli, cli_space, tmp_path):
+    args = ["multi", "alexnet", "lstm-lm", "--space", str(cli_space)]
+    res = cli(*args, "--strategy", "evolutionary", "--budget", "16", "--seed", "2", "--json")
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    assert doc["strategy"] == "evolutionary" and doc["search"]["seed"] == 2
+    assert doc["search"]["reference"] == "best evaluated performance of each network"
+    assert 0 < doc["evaluated"] <= 16
+    exhaustive = multi_explore(
+        [zoo.get("alexnet"), zoo.get("lstm-lm")], load_space(str(cli_space))
+    ).to_dict()
+    assert exhaustive["strategy"] == "exhaustive" and exhaustive["evaluated"] == 16
+    assert doc["joint_optimum"]["index"] == exhaustive["joint_optimum"]["index"]
+    text = cli(*args, "--strategy", "evolutionary", "--budget", "16")
+    assert text.code == 0, text.stderr
+    assert "evolutionary search, budget 16, seed 0" in text.stdout
+    for bad, message in (
+        (["--strategy", "random"], "unknown strategy 'random'"),
+        (["--strategy", "exhaustive", "--budget", "4"], "needs 16 evaluations"),
+    ):  # --budget 0 and the rest: test_auto_strategy_and_strategy_errors
+        res = cli(*args, *bad)
+        assert res.code == 2, (bad, res.stderr)
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+
+
+def test_exhaustive_time_budget_keeps_committed_chunks_and_completes(pair, small_space, tmp_path):
+    partial = multi_explore(pair, small_space, out_dir=tmp_path, chunk_size=32, time_budget_s=0.0)
+    assert partial.evaluated == 32 and partial.to_dict()["search"] is None
+    full = multi_explore(pair, small_space, out_dir=tmp_path, chunk_size=32)
+    assert full.resumed_parts == 1 and full.evaluated == small_space.size
+    assert full.table.equals(multi_explore(pair, small_space, chunk_size=32).table)

@@ -1,7 +1,8 @@
 """Hardware-aware model co-design: latency-vs-width curves, recommendations, reshaped models.
 
 * :func:`sweep` — whole-network latency/energy/parameters as each layer's main width
-  varies (one vectorized cost-model pass per call);
+  varies (one vectorized cost-model pass per call); layers tied by residual adds are
+  swept together as residual groups (:attr:`Knob.members`);
 * :func:`analyze` — plateaus, cliffs and non-monotonic points of a curve;
 * :func:`recommend` — per-layer advice ("grow to W at no latency cost", "shrink to W'");
 * :func:`make_plan` — a whole-network plan under a goal, applied to the IR (:func:`resize`)

@@ -13,12 +13,15 @@ from accelscope.codesign.sweep import Curve, SweepResult
 
 
 def layer_entry(curve: Curve, result: SweepResult) -> dict[str, Any]:
-    """One swept layer: width, latency share, curve, shape analysis, recommendations."""
+    """One swept layer or residual group: width, latency share (of the group's members
+    together), curve, shape analysis, recommendations."""
     an = curve_analysis(curve)
     w = curve.widths
-    own = result.layer_latency_s.get(curve.name, 0.0)
+    own = sum(result.layer_latency_s.get(n, 0.0) for n in curve.knob.owners)
     return {
         "name": curve.name,
+        "group": curve.knob.group or None,
+        "members": list(curve.knob.owners),
         "op": curve.knob.op,
         "field": curve.knob.field,
         "width": curve.knob.width,

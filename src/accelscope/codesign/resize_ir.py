@@ -101,5 +101,6 @@ def rebuild(network: Network, layers: list[OpBase], name: str) -> Network:
 
 
 def widths_of(network: Network, knobs: list[Knob]) -> dict[str, int]:
-    """Current width of each knob's owner layer in *network*."""
-    return {k.name: int(getattr(network.layer(k.name), k.field)) for k in knobs}
+    """Current width of each knob in *network* (of its first owner layer for a residual
+    group; all members have the same width)."""
+    return {k.name: int(getattr(network.layer(k.owners[0]), k.updates[0].field)) for k in knobs}

@@ -1,5 +1,6 @@
 """Reshape a PyTorch module to planned widths (Conv2d, Linear, LSTM, GRU, BatchNorm,
-LayerNorm, MultiheadAttention heads, and Transformer blocks built from them).
+LayerNorm, MultiheadAttention heads, and ResNet/Transformer blocks built from them,
+including residual groups).
 
 The module is imported with :func:`accelscope.workload.from_torch`; the IR layer names of
 leaf modules are their module paths, so every IR layer that a width change touches maps
@@ -154,6 +155,10 @@ def resize_module(
 ) -> tuple[Any, Network]:
     """A reshaped copy of *module* with the IR layers *widths* (``{layer: width}``) moved.
 
+    Keys are knob names as in :attr:`Plan.widths`: layer names, or residual groups by
+    their knob name (``layer1 (residual group: ...)``) or short label (``layer1``); a
+    group rebuilds every member, its normalizations and the consumers of the tied tensor.
+
     Returns ``(new_module, planned_network)``; *module* is left untouched. *network* is
     the module's IR import (imported here when not given). Raises
     :class:`~accelscope.codesign.propagate.CodesignError` for layers that cannot be
@@ -166,7 +171,8 @@ def resize_module(
     if network is None:
         network = from_torch(module, example_inputs)
     knobs, _ = select_knobs(network, list(widths))
-    choices = [(k, int(widths[k.name])) for k in knobs]
+    # A residual group may be given by its knob name or its short label.
+    choices = [(k, int(widths[k.name] if k.name in widths else widths[k.group])) for k in knobs]
     changes = field_changes(choices)
     new_root = copy.deepcopy(module)
     for name, change in changes.items():

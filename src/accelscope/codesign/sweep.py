@@ -38,7 +38,8 @@ SYNTH_LAYERS = 1024
 
 @dataclass(frozen=True)
 class Curve:
-    """One knob swept over ``widths`` (ascending); all other layers unchanged.
+    """One knob (a layer or a residual group) swept over ``widths`` (ascending); all other
+    layers unchanged.
 
     ``latency_s``/``energy_j``/``params`` are whole-network values at each width;
     ``group_latency_s`` is the latency of the changed layers only (owner and followers).
@@ -82,8 +83,9 @@ class SweepResult:
     layer_latency_s: dict[str, float] = field(default_factory=dict)
 
     def curve(self, name: str) -> Curve:
+        """The curve of layer *name* (or of a residual group by name or short label)."""
         for c in self.curves:
-            if c.name == name:
+            if name in (c.name, c.knob.group):
                 return c
         raise CodesignError(f"layer '{name}' was not swept")
 

@@ -69,6 +69,24 @@ def command(
             "latency); add --objective area for the Pareto front of (score, area).",
         ),
     ] = None,
+    strategy: Annotated[
+        str,
+        typer.Option(
+            "--strategy",
+            help="auto | exhaustive | evolutionary (auto: exhaustive up to 2,000,000 "
+            "configurations, NSGA-II on the set score above).",
+        ),
+    ] = "auto",
+    budget: Annotated[
+        int | None,
+        typer.Option(
+            "--budget", help="Distinct designs the evolutionary search may evaluate (2000)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the search.")] = 0,
+    time_budget: Annotated[
+        float | None, typer.Option("--time-budget", help="Stop after this many seconds.")
+    ] = None,
     executor: ExecutorOpt = "serial",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -108,6 +126,10 @@ def command(
             out_dir=out_dir,
             overwrite=overwrite,
             progress=not json_out and sys.stderr.isatty(),
+            strategy=strategy,
+            budget=budget,
+            seed=seed,
+            time_budget_s=time_budget,
         )
     except KeyboardInterrupt:
         where = f" in {out_dir}" if out_dir else ""
@@ -194,8 +216,15 @@ def _print(doc: dict[str, Any]) -> None:
             soft_wrap=True,
             highlight=False,
         )
+    search = doc.get("search")
+    how = (
+        f" (evolutionary search, budget {search['budget']}, seed {search['seed']}; optima "
+        f"and references are the best evaluated)"
+        if search
+        else ""
+    )
     out.print(
-        f"{doc['evaluated']} designs evaluated for {len(names)} networks, {doc['feasible']} "
+        f"{doc['evaluated']} designs evaluated{how} for {len(names)} networks, {doc['feasible']} "
         f"admissible for all ({'; '.join(doc['constraints']) or 'no constraints'}), "
         f"{doc['elapsed_s']:.1f} s" + (f"; results in {doc['out_dir']}" if doc["out_dir"] else ""),
         soft_wrap=True,

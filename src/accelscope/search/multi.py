@@ -7,6 +7,11 @@ decoded once and each network of the set is evaluated on it with the vectorized 
 command, and the parts do not depend on weights, mode, objective or constraints: rerunning
 with other ones into the same ``out_dir`` re-scores without re-evaluating.
 
+Spaces too large to enumerate are searched instead (``strategy="evolutionary"``, the
+default above 2,000,000 points): NSGA-II on the set score, one durable part per
+generation (:mod:`accelscope.search.multi_search`). The scoring below then runs over the
+evaluated designs only, so each network's reference is the best evaluated design for it.
+
 The scoring (:mod:`accelscope.search.multi_score`) then yields the optimum of every network
 alone, the cross-performance matrix, the per-network optimum with the best (weighted)
 geometric-mean relative performance ("selected"), the improvement of its score over each
@@ -37,7 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from accelscope.errors import SpecError
+from accelscope.errors import AccelscopeError, SpecError
+from accelscope.parallel import Deadline
 from accelscope.search.constraints import (
     OBJECTIVES,
     Constraint,
@@ -58,6 +64,14 @@ from accelscope.search.multi_score import (
     NoAdmissibleDesignError,
     analyze,
     normalize_weights,
+)
+from accelscope.search.multi_search import (
+    DEFAULT_BUDGET,
+    DEFAULT_POPULATION,
+    SEARCH_PREFIX,
+    resolve_strategy,
+    run_search,
+    search_objectives,
 )
 from accelscope.search.space import PARAMETERS, DesignSpace
 from accelscope.search.table import DESIGN_KEYS
@@ -128,6 +142,8 @@ class MultiResult:
     resumed_parts: int = 0
     out_dir: Path | None = None
     chunk_size: int = DEFAULT_CHUNK
+    strategy: str = "exhaustive"
+    search: dict[str, Any] | None = None  # budget, seed, population (evolutionary)
 
     # ---- accessors ---------------------------------------------------------------------
     @property
@@ -268,7 +284,9 @@ class MultiResult:
             "constraints": [c.text for c in self.constraints],
             "space": self.space.name,
             "space_size": self.space.size,
+            "strategy": self.strategy,
             "evaluated": self.evaluated,
+            "search": self.search_document(),
             "feasible": a.feasible,
             "feasible_per_network": {
                 n: int(v) for n, v in zip(self.names, a.feasible_alone, strict=True)
@@ -286,6 +304,19 @@ class MultiResult:
             "chunk_size": self.chunk_size,
         }
         return doc
+
+    def search_document(self) -> dict[str, Any] | None:
+        """How the evolutionary search ran (None for exhaustive)."""
+        if self.search is None:
+            return None
+        objs = search_objectives(len(self.names), self.weights, self.mode, self.with_area)
+        return {
+            **self.search,
+            "objectives": [o.label for o in objs],
+            "reference": "best evaluated performance of each network",
+            "scope": "per-network optima, cross-performance, improvements and the joint "
+            "optimum are over the evaluated designs",
+        }
 
     def write_outputs(self, doc: dict[str, Any]) -> None:
         """Write ``summary.json`` (*doc*) and ``results.parquet`` (every configuration with
@@ -340,6 +371,11 @@ def multi_explore(
     overwrite: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
     progress: bool = False,
+    strategy: str = "auto",
+    budget: int | None = None,
+    seed: int = 0,
+    population: int = DEFAULT_POPULATION,
+    time_budget_s: float | None = None,
 ) -> MultiResult:
     """Find the accelerator configuration that serves *networks* best (module docstring).
 
@@ -347,6 +383,15 @@ def multi_explore(
     ``geomean`` (default without weights), ``weighted`` (default with weights) or
     ``worst``. ``constraints`` default to the space's own. ``objective`` is a performance
     objective (default ``latency``) optionally with ``area`` for the Pareto front.
+
+    ``strategy``: ``exhaustive`` evaluates every configuration; ``evolutionary`` runs
+    NSGA-II on the set score (:mod:`accelscope.search.multi_search`) until ``budget``
+    distinct designs (default 2,000) are evaluated or it converges, from ``seed``;
+    ``auto`` enumerates spaces up to 2,000,000 points (unless a smaller ``budget`` is
+    given) and searches larger ones. With a search, per-network optima, references,
+    cross-performance and improvements are computed over the evaluated designs.
+    ``time_budget_s`` stops submitting new work after that many seconds (committed work
+    is kept; the same call resumes it).
     """
     t0 = time.monotonic()
     nets = list(networks)
@@ -363,7 +408,10 @@ def multi_explore(
     cons = [c if isinstance(c, Constraint) else parse_constraint(c, known) for c in cons_src]
     if chunk_size <= 0:
         raise SpecError(f"chunk size must be positive, got {chunk_size}")
-    run_spec = {
+    strat = resolve_strategy(strategy, space, budget)
+    if population < 4:
+        raise SpecError(f"population must be at least 4, got {population}")
+    run_spec: dict[str, Any] = {
         "kind": "multi",
         "networks": [n.model_dump(mode="json") for n in nets],
         # Evaluations do not depend on constraints: leave them out, so a rerun with
@@ -371,29 +419,64 @@ def multi_explore(
         "space": space.model_dump(mode="json", exclude={"constraints"}),
         "chunk_size": chunk_size,
     }
+    search_budget = budget or DEFAULT_BUDGET
+    if strat == "evolutionary":
+        # The designs a search visits depend on everything that steers it.
+        run_spec.update(
+            strategy=strat,
+            budget=search_budget,
+            seed=seed,
+            population=population,
+            weights=w.tolist(),
+            mode=run_mode,
+            objectives=[o.label for o in search_objectives(len(nets), w, run_mode, with_area)],
+            performance=obj.label,
+            constraints=[c.text for c in cons],
+        )
     tmp = None
     if out_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="accelscope-multi-")
         out_dir = tmp.name
+    deadline = Deadline(time_budget_s)
     try:
         store = PartStore(out_dir, run_spec, overwrite=overwrite)
         resumed = len(store.names())
-        tasks = [
-            (
-                f"chunk-{start // chunk_size:06d}",
-                np.arange(start, min(start + chunk_size, space.size)),
-            )
-            for start in range(0, space.size, chunk_size)
-        ]
-        todo = [t for t in tasks if not store.has(t[0])]
         with (
             make_multi_executor(executor, nets, space, workers, scheduler) as ex,
-            _Progress(progress, space.size, space.size - sum(len(t[1]) for t in todo)) as bar,
+            _Progress(progress, space.size, 0) as bar,
         ):
-            for name, columns in ex.run(todo):
-                store.write(name, _to_arrow(columns))
-                bar.advance(len(columns["index"]))
-        table = _read_sorted(store, [t[0] for t in tasks])
+            if strat == "exhaustive":
+                tasks = [
+                    (
+                        f"chunk-{start // chunk_size:06d}",
+                        np.arange(start, min(start + chunk_size, space.size)),
+                    )
+                    for start in range(0, space.size, chunk_size)
+                ]
+                todo = [t for t in tasks if not store.has(t[0])]
+                bar.reset(space.size, space.size - sum(len(t[1]) for t in todo))
+                for name, columns in ex.run(todo, should_stop=deadline.expired):
+                    store.write(name, _to_arrow(columns))
+                    bar.advance(len(columns["index"]))
+                part_names = [t[0] for t in tasks]
+            else:
+                part_names = run_search(
+                    store,
+                    ex,
+                    space,
+                    n_net=len(nets),
+                    weights=w,
+                    mode=run_mode,
+                    obj=obj,
+                    cons=cons,
+                    with_area=with_area,
+                    budget=search_budget,
+                    population=population,
+                    seed=seed,
+                    deadline=deadline,
+                    bar=bar,
+                )
+        table = _read_sorted(store, [n for n in part_names if store.has(n)])
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -413,6 +496,12 @@ def multi_explore(
         resumed_parts=resumed,
         out_dir=None if tmp is not None else Path(out_dir),
         chunk_size=chunk_size,
+        strategy=strat,
+        search=(
+            {"budget": search_budget, "seed": seed, "population": population}
+            if strat == "evolutionary"
+            else None
+        ),
     )
 
 
@@ -423,10 +512,16 @@ def _to_arrow(columns: dict[str, np.ndarray]):
 
 
 def _read_sorted(store: PartStore, names: list[str]):
-    """All parts as one in-memory table, one row per grid index, sorted by index."""
+    """All parts as one in-memory table, one row per grid index, sorted by index (without
+    the columns only the evolutionary search uses)."""
     import pyarrow as pa
 
     table = store.read_all(names)
+    if table is None:
+        raise AccelscopeError("no configuration was evaluated (time budget too small?)")
+    drop = [c for c in table.column_names if c == "feasible" or c.startswith(SEARCH_PREFIX)]
+    if drop:
+        table = table.drop_columns(drop)
     index = table.column("index").to_numpy()
     _, first = np.unique(index, return_index=True)  # sorted unique indices
     return table.take(pa.array(first)).combine_chunks()
@@ -547,6 +642,10 @@ class _Progress:
         if self.bar is not None:
             self.bar.start()
         return self
+
+    def reset(self, total: int, done: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, total=total, completed=done)
 
     def advance(self, n: int) -> None:
         if self.bar is not None:
