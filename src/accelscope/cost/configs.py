@@ -42,14 +42,20 @@ def technology_names() -> tuple[str, ...]:
     return tuple(TECHNOLOGIES)
 
 
+#: Categorical columns, stored as integer codes into :func:`category_names`.
+CATEGORICAL_COLUMNS: tuple[str, ...] = ("dataflow", "precision", "technology")
+
+
+def category_names(column: str) -> tuple[str, ...]:
+    """Names of a categorical column's codes (``dataflow``, ``precision``, ``technology``)."""
+    if column == "technology":
+        return technology_names()
+    return {"dataflow": DATAFLOW_NAMES, "precision": PRECISIONS}[column]
+
+
 def category_codes(column: str, value: Any, what: str = "config column") -> np.ndarray:
-    """Codes of a categorical column (``dataflow``, ``precision``, ``technology``)."""
-    names = {
-        "dataflow": DATAFLOW_NAMES,
-        "precision": PRECISIONS,
-        "technology": technology_names(),
-    }[column]
-    return _codes(column, value, names, what)
+    """Codes of a categorical column from names or codes; errors name ``what 'column'``."""
+    return _codes(column, value, category_names(column), what)
 
 
 def _codes(
@@ -173,9 +179,9 @@ class ConfigBatch:
             "cols": np.asarray(cols),
             "dram_gbps": np.asarray(dram_gbps, dtype=np.float64),
             "units": np.asarray(units),
-            "dataflow": _codes("dataflow", dataflow, DATAFLOW_NAMES),
+            "dataflow": category_codes("dataflow", dataflow),
             "lanes": np.asarray(lanes),
-            "precision": _codes("precision", precision, PRECISIONS),
+            "precision": category_codes("precision", precision),
             "accumulator_bits": np.asarray(accumulator_bits),
             "unified_kib": np.asarray(unified_kib, dtype=np.float64),
             "input_kib": np.asarray(input_kib, dtype=np.float64),
@@ -183,7 +189,7 @@ class ConfigBatch:
             "output_kib": np.asarray(output_kib, dtype=np.float64),
             "double_buffering": np.asarray(double_buffering, dtype=bool),
             "dram_pj_per_byte": np.asarray(dram_pj_per_byte, dtype=np.float64),
-            "technology": _codes("technology", technology, tech_names),
+            "technology": category_codes("technology", technology),
         }
         for name in ("rows", "cols", "units", "lanes", "accumulator_bits"):
             arr = raw[name]
@@ -296,9 +302,8 @@ class ConfigBatch:
         for f in fields(self):
             v = getattr(self, f.name)[i].item()
             out[f.name] = v
-        out["precision"] = PRECISIONS[out["precision"]]
-        out["dataflow"] = DATAFLOW_NAMES[out["dataflow"]]
-        out["technology"] = technology_names()[out["technology"]]
+        for column in CATEGORICAL_COLUMNS:
+            out[column] = category_names(column)[out[column]]
         return out
 
     def to_arch(self, i: int, name: str | None = None) -> Arch:

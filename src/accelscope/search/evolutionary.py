@@ -123,29 +123,14 @@ def run_nsga2(
         new = np.unique(flat[~cache.contains(flat)])  # sorted, distinct, not yet evaluated
         name = f"gen-{generation:05d}"
         stalled = stalled + 1 if new.size < 0.05 * pop_size else 0
-        if new.size == 0:
-            pass
-        elif store.has(name):
-            table = store.read(name)
-            cols = {c: table.column(c).to_numpy() for c in table.column_names}
-            if not np.array_equal(cols["index"], new):
-                raise AccelscopeError(
-                    f"{store.root}: stored generation {generation} does not match this run; "
-                    "use --overwrite or another --out directory"
-                )
-            cache.add(cols)
-            bar.update(cols, cons)
-            names.append(name)
-        else:
-            if generation and deadline.expired():  # the first generation always runs
-                break
-            chunk = max(1, -(-len(new) // max(1, getattr(ex, "workers", 1))))
-            tasks = [(f"{name}-{i:03d}", new[i : i + chunk]) for i in range(0, len(new), chunk)]
-            pieces = dict(ex.run(tasks))
-            cols = {
-                k: np.concatenate([pieces[t[0]][k] for t in tasks]) for k in pieces[tasks[0][0]]
-            }
-            store.write(name, to_arrow(cols))
+        if new.size:
+            if store.has(name):
+                cols = _read_generation(store, name, generation, new)
+            else:
+                if generation and deadline.expired():  # the first generation always runs
+                    break
+                cols = _evaluate_generation(ex, name, new)
+                store.write(name, to_arrow(cols))
             cache.add(cols)
             bar.update(cols, cons)
             names.append(name)
@@ -154,6 +139,28 @@ def run_nsga2(
         algorithm.tell(infills=pop)
         generation += 1
     return names
+
+
+def _read_generation(
+    store: PartStore, name: str, generation: int, expected: np.ndarray
+) -> dict[str, np.ndarray]:
+    """A committed generation, checked to hold the designs this run proposes now."""
+    table = store.read(name)
+    cols = {c: table.column(c).to_numpy() for c in table.column_names}
+    if not np.array_equal(cols["index"], expected):
+        raise AccelscopeError(
+            f"{store.root}: stored generation {generation} does not match this run; "
+            "use --overwrite or another --out directory"
+        )
+    return cols
+
+
+def _evaluate_generation(ex: Any, name: str, indices: np.ndarray) -> dict[str, np.ndarray]:
+    """Evaluate *indices*, split evenly over the executor's workers, in index order."""
+    chunk = max(1, -(-len(indices) // max(1, getattr(ex, "workers", 1))))
+    tasks = [(f"{name}-{i:03d}", indices[i : i + chunk]) for i in range(0, len(indices), chunk)]
+    pieces = dict(ex.run(tasks))
+    return {k: np.concatenate([pieces[t[0]][k] for t in tasks]) for k in pieces[tasks[0][0]]}
 
 
 STALL_GENERATIONS = 10

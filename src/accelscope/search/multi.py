@@ -617,25 +617,9 @@ class _Progress:
     def __init__(self, enabled: bool, total: int, done: int):
         self.bar = None
         if enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from accelscope.progress import progress_bar
 
-            self.bar = Progress(
-                TextColumn("evaluating"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-            )
+            self.bar = progress_bar("evaluating")
             self.task = self.bar.add_task("multi", total=total, completed=done)
 
     def __enter__(self) -> _Progress:

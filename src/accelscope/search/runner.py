@@ -93,12 +93,11 @@ class ExploreResult:
 
 
 def _decode_categoricals(row: dict[str, Any]) -> dict[str, Any]:
-    from accelscope.cost.configs import DATAFLOW_NAMES, PRECISIONS, technology_names
+    from accelscope.cost.configs import CATEGORICAL_COLUMNS, category_names
 
-    names = {"dataflow": DATAFLOW_NAMES, "precision": PRECISIONS, "technology": technology_names()}
-    for key, table in names.items():
+    for key in CATEGORICAL_COLUMNS:
         if key in row and isinstance(row[key], int):
-            row[key] = table[row[key]]
+            row[key] = category_names(key)[row[key]]
     return row
 
 
@@ -212,10 +211,7 @@ def explore(
         committed = [name for name in parts if store.has(name)]
         result = summarize(store, objs, cons, strat, time.monotonic() - t0, names=committed)
     finally:
-        if tmp is not None:
-            table_holder = locals().get("result")
-            if table_holder is not None:
-                table_holder.table = table_holder.table.combine_chunks()
+        if tmp is not None:  # read_table loads parts into memory: the files can go
             tmp.cleanup()
     result.resumed_parts = resumed
     result.out_dir = None if tmp is not None else Path(out_dir)
@@ -337,26 +333,10 @@ class _Progress:
     def start(self, total: int, done: int = 0) -> None:
         if not self.enabled:
             return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from accelscope.progress import progress_bar
 
-        self.bar = Progress(
-            TextColumn("exploring"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("feasible {task.fields[feasible]}  best {task.fields[best]}"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=False,
+        self.bar = progress_bar(
+            "exploring", "feasible {task.fields[feasible]}  best {task.fields[best]}"
         )
         self.bar.start()
         self.task = self.bar.add_task("explore", total=total, completed=done, feasible=0, best="-")

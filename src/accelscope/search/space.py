@@ -210,19 +210,11 @@ class DesignSpace(BaseModel):
             "name": self.name,
             "size": self.size,
             "parameters": {
-                name: (
-                    {"tie": spec.tie}
-                    if spec.tie is not None
-                    else [_json_value(name, v) for v in spec.grid()]
-                )
+                name: ({"tie": spec.tie} if spec.tie is not None else spec.grid())
                 for name, spec in self.parameters.items()
             },
             "constraints": list(self.constraints),
         }
-
-
-def _json_value(name: str, value: Any) -> Any:
-    return value
 
 
 def _column_values(name: str, grid: list[Scalar]) -> np.ndarray:
