@@ -157,9 +157,8 @@ def candidates(
     tm[6], tk[6] = lm, k0  # output order (a)
     tn[6] = max_n(lm, k0)
     fits[6] = (tn[6] >= 1) & (lm * k0 * x <= ci)
-    tm[7], tk[7] = lm, K  # output order (b)
-    tn[7] = max_n(lm, K)
-    fits[7] = (tn[7] >= 1) & (lm * K * x <= ci)
+    # Output order (b) uses the tiles of input order (a); only the loop order differs.
+    tm[7], tk[7], tn[7], fits[7] = tm[3], tk[3], tn[3], fits[3]
     order = np.repeat(np.array([0, 0, 0, 1, 1, 1, 2, 2], dtype=np.int64), levels)
 
     def flat(arr: np.ndarray) -> np.ndarray:  # [8, c, g, L] view -> [c, g, 8 * L], no copy
