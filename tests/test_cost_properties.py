@@ -88,7 +88,10 @@ def config_columns(draw):
         "precision": draw(st.sampled_from(["int8", "fp16", "fp32"])),
         "double_buffering": draw(st.booleans()),
         "dram_gbps": draw(st.floats(0.5, 200.0)),
-        "technology": draw(st.sampled_from(["45nm", "28nm", "7nm"])),
+        "technology": draw(st.sampled_from(["65nm", "45nm", "28nm", "7nm"])),
+        "fold_overlap": draw(st.sampled_from(["none", "pipelined"])),
+        "fusion": draw(st.sampled_from(["none", "standard"])),
+        "residency": draw(st.sampled_from(["none", "standard"])),
     }
     kib = st.floats(8.0, 4096.0)
     if draw(st.booleans()):
@@ -111,10 +114,11 @@ def test_cycles_at_least_macs_over_pes_and_utilization_in_range(net, cols):
         assert np.isinf(res.latency_cycles[0])
         return
     pes = cols["rows"] * cols["cols"] * cols["units"]
-    assert res.latency_cycles[0] >= net.total_macs() / pes
-    assert 0 < res.utilization[0] <= 1
+    # Depthwise convolutions may run on the vector lanes: one MAC per lane and cycle.
+    assert res.latency_cycles[0] >= net.total_macs() / (pes + cols["lanes"])
+    assert 0 <= res.utilization[0] <= 1
     macs = np.array([op.macs() for op in net.layers], dtype=float)
-    assert np.all(res.layer_cycles[0] >= macs / pes)
+    assert np.all(res.layer_cycles[0] >= macs / (pes + cols["lanes"]))
 
 
 @SETTINGS
@@ -130,14 +134,18 @@ def test_more_bandwidth_never_increases_latency(net, cols, factor):
 
 @SETTINGS
 @given(networks(), config_columns(), st.floats(1.0, 8.0))
-def test_bigger_buffer_never_increases_dram_traffic(net, cols, factor):
+def test_bigger_buffer_never_slower_and_adds_traffic_only_for_time(net, cols, factor):
+    """More buffer never costs time; DRAM traffic grows only where the latency drops (the
+    mapper minimizes latency first; docs/assumptions.md "Mapping by latency")."""
     keys = [k for k in ("unified_kib", "input_kib", "weight_kib", "output_kib") if k in cols]
     bigger = {k: [cols[k], cols[k] * factor] for k in keys}
     res = evaluate_batch(net, ConfigBatch.from_columns(**{**cols, **bigger}), per_layer=True)
     assert res.feasible[1] or not res.feasible[0]
     if res.feasible[0]:
-        assert res.dram_bytes[1] <= res.dram_bytes[0]
-        assert np.all(res.layer_dram_bytes[1] <= res.layer_dram_bytes[0])
+        assert res.latency_cycles[1] <= res.latency_cycles[0]
+        assert np.all(res.layer_cycles[1] <= res.layer_cycles[0])
+        more = res.layer_dram_bytes[1] > res.layer_dram_bytes[0]
+        assert np.all(res.layer_cycles[1][more] < res.layer_cycles[0][more])
 
 
 @SETTINGS

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from accelscope.errors import (
 )
 from accelscope.workload import from_onnx as dispatch_from_onnx
 from accelscope.workload import load_model
-from accelscope.workload.kernels import GemmKernel, VectorKernel
+from accelscope.workload.kernels import ConvGeometry, GemmKernel, VectorKernel
 from accelscope.workload.onnx_import import from_onnx
 from accelscope.workload.ops import (
     GRU,
@@ -155,11 +156,16 @@ def test_hand_built_cnn_macs_params_and_kernels(tmp_path: Path) -> None:
     assert net.family == "cnn" and net.batch == 1 and net.name == "cnn_SAME_UPPER"
     conv1, relu, pool, dw, gap, flat, fc, sm = net.layers
     assert isinstance(conv1, Conv2d) and conv1.padding == (1, 1, 1, 1) and conv1.bias
-    assert conv1.kernels() == [GemmKernel(1, 1024, 27, 16)]
+    assert conv1.kernels() == [
+        GemmKernel(1, 1024, 27, 16, conv=ConvGeometry(1, 3, 32, 32, 32, 32, 1, 1, 3, 3))
+    ]
     assert isinstance(dw, Conv2d) and dw.is_depthwise and not dw.bias
     # SAME_UPPER, in 16, k 3, s 2: out 8, total pad (8-1)*2+3-16 = 1 -> (0 begin, 1 end)
     assert dw.padding == (0, 0, 1, 1)
-    assert dw.kernels() == [GemmKernel(16, 64, 9, 1)]
+    # SAME_UPPER stride 2: the last window ends at 7*2 + 3 - 1 = 16, clipped to row 15.
+    assert dw.kernels() == [
+        GemmKernel(16, 64, 9, 1, conv=ConvGeometry(1, 1, 16, 16, 8, 8, 2, 2, 3, 3))
+    ]
     assert isinstance(pool, Pool2d) and pool.mode == "max" and (pool.out_h, pool.out_w) == (16, 16)
     assert isinstance(gap, Pool2d) and gap.global_pool and (gap.in_h, gap.in_w) == (8, 8)
     assert isinstance(relu, Elementwise) and relu.function == "relu" and relu.elements == 16384
@@ -208,7 +214,8 @@ def test_conv_transpose_lowered_as_gemm_plus_bias(tmp_path: Path) -> None:
     net = from_onnx(path)
     gemm, bias = net.layers
     # every input pixel (16) times the whole kernel: 16 * C_in 8 * C_out 4 * 2*2 = 2,048 MACs
-    assert gemm.kernels() == [GemmKernel(1, 16, 8, 16)] and net.total_macs() == 2048
+    assert [replace(k, conv=None) for k in gemm.kernels()] == [GemmKernel(1, 16, 8, 16)]
+    assert net.total_macs() == 2048
     # weights 8*4*2*2 = 128 plus the 4 bias values (on the extra element-wise layer)
     assert net.total_params() == 128 + 4
     assert bias.name == "up/bias" and bias.elements == 1 * 4 * 8 * 8

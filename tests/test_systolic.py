@@ -283,3 +283,106 @@ def test_monotone_in_every_gemm_dimension():
     assert np.all(gemm_compute_cycles(code, m + 1, k, n, rows, cols) > base)
     assert np.all(gemm_compute_cycles(code, m, k + 1, n, rows, cols) > base)
     assert np.all(gemm_compute_cycles(code, m, k, n + 1, rows, cols) > base)
+
+
+# ---------------------------------------------------------------- pipelined folds (v2)
+from accelscope.cost.reference_sim_pipelined import (  # noqa: E402
+    os_issue_gap,
+    simulate_output_stationary,
+    simulate_stationary,
+)
+from accelscope.cost.systolic import _mapped, tiled_compute_cycles  # noqa: E402
+
+PIPELINED_SHAPES = [*ARRAY_SHAPES, (1, 6), (5, 1), (12, 14)]
+
+
+def _simulate_pipelined(a, b, rows, cols, dataflow):
+    if dataflow == "os":
+        return simulate_output_stationary(a, b, rows, cols)
+    return simulate_stationary(a, b, rows, cols, dataflow)
+
+
+@pytest.mark.slow
+def test_pipelined_random_gemms_simulator_matches_matmul_and_closed_form():
+    """300 seeded random GEMMs x 3 dataflows over 12 array shapes: exact product, exact
+    cycles of the double-buffered schedule (the simulator's greedy controller for ws/is,
+    the drain-safe issue gap for os)."""
+    rng = np.random.default_rng(20261130)
+    seen_fold = 0
+    for case in range(300):
+        m, k, n = _random_dims(rng)
+        rows, cols = PIPELINED_SHAPES[case % len(PIPELINED_SHAPES)]
+        a = rng.integers(-128, 128, size=(m, k))
+        b = rng.integers(-128, 128, size=(k, n))
+        for dataflow in DATAFLOWS:
+            out, cycles, folds = _simulate_pipelined(a, b, rows, cols, dataflow)
+            np.testing.assert_array_equal(out, a.astype(np.int64) @ b.astype(np.int64))
+            closed = gemm_compute_cycles(dataflow, m, k, n, rows, cols, pipelined=True)
+            assert int(closed) == cycles, (dataflow, m, k, n, rows, cols)
+            assert int(fold_count(dataflow, m, k, n, rows, cols)) == folds
+        seen_fold += max(m, k, n) > max(rows, cols)
+    assert seen_fold > 50
+
+
+def test_pipelined_ws_by_hand():
+    # ws, M = 5, K = 10, N = 6 on 4x4 (the unpipelined worked example takes 86 cycles).
+    # Folds: N tiles (4, 2) outer, K tiles (4, 4, 2) inner; stream S = 5. The next fold's
+    # preload (its rows) overlaps the current stream: r_0 + sum_{f>=1} max(S, r_f) + S +
+    # R + c_last - 1 = 4 + 5*5 + 5 + 4 + 2 - 1 = 39.
+    a = np.arange(50).reshape(5, 10) % 7
+    b = np.arange(60).reshape(10, 6) % 5
+    out, cycles, folds = simulate_stationary(a, b, 4, 4, "ws")
+    np.testing.assert_array_equal(out, a @ b)
+    assert (cycles, folds) == (39, 6)
+    assert int(gemm_compute_cycles("ws", 5, 10, 6, 4, 4, pipelined=True)) == 39
+    # One row of A (batch-1 FC): every fold waits for its 4-row preload: preload-bound.
+    assert int(gemm_compute_cycles("ws", 1, 10, 6, 4, 4, pipelined=True)) == 4 + 16 + 1 + 4 + 2 - 1
+
+
+def test_pipelined_single_fold_equals_unpipelined():
+    for dataflow in ("ws", "is"):
+        for dims in ((4, 4, 4), (3, 2, 4), (1, 1, 1)):  # one fold for ws and is
+            assert int(gemm_compute_cycles(dataflow, *dims, 4, 4, pipelined=True)) == int(
+                gemm_compute_cycles(dataflow, *dims, 4, 4)
+            )
+
+
+def test_os_issue_gap_is_safe_and_one_cycle_from_tight():
+    # K = 3 < 2 m - 1: the gap is set by the drain chain. max(K, 2m) is safe; 2m - 2 makes
+    # a result of the next fold enter a drain register a result is still passing through.
+    rng = np.random.default_rng(3)
+    a = rng.integers(-5, 5, size=(8, 3))
+    b = rng.integers(-5, 5, size=(3, 4))
+    out, _, _ = simulate_output_stationary(a, b, 4, 4)
+    np.testing.assert_array_equal(out, a @ b)
+    assert os_issue_gap(3, 4) == 8
+    out, _, _ = simulate_output_stationary(a, b, 4, 4, issue_gap=lambda d, m: max(d, 2 * m - 1))
+    np.testing.assert_array_equal(out, a @ b)
+    with pytest.raises(AssertionError, match="drain register overwritten"):
+        simulate_output_stationary(a, b, 4, 4, issue_gap=lambda d, m: max(d, 2 * m - 2))
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_tiled_compute_with_whole_tiles_equals_the_closed_form(pipelined):
+    rng = np.random.default_rng(11)
+    n = 20000
+    m, k, nn = (rng.integers(1, 300, n) for _ in range(3))
+    rows, cols = rng.integers(1, 200, n), rng.integers(1, 200, n)
+    df = rng.integers(0, 3, n)
+    ref = gemm_compute_cycles(df, m, k, nn, rows, cols, pipelined=pipelined)
+    d_row, d_col, d_stream, _, r_, c_ = _mapped(df, m, k, nn, rows, cols)
+    f = lambda x: x.astype(np.float64)  # noqa: E731
+    got = tiled_compute_cycles(
+        f(d_row), f(d_col), f(d_stream), f(d_row), f(d_col), f(d_stream), f(r_), f(c_),
+        df == 1, np.full(n, pipelined),
+    )
+    np.testing.assert_array_equal(got, ref)
+
+
+def test_tiled_compute_never_grows_with_the_stream_tile():
+    # Balanced stream chunks: a larger chunk never costs cycles (both conventions, ws/os).
+    t = np.arange(1.0, 301.0)
+    for is_os in (False, True):
+        for pipelined in (False, True):
+            cyc = tiled_compute_cycles(37.0, 50.0, 300.0, 37.0, 50.0, t, 16.0, 8.0, is_os, pipelined)
+            assert np.all(np.diff(cyc) <= 0)

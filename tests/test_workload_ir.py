@@ -11,6 +11,7 @@ from accelscope.workload import (
     LSTM,
     Attention,
     Conv2d,
+    ConvGeometry,
     Elementwise,
     Embedding,
     GemmKernel,
@@ -48,7 +49,11 @@ def test_conv_resnet_stem_im2col():
     assert (c.out_h, c.out_w) == (112, 112)
     assert c.macs() == 118_013_952
     assert c.params() == 9408
-    assert c.kernels() == [GemmKernel(groups=1, m=12544, k=147, n=64)]
+    # The GEMM keeps the feature map it reads: rows 0..223 (the last window ends at
+    # (112-1)*2 - 3 + 7 - 1 = 225, clipped to 223), 3 channels, receptive field 7.
+    geo = ConvGeometry(1, 3, 224, 224, 112, 112, 2, 2, 7, 7)
+    assert c.kernels() == [GemmKernel(groups=1, m=12544, k=147, n=64, conv=geo)]
+    assert geo.input_elements == 3 * 224 * 224
     assert c.input_bytes("int8") == 3 * 224 * 224
     assert c.output_bytes("fp16") == 2 * 64 * 112 * 112
     assert c.weight_bytes("fp32") == 4 * 9408
@@ -68,14 +73,20 @@ def test_depthwise_and_grouped_conv():
         bias=False,
     )
     assert dw.is_depthwise
-    assert dw.kernels() == [GemmKernel(32, 1024, 9, 1)]
+    assert dw.kernels() == [
+        GemmKernel(32, 1024, 9, 1, conv=ConvGeometry(1, 1, 32, 32, 32, 32, 1, 1, 3, 3))
+    ]
+    assert dw.kernels()[0].depthwise
     assert dw.macs() == 32 * 1024 * 9
     assert dw.params() == 32 * 9
     # Grouped (ResNeXt-like) 64->128, g=4: K = 16*9 = 144, N = 32, M = 16*16.
     g = Conv2d(
         name="g", in_channels=64, out_channels=128, in_h=16, in_w=16, kernel=3, padding=1, groups=4
     )
-    assert g.kernels() == [GemmKernel(4, 256, 144, 32)]
+    assert g.kernels() == [
+        GemmKernel(4, 256, 144, 32, conv=ConvGeometry(1, 16, 16, 16, 16, 16, 1, 1, 3, 3))
+    ]
+    assert not g.kernels()[0].depthwise
     assert g.params() == 128 * 16 * 9 + 128
 
 
@@ -100,7 +111,13 @@ def test_conv_dilation_asymmetric_padding_and_stride():
         name="r", in_channels=2, out_channels=4, in_h=5, in_w=9, kernel=(1, 7), padding=(0, 3)
     )
     assert (r.out_h, r.out_w) == (5, 9)
-    assert r.kernels() == [GemmKernel(1, 45, 14, 4)]
+    # 1x7 window, padding (0, 3): columns -3..11 are read, 0..8 exist -> all 9 columns.
+    assert r.kernels() == [
+        GemmKernel(1, 45, 14, 4, conv=ConvGeometry(1, 2, 5, 9, 5, 9, 1, 1, 1, 7))
+    ]
+    # A 3x3 stride-2 conv with no padding on 8x8 reads rows 0..6 only ((3-1)*2 + 3 = 7).
+    s2 = Conv2d(name="s2", in_channels=1, out_channels=1, in_h=8, in_w=8, kernel=3, stride=2)
+    assert (s2.out_h, s2.geometry().in_h, s2.geometry().in_w) == (3, 7, 7)
 
 
 def test_conv_rejects_inconsistent_shapes():

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from accelscope.arch.presets import arch_from_dict, list_presets, load_arch, preset_path
-from accelscope.arch.spec import Arch, Buffers, Dram, TensorUnits, VectorUnit
+from accelscope.arch.dram import DRAM_TYPES, DramType, get_dram_type
+from accelscope.arch.spec import Arch, Buffers, Dram, Execution, TensorUnits, VectorUnit
 from accelscope.arch.technology import TECHNOLOGIES, Technology, get_technology
 
 __all__ = [
@@ -12,6 +13,10 @@ __all__ = [
     "VectorUnit",
     "Buffers",
     "Dram",
+    "DramType",
+    "DRAM_TYPES",
+    "Execution",
+    "get_dram_type",
     "load_arch",
     "arch_from_dict",
     "list_presets",

@@ -77,6 +77,12 @@ class Buffers(BaseModel):
     weight_kib: PosFloat | None = None
     output_kib: PosFloat | None = None
     double_buffering: StrictBool = True
+    #: Port width of every buffer in bytes per cycle (None: wide enough to feed every
+    #: array at full rate, derived from the array edge; see docs/architectures.md).
+    port_bytes_per_cycle: PosFloat | None = None
+    #: KiB of the activation buffer (input, or unified) reserved for staging tiles; the
+    #: rest may keep activations on chip between layers (None: the default split).
+    staging_kib: PosFloat | None = None
 
     @model_validator(mode="after")
     def _one_layout(self) -> Buffers:
@@ -113,12 +119,45 @@ class Buffers(BaseModel):
 
 
 class Dram(BaseModel):
-    """Off-chip memory: bandwidth in GB/s (1e9 bytes/s) and optional energy per byte."""
+    """Off-chip memory: bandwidth in GB/s (1e9 bytes/s), type, optional energy per byte.
+
+    ``type`` (ddr3, ddr4, lpddr4, lpddr5, hbm2; default: the node's usual generation) sets
+    the DRAM access energy and the area and power of the PHY on the die;
+    ``energy_pj_per_byte`` overrides the DRAM-side energy only.
+    """
 
     model_config = _CONFIG
 
     bandwidth_gbps: PosFloat
+    type: str | None = None
     energy_pj_per_byte: PosFloat | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str | None) -> str | None:
+        if value is not None:
+            from accelscope.arch.dram import get_dram_type
+
+            get_dram_type(value)
+        return value
+
+
+class Execution(BaseModel):
+    """How the accelerator sequences work (docs/assumptions.md, part 2).
+
+    ``fold_overlap``: ``pipelined`` (double-buffered stationary operands, fill and drain
+    paid once per GEMM) or ``none`` (every fold pays preload, fill and drain).
+    ``fusion``: ``standard`` (BatchNorm folded into the preceding conv/linear, element-wise
+    consumers of a GEMM fused per output tile) or ``none``.
+    ``residency``: ``standard`` (activations that fit stay on chip between layers) or
+    ``none`` (every layer reads its inputs from and writes its output to DRAM).
+    """
+
+    model_config = _CONFIG
+
+    fold_overlap: Literal["none", "pipelined"] = "pipelined"
+    fusion: Literal["none", "standard"] = "standard"
+    residency: Literal["none", "standard"] = "standard"
 
 
 class Arch(BaseModel):
@@ -137,6 +176,7 @@ class Arch(BaseModel):
     buffers: Buffers
     dram: Dram
     technology: str = "28nm"
+    execution: Execution = Execution()
 
     @field_validator("technology")
     @classmethod
@@ -146,6 +186,19 @@ class Arch(BaseModel):
 
         get_technology(value)
         return value
+
+    @model_validator(mode="after")
+    def _clock_within_node(self) -> Arch:
+        from accelscope.arch.technology import get_technology
+
+        tech = get_technology(self.technology)
+        if self.clock_mhz > tech.max_clock_mhz:
+            raise ValueError(
+                f"clock_mhz: {self.clock_mhz:g} MHz is above the {tech.max_clock_mhz:.0f} MHz "
+                f"a {tech.name} datapath reaches at {tech.max_vdd_v:.2f} V (alpha-power V-f "
+                "model, docs/assumptions.md part 4)"
+            )
+        return self
 
     # ---- convenience ------------------------------------------------------------------
     @property

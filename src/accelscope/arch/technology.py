@@ -30,6 +30,9 @@ from accelscope.errors import UnknownNameError, suggest
 
 PRECISIONS: tuple[str, ...] = ("int8", "int16", "fp16", "bf16", "fp32")
 
+#: Process nodes of the tables, oldest first.
+NODES: tuple[str, ...] = ("65nm", "45nm", "28nm", "16nm", "7nm")
+
 # --------------------------------------------------------------------------------------
 # 45 nm, 0.9 V primitives -- Horowitz, ISSCC 2014 (energy in pJ, area in um^2).
 # --------------------------------------------------------------------------------------
@@ -103,9 +106,10 @@ _ACC_ADDER: dict[str, str] = {
 _ACC_BITS = 32
 
 
-def _lane_adder(precision: str) -> str:
-    """Adder of a vector lane: same width as the operand (int8 -> 8-bit add)."""
-    return f"{precision}_add"
+def _lane_kind(precision: str) -> str:
+    """Arithmetic of a vector lane: it works on accumulator-width values (requantization,
+    bias, activation, normalization), so 32-bit integer for integer formats, fp32 else."""
+    return "int32" if precision.startswith("int") else "fp32"
 
 
 def _pe(precision: str) -> tuple[float, float]:
@@ -132,20 +136,20 @@ def _pe(precision: str) -> tuple[float, float]:
 def _vector_lane(precision: str) -> tuple[float, float]:
     """(energy pJ per op, cell area um^2) of one vector lane at 45 nm.
 
-    A lane is a fused multiply-add at the operand precision plus three P-bit operand
-    registers; an op (add, mul, max, scale) is charged as one FMA -- conservative for a
-    plain add. Transcendental functions are assumed to be built from several such ops.
+    A lane is a multiply-add at accumulator width (:func:`_lane_kind`) plus three 32-bit
+    operand registers; an op (add, mul, max, scale) is charged as one multiply-add --
+    conservative for a plain add. Transcendentals are built from several such ops.
     """
-    p = _BITS[precision]
+    kind = _lane_kind(precision)
     energy = (
-        _H45_ENERGY_PJ[f"{precision}_mult"]
-        + _H45_ENERGY_PJ[_lane_adder(precision)]
-        + 3 * p * _REG_BIT_ENERGY_PJ_45
+        _H45_ENERGY_PJ[f"{kind}_mult"]
+        + _H45_ENERGY_PJ[f"{kind}_add"]
+        + 3 * _ACC_BITS * _REG_BIT_ENERGY_PJ_45
     )
     area = (
-        _H45_AREA_UM2[f"{precision}_mult"]
-        + _H45_AREA_UM2[_lane_adder(precision)]
-        + 3 * p * _REG_BIT_AREA_UM2_45
+        _H45_AREA_UM2[f"{kind}_mult"]
+        + _H45_AREA_UM2[f"{kind}_add"]
+        + 3 * _ACC_BITS * _REG_BIT_AREA_UM2_45
     )
     return energy, area
 
@@ -157,17 +161,47 @@ def _vector_lane(precision: str) -> tuple[float, float]:
 # between 32 nm and 20 nm (one third of the way).
 # --------------------------------------------------------------------------------------
 _SB_ENERGY_COEFFS: dict[int, tuple[float, float, float]] = {
+    65: (3.755, -4.398, 1.975),
     45: (1.103, -0.362, 0.2767),
     32: (0.9559, -0.7823, 0.471),
     20: (0.373, -0.1582, 0.04104),
     16: (0.2958, -0.1241, 0.03024),
     7: (0.1776, -0.09097, 0.02447),
 }
-_SB_AREA_FROM_45: dict[int, float] = {45: 1.0, 32: 0.46, 20: 0.21, 16: 0.19, 7: 0.059}
+_SB_AREA_FROM_45: dict[int, float] = {65: 1.5, 45: 1.0, 32: 0.46, 20: 0.21, 16: 0.19, 7: 0.059}
 
-#: Nominal core supply (ASSUMPTION): 45 nm at Horowitz's 0.9 V; TSMC 28HPM 0.9 V,
-#: 16FF+ 0.8 V, N7 0.75 V typical core voltages.
-_VDD: dict[str, float] = {"45nm": 0.9, "28nm": 0.9, "16nm": 0.8, "7nm": 0.75}
+#: Nominal core supply (ASSUMPTION): TSMC 65GP 1.0 V; 45 nm at Horowitz's 0.9 V; TSMC
+#: 28HPM 0.9 V, 16FF+ 0.8 V, N7 0.75 V typical core voltages.
+_VDD: dict[str, float] = {"65nm": 1.0, "45nm": 0.9, "28nm": 0.9, "16nm": 0.8, "7nm": 0.75}
+
+# --------------------------------------------------------------------------------------
+# Clock and voltage -- alpha-power law (T. Sakurai, A. R. Newton, "Alpha-power law MOSFET
+# model and its applications to CMOS inverter delay", IEEE JSSC 25(2), 1990):
+# f(V) = k (V - Vt)^alpha / V. Each node has a nominal clock at its nominal supply; a
+# faster clock needs a higher supply (dynamic energy x (V/Vnom)^2, static power x
+# (V/Vnom)^3), up to the overdrive limit Vnom + _OVERDRIVE_V, which sets the maximum clock.
+# Slower clocks keep the nominal supply (no voltage scaling below nominal is modelled).
+# --------------------------------------------------------------------------------------
+_ALPHA = 1.3  # short-channel velocity saturation (Sakurai & Newton; ESTIMATE for the node)
+_VT = 0.35  # threshold voltage, V (ESTIMATE)
+_OVERDRIVE_V = 0.15  # highest supply above nominal (ESTIMATE: a typical overdrive corner)
+#: Nominal clock of an accelerator datapath at the nominal supply (MHz). 65 nm: ShiDianNao
+#: (Du et al., ISCA 2015) and DianNao (Chen et al., ASPLOS 2014) close at ~1 GHz; 28 and
+#: 16 nm: the NVDLA Primer quotes its configurations at 1 GHz (areas at 28 nm, power at
+#: 16 nm); 45 nm: ESTIMATE between 65 and 28 nm; 7 nm: NVIDIA A100 (7 nm) boost clock
+#: 1.41 GHz.
+_NOMINAL_CLOCK_MHZ: dict[str, float] = {
+    "65nm": 1000.0,
+    "45nm": 1000.0,
+    "28nm": 1000.0,
+    "16nm": 1000.0,
+    "7nm": 1410.0,
+}
+
+
+def _alpha_speed(vdd: np.ndarray | float) -> np.ndarray:
+    v = np.asarray(vdd, dtype=np.float64)
+    return np.maximum(v - _VT, 0.0) ** _ALPHA / v
 
 
 def _sb_energy(node: int, vdd: float) -> float:
@@ -195,10 +229,17 @@ def _area_factor(name: str) -> float:
 # --------------------------------------------------------------------------------------
 # SRAM
 # --------------------------------------------------------------------------------------
-#: High-density 6T bit-cell area (um^2): Intel 45 nm 0.346 (Mistry et al., IEDM 2007);
+#: High-density 6T bit-cell area (um^2): Intel 65 nm 0.57 (Bai et al., IEDM 2004); Intel
+#: 45 nm 0.346 (Mistry et al., IEDM 2007);
 #: TSMC 28 nm HD 0.127 (TSMC 28HP/HPM HD cell); TSMC 16 nm FinFET 0.07 (S.-Y. Wu et al.,
 #: IEDM 2013); TSMC N7 HD 0.027 (S.-Y. Wu et al., IEDM 2016).
-_BITCELL_UM2: dict[str, float] = {"45nm": 0.346, "28nm": 0.127, "16nm": 0.07, "7nm": 0.027}
+_BITCELL_UM2: dict[str, float] = {
+    "65nm": 0.57,  # Intel 65 nm, P. Bai et al., IEDM 2004 (0.57 um^2 cell)
+    "45nm": 0.346,
+    "28nm": 0.127,
+    "16nm": 0.07,
+    "7nm": 0.027,
+}
 #: Array efficiency of a compiled SRAM macro (ESTIMATE): bit cells are 60 % of macro area,
 #: the rest is decoders, sense amplifiers, I/O and redundancy.
 _SRAM_ARRAY_EFFICIENCY = 0.6
@@ -220,28 +261,28 @@ def _fit_sram_energy() -> tuple[float, float]:
 
 _SRAM_A_45, _SRAM_B_45 = _fit_sram_energy()  # ~0.383 pJ/B/sqrt(KiB), ~0.245 pJ/B
 
-# --------------------------------------------------------------------------------------
-# DRAM default energy per byte (device + interface), by the DRAM generation typical for a
-# node (ASSUMPTION on the pairing; each Arch may set its own figure):
-# * 45 nm, DDR3: Horowitz 2014, 1.3-2.6 nJ per 64-bit access; low end -> 1300/8 = 162.5 pJ/B.
-# * 28 nm, DDR4: ~15 pJ/bit (ESTIMATE between Horowitz's DDR3 20 pJ/bit and GDDR5) -> 120.
-# * 16 nm, GDDR5/LPDDR4 class: AMD HBM briefing (2015) GDDR5 10.66 GB/s per W
-#   -> 1/10.66e9 J/B = 93.8 pJ/B.
-# * 7 nm, HBM2: O'Connor et al., "Fine-Grained DRAM", MICRO 2017: HBM2 ~3.9 pJ/bit -> 31.2.
-# --------------------------------------------------------------------------------------
-_DRAM_PJ_PER_BYTE: dict[str, float] = {
-    "45nm": 1300.0 / 8.0,
-    "28nm": 15.0 * 8.0,
-    "16nm": 1e12 / 10.66e9,
-    "7nm": 3.9 * 8.0,
-}
-
 #: Static power (ESTIMATE): a fraction of the dynamic power density of a fully busy int8
 #: PE array at 1 GHz -- 10 % for planar bulk (45, 28 nm), 5 % for FinFET (16, 7 nm).
-_LEAKAGE_FRACTION: dict[str, float] = {"45nm": 0.10, "28nm": 0.10, "16nm": 0.05, "7nm": 0.05}
+_LEAKAGE_FRACTION: dict[str, float] = {
+    "65nm": 0.10,
+    "45nm": 0.10,
+    "28nm": 0.10,
+    "16nm": 0.05,
+    "7nm": 0.05,
+}
 #: Control, DMA engines, NoC and configuration registers per accelerator (ESTIMATE):
 #: 1 mm^2 at 45 nm, scaled like logic. I/O pads belong to the host SoC and are excluded.
 _FIXED_AREA_MM2_45 = 1.0
+
+#: Per systolic array: sequencer, address generators and loop counters (ESTIMATE: 20,000
+#: NAND2-equivalent gates; NanGate 45 nm NAND2_X1 = 0.798 um^2), layout area.
+_ARRAY_CONTROL_GATES = 20_000
+_NAND2_UM2_45 = 0.798
+
+#: SRAM port periphery per bit of port width (sense amplifier, write driver, column mux,
+#: output latch and the wiring to the consumer; ESTIMATE 20 um^2 at 45 nm). A wider port
+#: means more, smaller banks: this is what feeding many small arrays costs.
+_SRAM_PORT_UM2_PER_BIT_45 = 20.0
 
 
 @dataclass(frozen=True)
@@ -258,16 +299,53 @@ class Technology:
     vector_op_energy_pj: dict[str, float]
     vector_lane_area_um2: dict[str, float]
     sram_area_mm2_per_kib: float
-    dram_energy_pj_per_byte: float
     leakage_mw_per_mm2: float
     fixed_area_mm2: float
+    #: Second stationary register bank of a PE (pipelined folds), um^2 per PE.
+    pe_bank_area_um2: dict[str, float] = field(default_factory=dict)
+    #: One register bit (skew/deskew buffers), layout um^2 and pJ per clocked bit.
+    reg_bit_area_um2: float = 0.0
+    reg_bit_energy_pj: float = 0.0
+    #: Control of one systolic array, mm^2.
+    array_control_area_mm2: float = 0.0
+    #: SRAM port periphery, um^2 per bit of port width.
+    sram_port_area_um2_per_bit: float = 0.0
     sram_energy_sqrt_pj: float = _SRAM_A_45
     sram_energy_base_pj: float = _SRAM_B_45
     vdd_v: float = 0.9
+    nominal_clock_mhz: float = 1000.0
+    default_dram: str = "ddr4"
     description: str = field(default="", compare=False)
 
     def __hash__(self) -> int:  # dict fields are unhashable; the name identifies a node
         return hash(self.name)
+
+    @property
+    def max_vdd_v(self) -> float:
+        """Highest supply voltage (nominal + overdrive), V."""
+        return self.vdd_v + _OVERDRIVE_V
+
+    @property
+    def max_clock_mhz(self) -> float:
+        """Fastest clock of the datapath at the highest supply (alpha-power law), MHz."""
+        return float(self.nominal_clock_mhz * _alpha_speed(self.max_vdd_v) / _alpha_speed(self.vdd_v))
+
+    def vdd_for_clock(self, clock_mhz: np.ndarray | float) -> np.ndarray:
+        """Supply voltage a clock needs (nominal up to the nominal clock; NaN above the
+        maximum clock). Vectorized over clocks."""
+        clock = np.asarray(clock_mhz, dtype=np.float64)
+        grid = np.linspace(self.vdd_v, self.max_vdd_v, 257)
+        speed = self.nominal_clock_mhz * _alpha_speed(grid) / _alpha_speed(self.vdd_v)
+        v = np.interp(clock, speed, grid)
+        v = np.where(clock <= self.nominal_clock_mhz, self.vdd_v, v)
+        return np.where(clock > speed[-1] * (1 + 1e-12), np.nan, v)
+
+    @property
+    def dram_energy_pj_per_byte(self) -> float:
+        """DRAM energy per byte of the node's default DRAM type (``default_dram``)."""
+        from accelscope.arch.dram import get_dram_type
+
+        return get_dram_type(self.default_dram).energy_pj_per_byte
 
     def sram_energy_pj_per_byte(self, capacity_kib: np.ndarray | float) -> np.ndarray:
         """Energy of reading or writing one byte of an SRAM of *capacity_kib* KiB.
@@ -290,6 +368,9 @@ def _build(name: str, description: str) -> Technology:
         vec_e[prec], vec_a[prec] = e * ef, a * af
     # Leakage: fraction of (int8 MAC energy * 1 GHz) / int8 PE area -> mW/mm^2.
     dyn_mw_per_mm2 = (mac_e["int8"] * 1e-12 * 1e9 * 1e3) / (pe_a["int8"] * 1e-6)
+    from accelscope.arch.dram import DEFAULT_DRAM_BY_NODE
+
+    logic = _area_factor(name)
     return Technology(
         name=name,
         mac_energy_pj=mac_e,
@@ -297,17 +378,24 @@ def _build(name: str, description: str) -> Technology:
         vector_op_energy_pj=vec_e,
         vector_lane_area_um2=vec_a,
         sram_area_mm2_per_kib=8192 * _BITCELL_UM2[name] / _SRAM_ARRAY_EFFICIENCY * 1e-6,
-        dram_energy_pj_per_byte=_DRAM_PJ_PER_BYTE[name],
         leakage_mw_per_mm2=_LEAKAGE_FRACTION[name] * dyn_mw_per_mm2,
-        fixed_area_mm2=_FIXED_AREA_MM2_45 * _area_factor(name),
+        fixed_area_mm2=_FIXED_AREA_MM2_45 * logic,
+        pe_bank_area_um2={p: _BITS[p] * _REG_BIT_AREA_UM2_45 * af for p in PRECISIONS},
+        reg_bit_area_um2=_REG_BIT_AREA_UM2_45 * af,
+        reg_bit_energy_pj=_REG_BIT_ENERGY_PJ_45 * ef,
+        array_control_area_mm2=_ARRAY_CONTROL_GATES * _NAND2_UM2_45 * 1e-6 * af,
+        sram_port_area_um2_per_bit=_SRAM_PORT_UM2_PER_BIT_45 * logic,
         sram_energy_sqrt_pj=_SRAM_A_45 * ef,
         sram_energy_base_pj=_SRAM_B_45 * ef,
         vdd_v=_VDD[name],
+        nominal_clock_mhz=_NOMINAL_CLOCK_MHZ[name],
+        default_dram=DEFAULT_DRAM_BY_NODE[name],
         description=description,
     )
 
 
 TECHNOLOGIES: dict[str, Technology] = {
+    "65nm": _build("65nm", "65 nm bulk, 1.0 V (Eyeriss, DianNao, ShiDianNao era), DDR3"),
     "45nm": _build("45nm", "45 nm bulk, 0.9 V (Horowitz ISSCC 2014 reference point), DDR3"),
     "28nm": _build("28nm", "28 nm bulk HKMG, 0.9 V, DDR4"),
     "16nm": _build("16nm", "16 nm FinFET, 0.8 V, GDDR5/LPDDR4-class DRAM"),
@@ -316,7 +404,7 @@ TECHNOLOGIES: dict[str, Technology] = {
 
 
 def get_technology(name: str) -> Technology:
-    """Technology table by node name (``"45nm"``, ``"28nm"``, ``"16nm"``, ``"7nm"``)."""
+    """Technology table by node name (``"65nm"``, ``"45nm"``, ``"28nm"``, ``"16nm"``, ``"7nm"``)."""
     try:
         return TECHNOLOGIES[name]
     except (KeyError, TypeError):

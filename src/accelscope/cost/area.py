@@ -1,31 +1,105 @@
 """Area (mm^2) and static power of accelerator configurations (vectorized over configs).
 
-``area = PEs x pe_area_um2 + SRAM KiB x sram_area_mm2_per_kib + lanes x lane_area_um2
-+ fixed_area_mm2``, with PEs = rows x cols x units, SRAM = the physical capacity (double
-buffering halves the *usable* capacity, not the area) and the per-precision PE and lane
-areas of the configuration's technology (:mod:`accelscope.arch.technology`).
+Blocks (docs/assumptions.md, part 2, "Area"), each from the configuration's technology:
+
+* PE arrays: ``PEs x pe_area`` plus, with pipelined folds, a second stationary register
+  bank per PE;
+* per array: control (sequencer, address generators) and the triangular skew/deskew
+  register files at the array edges (``R(R-1)/2`` operand bits at the input edge,
+  ``C(C-1)/2`` operand bits for the weight feeder when folds are pipelined, ``C(C-1)/2``
+  accumulator bits at the output edge);
+* SRAM: physical capacity x mm^2/KiB, plus port periphery per bit of port width;
+* vector lanes; top-level fixed area (control, DMA, NoC);
+* layout overhead: the blocks above are cell/macro areas; placement, clock tree, power
+  grid and global wiring multiply them by ``LAYOUT_OVERHEAD`` (calibrated on published
+  dies, see docs/validation.md);
+* the DRAM PHY (not scaled by the layout overhead; it is a hard macro at the die edge).
+
+``cell_area_mm2`` is the sum before the layout overhead and without the PHY (what a
+synthesis report calls cell area).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from accelscope.cost.configs import ConfigBatch
 from accelscope.cost.energy import TechColumns
 
+#: Die area / (cell + macro area) of the accelerator core (calibrated, docs/validation.md:
+#: fitted on the TPU v1 die and the NVDLA nv_large layout figure; other rows are checks).
+LAYOUT_OVERHEAD = 1.6
 
-def area_mm2(cfg: ConfigBatch, tc: TechColumns) -> np.ndarray:
-    """Silicon area per configuration in mm^2, float64 ``[n_cfg]``."""
-    pes = (cfg.rows * cfg.cols * cfg.units).astype(np.float64)
-    return (
-        pes * tc.pe_area_um2 * 1e-6
-        + cfg.sram_kib * tc.sram_area_mm2_per_kib
-        + cfg.lanes * tc.lane_area_um2 * 1e-6
-        + tc.fixed_area_mm2
+
+class AreaBreakdown(NamedTuple):
+    """Area components, mm^2, arrays ``[n_cfg]``."""
+
+    arrays_mm2: np.ndarray  # PEs, banks, per-array control and skew registers
+    sram_mm2: np.ndarray  # capacity + port periphery
+    vector_mm2: np.ndarray
+    fixed_mm2: np.ndarray
+    phy_mm2: np.ndarray
+    cell_area_mm2: np.ndarray  # arrays + sram + vector + fixed (no overhead, no PHY)
+    area_mm2: np.ndarray  # die: cell area x LAYOUT_OVERHEAD + PHY
+
+
+def default_ports(cfg: ConfigBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Port bytes per cycle of the input, weight and output buffers (unified: all three
+    equal the unified buffer's port): wide enough to feed every array at full rate --
+    ``units x max(rows, cols)`` operands, and a read plus a write of that many partial
+    sums -- unless ``port_bytes`` sets them."""
+    edge = (cfg.units * np.maximum(cfg.rows, cfg.cols)).astype(np.float64)
+    p_in = edge * cfg.bytes_per_element
+    p_w = edge * cfg.bytes_per_element
+    p_out = 2.0 * edge * cfg.accumulator_bytes
+    given = ~np.isnan(cfg.port_bytes)
+    uni = np.where(given, cfg.port_bytes, p_in + p_w + p_out)
+    p_in = np.where(cfg.unified, uni, np.where(given, cfg.port_bytes, p_in))
+    p_w = np.where(cfg.unified, uni, np.where(given, cfg.port_bytes, p_w))
+    p_out = np.where(cfg.unified, uni, np.where(given, cfg.port_bytes, p_out))
+    return p_in, p_w, p_out
+
+
+def area_breakdown(cfg: ConfigBatch, tc: TechColumns) -> AreaBreakdown:
+    """Area of every configuration by block (module docstring)."""
+    r = cfg.rows.astype(np.float64)
+    c = cfg.cols.astype(np.float64)
+    units = cfg.units.astype(np.float64)
+    pes = r * c * units
+    pipelined = cfg.pipelined
+    bits = 8.0 * cfg.bytes_per_element
+    acc_bits = cfg.accumulator_bits.astype(np.float64)
+    skew_bits = (r * (r - 1) / 2) * bits + (c * (c - 1) / 2) * acc_bits
+    skew_bits = skew_bits + np.where(pipelined, (c * (c - 1) / 2) * bits, 0.0)
+    per_array = tc.array_control_mm2 + skew_bits * tc.reg_bit_area_um2 * 1e-6
+    arrays = (
+        pes * (tc.pe_area_um2 + np.where(pipelined, tc.pe_bank_area_um2, 0.0)) * 1e-6
+        + units * per_array
+    )
+    p_in, p_w, p_out = default_ports(cfg)
+    port_bits = 8.0 * np.where(cfg.unified, p_in, p_in + p_w + p_out)
+    sram = cfg.sram_kib * tc.sram_area_mm2_per_kib + port_bits * tc.sram_port_um2_per_bit * 1e-6
+    vector = cfg.lanes * tc.lane_area_um2 * 1e-6
+    cell = arrays + sram + vector + tc.fixed_area_mm2
+    return AreaBreakdown(
+        arrays_mm2=arrays,
+        sram_mm2=sram,
+        vector_mm2=vector,
+        fixed_mm2=tc.fixed_area_mm2,
+        phy_mm2=tc.phy_area_mm2,
+        cell_area_mm2=cell,
+        area_mm2=cell * LAYOUT_OVERHEAD + tc.phy_area_mm2,
     )
 
 
-def leakage_pj_per_cycle(cfg: ConfigBatch, tc: TechColumns, area: np.ndarray) -> np.ndarray:
-    """Static energy per clock cycle in pJ: ``leakage_mw_per_mm2 x area`` (mW) over one
+def area_mm2(cfg: ConfigBatch, tc: TechColumns) -> np.ndarray:
+    """Die area per configuration in mm^2, float64 ``[n_cfg]``."""
+    return area_breakdown(cfg, tc).area_mm2
+
+
+def leakage_pj_per_cycle(cfg: ConfigBatch, tc: TechColumns, core_area_mm2: np.ndarray) -> np.ndarray:
+    """Static energy per clock cycle in pJ: ``leakage_mw_per_mm2 x core area`` (mW) over one
     cycle of ``1 / (clock_mhz x 1e6)`` s; 1 mW x 1 s = 1e9 pJ."""
-    return tc.leakage_mw_per_mm2 * area * 1e3 / cfg.clock_mhz
+    return tc.leakage_mw_per_mm2 * core_area_mm2 * 1e3 / cfg.clock_mhz

@@ -42,15 +42,43 @@ def technology_names() -> tuple[str, ...]:
     return tuple(TECHNOLOGIES)
 
 
+def dram_type_names() -> tuple[str, ...]:
+    """DRAM type names; ``ConfigBatch.dram_type`` holds indices into this tuple."""
+    from accelscope.arch import DRAM_TYPES
+
+    return tuple(DRAM_TYPES)
+
+
+#: Execution policies (docs/assumptions.md, part 2), by code.
+FOLD_OVERLAP_NAMES: tuple[str, ...] = ("none", "pipelined")
+FUSION_NAMES: tuple[str, ...] = ("none", "standard")
+RESIDENCY_NAMES: tuple[str, ...] = ("none", "standard")
+
 #: Categorical columns, stored as integer codes into :func:`category_names`.
-CATEGORICAL_COLUMNS: tuple[str, ...] = ("dataflow", "precision", "technology")
+CATEGORICAL_COLUMNS: tuple[str, ...] = (
+    "dataflow",
+    "precision",
+    "technology",
+    "dram_type",
+    "fold_overlap",
+    "fusion",
+    "residency",
+)
 
 
 def category_names(column: str) -> tuple[str, ...]:
-    """Names of a categorical column's codes (``dataflow``, ``precision``, ``technology``)."""
+    """Names of a categorical column's codes (see :data:`CATEGORICAL_COLUMNS`)."""
     if column == "technology":
         return technology_names()
-    return {"dataflow": DATAFLOW_NAMES, "precision": PRECISIONS}[column]
+    if column == "dram_type":
+        return dram_type_names()
+    return {
+        "dataflow": DATAFLOW_NAMES,
+        "precision": PRECISIONS,
+        "fold_overlap": FOLD_OVERLAP_NAMES,
+        "fusion": FUSION_NAMES,
+        "residency": RESIDENCY_NAMES,
+    }[column]
 
 
 def category_codes(column: str, value: Any, what: str = "config column") -> np.ndarray:
@@ -118,8 +146,14 @@ class ConfigBatch:
     output_kib: np.ndarray  # float64 KiB, NaN when unified
     double_buffering: np.ndarray  # bool
     dram_gbps: np.ndarray  # float64 GB/s
-    dram_pj_per_byte: np.ndarray  # float64 pJ/byte (technology default filled in)
+    dram_pj_per_byte: np.ndarray  # float64 pJ/byte, DRAM side (type default filled in)
     technology: np.ndarray  # int64 index into technology_names()
+    dram_type: np.ndarray  # int64 index into dram_type_names() (node default filled in)
+    port_bytes: np.ndarray  # float64 bytes/cycle per buffer port, NaN = derived default
+    staging_kib: np.ndarray  # float64 KiB reserved for tile staging, NaN = default split
+    fold_overlap: np.ndarray  # int64 code into FOLD_OVERLAP_NAMES
+    fusion: np.ndarray  # int64 code into FUSION_NAMES
+    residency: np.ndarray  # int64 code into RESIDENCY_NAMES
 
     def __len__(self) -> int:
         return int(self.clock_mhz.shape[0])
@@ -140,6 +174,22 @@ class ConfigBatch:
     def dram_bytes_per_cycle(self) -> np.ndarray:
         """DRAM bytes per clock cycle: GB/s * 1e9 / (MHz * 1e6)."""
         return self.dram_gbps * 1e3 / self.clock_mhz
+
+    @property
+    def pipelined(self) -> np.ndarray:
+        """True where folds overlap (``fold_overlap: pipelined``)."""
+        return self.fold_overlap == 1
+
+    def vdd_v(self) -> np.ndarray:
+        """Supply voltage each clock needs at its node (NaN above the node's maximum)."""
+        from accelscope.arch import TECHNOLOGIES
+
+        out = np.full(len(self), np.nan)
+        for i, tech in enumerate(TECHNOLOGIES.values()):  # a handful of nodes
+            mask = self.technology == i
+            if np.any(mask):
+                out[mask] = tech.vdd_for_clock(self.clock_mhz[mask])
+        return out
 
     # ---- constructors ----------------------------------------------------------------
     @classmethod
@@ -162,13 +212,20 @@ class ConfigBatch:
         double_buffering: Any = True,
         dram_pj_per_byte: Any = math.nan,
         technology: Any = "28nm",
+        dram_type: Any = None,
+        port_bytes: Any = math.nan,
+        staging_kib: Any = math.nan,
+        fold_overlap: Any = "pipelined",
+        fusion: Any = "standard",
+        residency: Any = "standard",
     ) -> ConfigBatch:
         """Build a batch from arrays or scalars (scalars broadcast to the common length).
 
         Categorical columns accept names or integer codes. Buffers: give ``unified_kib``
         (NaN elsewhere) or all three of ``input_kib``/``weight_kib``/``output_kib`` per row.
-        ``dram_pj_per_byte`` NaN means the technology default. Raises :class:`SpecError`
-        naming the column of the first out-of-range value.
+        ``dram_type`` None means the node's usual DRAM generation; ``dram_pj_per_byte`` NaN
+        the DRAM type's energy; ``port_bytes`` / ``staging_kib`` NaN the derived defaults.
+        Raises :class:`SpecError` naming the column of the first out-of-range value.
         """
         from accelscope.arch import TECHNOLOGIES
 
@@ -190,7 +247,15 @@ class ConfigBatch:
             "double_buffering": np.asarray(double_buffering, dtype=bool),
             "dram_pj_per_byte": np.asarray(dram_pj_per_byte, dtype=np.float64),
             "technology": category_codes("technology", technology),
+            "dram_type": np.asarray(-1 if dram_type is None else dram_type),
+            "port_bytes": np.asarray(port_bytes, dtype=np.float64),
+            "staging_kib": np.asarray(staging_kib, dtype=np.float64),
+            "fold_overlap": category_codes("fold_overlap", fold_overlap),
+            "fusion": category_codes("fusion", fusion),
+            "residency": category_codes("residency", residency),
         }
+        if dram_type is not None:
+            raw["dram_type"] = category_codes("dram_type", dram_type)
         for name in ("rows", "cols", "units", "lanes", "accumulator_bits"):
             arr = raw[name]
             if arr.dtype.kind == "f":
@@ -229,12 +294,23 @@ class ConfigBatch:
             v = c[name]
             _check(name, np.isnan(v) | (v > 0), v, "must be > 0")
 
+        from accelscope.arch import DRAM_TYPES
+
+        dram_names = tuple(DRAM_TYPES)
+        node_default = np.array(
+            [dram_names.index(TECHNOLOGIES[t].default_dram) for t in tech_names], dtype=np.int64
+        )
+        dtype_code = c["dram_type"].astype(np.int64)
+        c["dram_type"] = np.where(dtype_code < 0, node_default[c["technology"]], dtype_code)
         pj = c["dram_pj_per_byte"]
         _check("dram_pj_per_byte", np.isnan(pj) | (pj >= 0), pj, "must be >= 0")
-        tech_default = np.array(
-            [TECHNOLOGIES[t].dram_energy_pj_per_byte for t in tech_names], dtype=np.float64
+        type_energy = np.array(
+            [DRAM_TYPES[t].energy_pj_per_byte for t in dram_names], dtype=np.float64
         )
-        c["dram_pj_per_byte"] = np.where(np.isnan(pj), tech_default[c["technology"]], pj)
+        c["dram_pj_per_byte"] = np.where(np.isnan(pj), type_energy[c["dram_type"]], pj)
+        for name in ("port_bytes", "staging_kib"):
+            v = c[name]
+            _check(name, np.isnan(v) | (v > 0), v, "must be > 0")
 
         return cls(
             clock_mhz=c["clock_mhz"],
@@ -256,11 +332,19 @@ class ConfigBatch:
             dram_gbps=c["dram_gbps"],
             dram_pj_per_byte=c["dram_pj_per_byte"],
             technology=c["technology"],
+            dram_type=c["dram_type"],
+            port_bytes=c["port_bytes"],
+            staging_kib=c["staging_kib"],
+            fold_overlap=c["fold_overlap"],
+            fusion=c["fusion"],
+            residency=c["residency"],
         )
 
     @classmethod
     def from_archs(cls, archs: list[Arch]) -> ConfigBatch:
         """Convert typed architecture specs (one row each, in order)."""
+        from accelscope.arch import get_technology
+
         if not archs:
             raise SpecError("from_archs needs at least one architecture")
         nan = math.nan
@@ -288,6 +372,14 @@ class ConfigBatch:
             dram_gbps=col(lambda a: a.dram.bandwidth_gbps),
             dram_pj_per_byte=col(lambda a: opt(a.dram.energy_pj_per_byte)),
             technology=col(lambda a: a.technology),
+            dram_type=[
+                a.dram.type or get_technology(a.technology).default_dram for a in archs
+            ],
+            port_bytes=col(lambda a: opt(a.buffers.port_bytes_per_cycle)),
+            staging_kib=col(lambda a: opt(a.buffers.staging_kib)),
+            fold_overlap=col(lambda a: a.execution.fold_overlap),
+            fusion=col(lambda a: a.execution.fusion),
+            residency=col(lambda a: a.execution.residency),
         )
 
     # ---- selection / conversion ------------------------------------------------------
@@ -316,6 +408,9 @@ class ConfigBatch:
         else:
             buffers = {k: r[k] for k in ("input_kib", "weight_kib", "output_kib")}
         buffers["double_buffering"] = r["double_buffering"]
+        for key, field_name in (("port_bytes", "port_bytes_per_cycle"), ("staging_kib", None)):
+            if not math.isnan(r[key]):
+                buffers[field_name or key] = r[key]
         data = {
             "name": name or f"config{i}",
             "clock_mhz": r["clock_mhz"],
@@ -329,10 +424,25 @@ class ConfigBatch:
             },
             "vector_unit": {"lanes": r["lanes"]},
             "buffers": buffers,
-            "dram": {"bandwidth_gbps": r["dram_gbps"], "energy_pj_per_byte": r["dram_pj_per_byte"]},
+            "dram": {
+                "bandwidth_gbps": r["dram_gbps"],
+                "type": r["dram_type"],
+                "energy_pj_per_byte": r["dram_pj_per_byte"],
+            },
             "technology": r["technology"],
+            "execution": {k: r[k] for k in ("fold_overlap", "fusion", "residency")},
         }
         return arch_from_dict(data, source=f"config row {i}")
 
 
-__all__ = ["AUTO_CODE", "ConfigBatch", "DATAFLOW_NAMES", "PRECISIONS", "technology_names"]
+__all__ = [
+    "AUTO_CODE",
+    "ConfigBatch",
+    "DATAFLOW_NAMES",
+    "FOLD_OVERLAP_NAMES",
+    "FUSION_NAMES",
+    "PRECISIONS",
+    "RESIDENCY_NAMES",
+    "dram_type_names",
+    "technology_names",
+]

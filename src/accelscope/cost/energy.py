@@ -1,17 +1,14 @@
-"""Energy (pJ) of GEMM kernels: MACs, buffer accesses, DRAM; technology lookups per config.
+"""Technology constants per configuration, and the energy (pJ) of GEMM and vector work.
 
-Buffer accesses by operand (docs/assumptions.md (part 2)), per group and repeat of GEMM(M, K, N):
+Energy of a GEMM occurrence (docs/assumptions.md, part 2, "Energy"):
 
-* writes of fills: every DRAM byte read lands in its buffer (A -> input, B -> weight,
-  re-read partial sums -> output); every byte written to DRAM is first read from the
-  output buffer (final outputs and spilled partial sums).
-* reads to feed the array, by dataflow (untiled GEMM; ``Fr``/``Fc`` = folds along
-  rows/cols): ``ws``: A ``M*K*ceil(N/cols)``, B ``K*N``, partial sums read+written
-  ``(2*ceil(K/rows) - 1) * M*N`` at accumulator width; ``os``: A ``M*K*ceil(N/cols)``,
-  B ``K*N*ceil(M/rows)``, outputs written once ``M*N`` at accumulator width;
-  ``is``: A ``M*K``, B ``K*N*ceil(M/cols)``, partial sums as ``ws``.
-
-Each buffer byte costs ``Technology.sram_energy_pj_per_byte(capacity of that buffer)``.
+* MACs x ``mac_energy_pj[precision]`` (PE incl. pipeline registers) x ``(V/Vnom)^2``;
+* buffer bytes moved to feed the array (:func:`accelscope.cost.mapping.feed_bytes`), and
+  buffer fills and drains (every DRAM byte lands in or leaves through a buffer; a result
+  kept on chip is written to the activation buffer), each at the pJ/byte of that buffer;
+* skew/deskew registers: every streamed operand crosses ``(rows - 1) / 2`` input-skew
+  registers and every result ``(cols - 1) / 2`` deskew registers on average;
+* DRAM bytes x (DRAM-side pJ/byte + host PHY pJ/byte).
 """
 
 from __future__ import annotations
@@ -21,22 +18,30 @@ from typing import NamedTuple
 import numpy as np
 
 from accelscope.cost.configs import PRECISIONS, ConfigBatch
-from accelscope.cost.mapping import Mapping
 
 
 class TechColumns(NamedTuple):
     """Technology constants gathered per configuration (arrays ``[n_cfg]``)."""
 
-    mac_pj: np.ndarray
+    mac_pj: np.ndarray  # at the configuration's supply voltage
     vector_op_pj: np.ndarray
     pe_area_um2: np.ndarray
+    pe_bank_area_um2: np.ndarray
     lane_area_um2: np.ndarray
     sram_area_mm2_per_kib: np.ndarray
-    leakage_mw_per_mm2: np.ndarray
+    sram_port_um2_per_bit: np.ndarray
+    reg_bit_area_um2: np.ndarray
+    reg_bit_pj: np.ndarray
+    array_control_mm2: np.ndarray
+    leakage_mw_per_mm2: np.ndarray  # at the configuration's supply voltage
     fixed_area_mm2: np.ndarray
     sram_in_pj: np.ndarray  # pJ/byte of the input buffer (unified: the unified buffer)
     sram_w_pj: np.ndarray
     sram_out_pj: np.ndarray
+    phy_pj: np.ndarray  # host PHY + controller pJ per DRAM byte
+    phy_static_mw: np.ndarray  # PHY power whenever the interface is provisioned
+    phy_area_mm2: np.ndarray
+    vdd_v: np.ndarray  # NaN: clock above the node's maximum
 
 
 def _tables() -> tuple[list, dict[str, np.ndarray]]:
@@ -54,17 +59,29 @@ def _tables() -> tuple[list, dict[str, np.ndarray]]:
         "mac_pj": table("mac_energy_pj"),
         "vector_op_pj": table("vector_op_energy_pj"),
         "pe_area_um2": table("pe_area_um2"),
+        "pe_bank_area_um2": table("pe_bank_area_um2"),
         "lane_area_um2": table("vector_lane_area_um2"),
         "sram_area_mm2_per_kib": scalar("sram_area_mm2_per_kib"),
+        "sram_port_um2_per_bit": scalar("sram_port_area_um2_per_bit"),
+        "reg_bit_area_um2": scalar("reg_bit_area_um2"),
+        "reg_bit_pj": scalar("reg_bit_energy_pj"),
+        "array_control_mm2": scalar("array_control_area_mm2"),
         "leakage_mw_per_mm2": scalar("leakage_mw_per_mm2"),
         "fixed_area_mm2": scalar("fixed_area_mm2"),
+        "vdd_nominal": scalar("vdd_v"),
     }
 
 
 def tech_columns(cfg: ConfigBatch) -> TechColumns:
-    """Gather per-config technology constants and buffer access energies."""
+    """Gather per-config technology constants, buffer access energies, DRAM interface
+    costs and the supply-voltage scaling of energy and leakage."""
+    from accelscope.arch import DRAM_TYPES
+
     techs, tab = _tables()
     t, p = cfg.technology, cfg.precision
+    vdd = cfg.vdd_v()
+    ratio = vdd / tab["vdd_nominal"][t]
+    dyn, leak = ratio**2, ratio**3
     sram = {}
     for name, kib in (
         ("in", np.where(cfg.unified, cfg.unified_kib, cfg.input_kib)),
@@ -76,58 +93,30 @@ def tech_columns(cfg: ConfigBatch) -> TechColumns:
             mask = t == i
             if np.any(mask):
                 e[mask] = tech.sram_energy_pj_per_byte(kib[mask])
-        sram[name] = e
+        sram[name] = e * dyn
+    drams = list(DRAM_TYPES.values())
+    d = cfg.dram_type
+    phy_pj = np.array([x.phy_pj_per_byte for x in drams])[d]
+    phy_static = np.array([x.phy_static_mw_per_gbps for x in drams])[d] * cfg.dram_gbps
+    phy_area = np.array([x.phy_area_mm2(1.0) for x in drams])[d] * cfg.dram_gbps
     return TechColumns(
-        mac_pj=tab["mac_pj"][t, p],
-        vector_op_pj=tab["vector_op_pj"][t, p],
+        mac_pj=tab["mac_pj"][t, p] * dyn,
+        vector_op_pj=tab["vector_op_pj"][t, p] * dyn,
         pe_area_um2=tab["pe_area_um2"][t, p],
+        pe_bank_area_um2=tab["pe_bank_area_um2"][t, p],
         lane_area_um2=tab["lane_area_um2"][t, p],
         sram_area_mm2_per_kib=tab["sram_area_mm2_per_kib"][t],
-        leakage_mw_per_mm2=tab["leakage_mw_per_mm2"][t],
+        sram_port_um2_per_bit=tab["sram_port_um2_per_bit"][t],
+        reg_bit_area_um2=tab["reg_bit_area_um2"][t],
+        reg_bit_pj=tab["reg_bit_pj"][t] * dyn,
+        array_control_mm2=tab["array_control_mm2"][t],
+        leakage_mw_per_mm2=tab["leakage_mw_per_mm2"][t] * leak,
         fixed_area_mm2=tab["fixed_area_mm2"][t],
         sram_in_pj=sram["in"],
         sram_w_pj=sram["w"],
         sram_out_pj=sram["out"],
+        phy_pj=phy_pj,
+        phy_static_mw=phy_static,
+        phy_area_mm2=phy_area,
+        vdd_v=vdd,
     )
-
-
-def feed_bytes(
-    m: np.ndarray,
-    k: np.ndarray,
-    n: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    bpe: np.ndarray,
-    acc: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Buffer bytes read (A, B) and accumulated (output) to feed the array, per group and
-    repeat, for each dataflow: float64 arrays ``[3, ...]`` (ws, os, is)."""
-    mk, kn, mn = m * k * bpe, k * n * bpe, (m * n) * acc
-    fn = np.ceil(n / cols)
-    fm_r, fm_c = np.ceil(m / rows), np.ceil(m / cols)
-    psum = (2.0 * np.ceil(k / rows) - 1.0) * mn
-    a = np.stack(np.broadcast_arrays(mk * fn, mk * fn, mk * np.ones_like(fn)))
-    b = np.stack(np.broadcast_arrays(kn * np.ones_like(fm_r), kn * fm_r, kn * fm_c))
-    o = np.stack(np.broadcast_arrays(psum, mn * np.ones_like(psum), psum))
-    return a, b, o
-
-
-def gemm_energy_pj(
-    macs: np.ndarray,
-    mp: Mapping,
-    feed: tuple[np.ndarray, np.ndarray, np.ndarray],
-    work: np.ndarray,
-    tc: TechColumns,
-    dram_pj: np.ndarray,
-) -> np.ndarray:
-    """Dynamic energy (pJ) per dataflow ``[3, c, g]`` of each kernel.
-
-    ``macs`` ``[1, g]``; ``work`` = groups x repeats ``[1, g]``; per-config columns ``[c, 1]``.
-    """
-    a_feed, b_feed, o_feed = feed
-    b_fill = mp.total_bytes - work * (mp.a_bytes + mp.spill_bytes + mp.out_bytes)
-    in_bytes = work * (mp.a_bytes + a_feed)
-    w_bytes = b_fill + work * b_feed
-    out_bytes = work * (mp.spill_bytes + mp.out_bytes + o_feed)
-    sram = in_bytes * tc.sram_in_pj + w_bytes * tc.sram_w_pj + out_bytes * tc.sram_out_pj
-    return macs * tc.mac_pj + sram + mp.total_bytes * dram_pj

@@ -2,27 +2,43 @@
 
 :func:`evaluate_batch` is the vectorized hot path (arrays over configurations);
 :func:`evaluate` runs the same code on one :class:`accelscope.arch.Arch` and returns a
-per-layer :class:`~accelscope.cost.report.NetworkReport`. Kernel-level arrays are
-``[n_cfg, n_kernel]``; per-layer values gather them with the layer's kernel indices and
-counts (``KernelTable.gemm_layer_counts`` / ``vec_layer_counts``), and network totals are
-sums over layers, so the network energy is exactly the sum of the layer energies' terms.
-A layer's latency is the sum of its kernels' latencies (GEMM and vector work do not
-overlap; see docs/assumptions.md (part 2)).
+per-layer :class:`~accelscope.cost.report.NetworkReport`. Steps per chunk:
+
+1. technology columns, area, buffer capacities (tile staging and residency);
+2. the mapping of every unique GEMM kernel, with operand A from DRAM and/or already on
+   chip (:mod:`accelscope.cost.mapping`), searched once per distinct mapping key;
+3. the execution plan of the network (fusion, tensors, residency need;
+   :mod:`accelscope.cost.schedule`) applied to the configurations: which tensors stay on
+   chip, the traffic, latency and energy of every GEMM and vector occurrence;
+4. per-layer sums (one-hot matrix products) and network totals.
+
+No Python loop runs over configurations or layers; loops run over chunks, dataflows,
+candidate families, fusion modes and technology nodes. docs/assumptions.md, part 2.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from accelscope.cost.area import area_mm2, leakage_pj_per_cycle
+from accelscope.cost.area import AreaBreakdown, area_breakdown, default_ports, leakage_pj_per_cycle
 from accelscope.cost.configs import ConfigBatch
-from accelscope.cost.energy import TechColumns, feed_bytes, gemm_energy_pj, tech_columns
-from accelscope.cost.latency import compute_cycles, overlap_latency
-from accelscope.cost.mapping import LADDER_LEVELS, Mapping, capacities, select_mapping
-from accelscope.cost.vector import VectorCosts, vector_costs
+from accelscope.cost.energy import TechColumns, tech_columns
+from accelscope.cost.mapping import (
+    N_CANDIDATES,
+    CandidateTable,
+    Capacities,
+    ConfigColumns,
+    KernelColumns,
+    Mapping,
+    candidates_for,
+    choose,
+    key_table,
+)
+from accelscope.cost.schedule import Schedule, schedule_for
+from accelscope.cost.traffic import conv_columns
 from accelscope.workload.kernels import KernelTable
 from accelscope.workload.network import Network
 
@@ -30,19 +46,28 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelscope.arch import Arch
     from accelscope.cost.report import NetworkReport
 
-BOUND_NAMES: tuple[str, ...] = ("compute", "memory", "vector", "none")
-"""Layer bound names by code: the largest of compute, DRAM and vector-unit cycles."""
+BOUND_NAMES: tuple[str, ...] = ("compute", "memory", "vector", "sram", "none")
+"""Layer bound names by code: the largest of array, DRAM, vector-unit and buffer-port cycles."""
+
+#: Reasons a configuration is infeasible (``BatchResult.infeasible_code``).
+INFEASIBLE_REASONS: tuple[str, ...] = ("", "clock above the node's maximum", "a GEMM fits no tile")
 
 #: Target number of (config x kernel x candidate) elements per chunk (bounds peak memory).
-CHUNK_ELEMENTS = 1 << 20
+CHUNK_ELEMENTS = 1 << 19
+
+#: Default KiB of the activation buffer kept for tile staging when activations may stay on
+#: chip: half the buffer, but at least this much (docs/assumptions.md, "On-chip residency").
+STAGING_FLOOR_KIB = 256.0
 
 
 @dataclass(frozen=True)
 class BatchResult:
     """Results over configurations (arrays ``[n_cfg]``; per-layer arrays ``[n_cfg, n_layers]``).
 
-    Infeasible configurations (some GEMM has no mapping that fits the buffers) carry
-    ``inf`` latency, energy, power and DRAM bytes, zero throughput and utilization.
+    Infeasible configurations carry ``inf`` latency, energy, power and DRAM bytes, zero
+    throughput and utilization, and a reason in ``infeasible_code``. ``power_w`` is the
+    accelerator die (core + DRAM interface); ``dram_power_w`` the DRAM devices; ``energy_j``
+    the whole system, so ``energy_j = (power_w + dram_power_w) * latency_s``.
     """
 
     latency_cycles: np.ndarray
@@ -51,9 +76,15 @@ class BatchResult:
     energy_j: np.ndarray
     area_mm2: np.ndarray
     power_w: np.ndarray
-    utilization: np.ndarray  # total MACs / (total PEs x latency_cycles)
+    utilization: np.ndarray  # MACs done on the arrays / (total PEs x latency_cycles)
     dram_bytes: np.ndarray
     feasible: np.ndarray
+    dram_power_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    onchip_power_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cell_area_mm2: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    infeasible_code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    sub_batch: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    array_macs: np.ndarray = field(default_factory=lambda: np.zeros(0))  # MACs on the arrays
     layer_names: tuple[str, ...] = ()
     layer_cycles: np.ndarray | None = None
     layer_bound: np.ndarray | None = None  # int8 codes into BOUND_NAMES
@@ -62,6 +93,8 @@ class BatchResult:
     layer_compute_cycles: np.ndarray | None = None
     layer_memory_cycles: np.ndarray | None = None
     layer_vector_cycles: np.ndarray | None = None
+    layer_sram_cycles: np.ndarray | None = None
+    layer_array_macs: np.ndarray | None = None
     bound_names: tuple[str, ...] = field(default=BOUND_NAMES)
 
     def __len__(self) -> int:
@@ -84,6 +117,12 @@ _TOTALS = (
     "utilization",
     "dram_bytes",
     "feasible",
+    "dram_power_w",
+    "onchip_power_w",
+    "cell_area_mm2",
+    "infeasible_code",
+    "sub_batch",
+    "array_macs",
 )
 _LAYER = (
     "layer_cycles",
@@ -93,264 +132,512 @@ _LAYER = (
     "layer_compute_cycles",
     "layer_memory_cycles",
     "layer_vector_cycles",
+    "layer_sram_cycles",
+    "layer_array_macs",
 )
 
 
 @dataclass(frozen=True)
 class _LayerIndex:
-    """Padded (kernel index, count) lists per layer, and per-layer MACs."""
+    """Per-layer MACs of the network."""
 
-    gemm_idx: np.ndarray  # [L, Pg]
-    gemm_cnt: np.ndarray  # [L, Pg] float64 (0 = padding)
-    vec_idx: np.ndarray
-    vec_cnt: np.ndarray
     layer_macs: np.ndarray  # [L] float64
     total_macs: float
 
 
-def _padded(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n_layers = counts.shape[0]
-    rows, cols = np.nonzero(counts)
-    width = max(1, int(np.bincount(rows, minlength=n_layers).max(initial=0)))
-    idx = np.zeros((n_layers, width), dtype=np.int64)
-    cnt = np.zeros((n_layers, width), dtype=np.float64)
-    starts = np.searchsorted(rows, np.arange(n_layers))
-    pos = np.arange(rows.shape[0]) - starts[rows]
-    idx[rows, pos] = cols
-    cnt[rows, pos] = counts[rows, cols]
-    return idx, cnt
-
-
 def _layer_index(table: KernelTable) -> _LayerIndex:
-    gi, gc = _padded(table.gemm_layer_counts)
-    vi, vc = _padded(table.vec_layer_counts)
     kernel_macs = (
         table.gemm_groups * table.gemm_m * table.gemm_k * table.gemm_n * table.gemm_repeats
     ).astype(np.float64)
     layer_macs = table.gemm_layer_counts.astype(np.float64) @ kernel_macs
-    return _LayerIndex(gi, gc, vi, vc, layer_macs, float(layer_macs.sum()))
+    return _LayerIndex(layer_macs, float(layer_macs.sum()))
+
+
+# ------------------------------------------------------------------ capacities
+def capacities(cfg: ConfigBatch) -> tuple[Capacities, np.ndarray, np.ndarray]:
+    """(usable tile capacities, residency capacity in bytes, staging KiB), all ``[c]``.
+
+    The activation buffer (input, or unified) is split into a staging part for tiles and
+    a residency part for activations kept between layers: ``staging_kib`` if given, else
+    half the buffer but at least ``STAGING_FLOOR_KIB`` (all of it when residency is off).
+    Double buffering halves every tile capacity.
+    """
+    share = np.where(cfg.double_buffering, 512.0, 1024.0)  # KiB -> usable bytes per copy
+    act_kib = np.where(cfg.unified, cfg.unified_kib, cfg.input_kib)
+    resident = cfg.residency == 1
+    default = np.minimum(act_kib, np.maximum(act_kib / 2.0, STAGING_FLOOR_KIB))
+    staging = np.where(np.isnan(cfg.staging_kib), default, np.minimum(cfg.staging_kib, act_kib))
+    staging = np.where(resident, staging, act_kib)
+    res_bytes = np.where(resident, (act_kib - staging) * 1024.0, 0.0)
+    inp = staging * share
+    wgt = np.where(cfg.unified, inp, cfg.weight_kib * share)
+    out = np.where(cfg.unified, inp, cfg.output_kib * share)
+    return Capacities(inp, wgt, out, np.where(cfg.unified, inp, np.inf)), res_bytes, staging
+
+
+# ------------------------------------------------------------------ kernels
+def _a_always_on_chip(table: KernelTable, schedules: list[Schedule]) -> np.ndarray:
+    """Kernels whose operand A is on-chip state in every occurrence (recurrent GEMMs):
+    they need no staging for A. Elsewhere A is staged like a DRAM operand, and an
+    occurrence whose A tensor stays on chip just moves no A bytes (the tiles stay the
+    same, so the candidate sets stay nested in the capacities)."""
+    out = np.ones(table.n_gemm, dtype=bool)
+    for s in schedules:
+        chip_only = (s.g_a == s.chip_id).all(axis=1)
+        np.logical_and.at(out, s.g_kernel, chip_only)
+    seen = np.zeros(table.n_gemm, dtype=bool)
+    for s in schedules:
+        seen[s.g_kernel] = True
+    return out & seen
+
+
+def _config_columns(cfg: ConfigBatch, tc: TechColumns) -> ConfigColumns:
+    p_in, p_w, p_out = default_ports(cfg)
+    f = np.float64
+    return ConfigColumns(
+        rows=cfg.rows.astype(f),
+        cols=cfg.cols.astype(f),
+        units=cfg.units.astype(f),
+        dataflow=cfg.dataflow,
+        bpe=cfg.bytes_per_element.astype(f),
+        acc=cfg.accumulator_bytes.astype(f),
+        bytes_per_cycle=cfg.dram_bytes_per_cycle,
+        double_buffering=cfg.double_buffering,
+        pipelined=cfg.pipelined,
+        port_in=p_in,
+        port_w=p_w,
+        port_out=p_out,
+        unified=cfg.unified,
+        dram_pj=cfg.dram_pj_per_byte + tc.phy_pj,
+        sram_in_pj=tc.sram_in_pj,
+        sram_w_pj=tc.sram_w_pj,
+        sram_out_pj=tc.sram_out_pj,
+    )
+
+
+#: Config columns the tile tables depend on (the mapping key): not the capacities.
+_KEY_FIELDS = ("rows", "cols", "units", "dataflow", "bpe", "acc", "pipelined", "port_in", "port_w", "port_out", "unified")
+
+
+def mapping_keys(cf: ConfigColumns) -> np.ndarray:
+    """Integer key of every configuration: equal keys share one tile table."""
+    cols = np.stack([np.asarray(getattr(cf, k), dtype=np.float64) for k in _KEY_FIELDS], axis=1)
+    cols = np.where(np.isfinite(cols), cols, -1.0)
+    _, inverse = np.unique(cols, axis=0, return_inverse=True)
+    return inverse.reshape(-1)
+
+
+def _candidates(
+    cf: ConfigColumns, cap: Capacities, kc: KernelColumns
+) -> tuple[CandidateTable, np.ndarray]:
+    """Candidates of every configuration: tile tables built once per distinct key."""
+    keys = mapping_keys(cf)
+    _, first, rows = np.unique(keys, return_index=True, return_inverse=True)
+    key = ConfigColumns(*(np.asarray(x)[first][:, None] for x in cf))
+    kt = key_table(kc, key)
+    ct = candidates_for(kt, rows.reshape(-1), kc, np.asarray(cf.bpe), np.asarray(cf.acc), cap)
+    return ct, np.arange(len(keys))
+
+
+# ------------------------------------------------------------------ applying a schedule
+def _choose(ct, ct_rows, pair, a_res, b_res, out_res, ext, bpc, db, cf, tc, floor) -> Mapping:
+    col = lambda x: np.asarray(x)[:, None]  # noqa: E731
+    return choose(
+        ct,
+        ct_rows,
+        pair,
+        a_res,
+        b_res,
+        out_res,
+        ext,
+        bpc,
+        db,
+        col(cf.dram_pj),
+        (col(tc.sram_in_pj), col(tc.sram_w_pj), col(tc.sram_out_pj)),
+        floor,
+        cf.dataflow,
+    )
 
 
 @dataclass
-class _Detail:
-    """Kernel-level arrays of one chunk, kept for :func:`evaluate`'s per-layer report."""
+class _Occurrences:
+    """Per-occurrence arrays kept for evaluate()'s per-layer report."""
 
-    mapping: Mapping | None
-    dataflow: np.ndarray | None
-    gemm_feasible: np.ndarray | None
-    capacities: Any
+    pair: np.ndarray  # [c, Og] mapping pair used
+    a_res: np.ndarray
+    b_res: np.ndarray
+    out_res: np.ndarray
+    on_vector: np.ndarray  # depthwise GEMM run on the vector unit
+    resident: np.ndarray  # [c, T + 2]
+    mapping: Mapping  # the chosen mapping of every occurrence, [c, Og]
 
 
-def _mapping_by_key(
+def _onehot(index: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
+    m = np.zeros((index.shape[0], n))
+    if index.shape[0]:
+        np.add.at(m, (np.arange(index.shape[0]), index), weight)
+    return m
+
+
+def _apply(
+    s: Schedule,
+    table: KernelTable,
+    ct: CandidateTable,
+    ct_rows: np.ndarray,
     cfg: ConfigBatch,
-    cap: Any,
-    mf: np.ndarray,
-    kf: np.ndarray,
-    nf: np.ndarray,
-    groups_f: np.ndarray,
-    repeats_f: np.ndarray,
-    seq: np.ndarray,
-) -> Mapping:
-    """Mappings ``[n_cfg, n_gemm]``, searched once per distinct mapping key.
+    tc: TechColumns,
+    cf: ConfigColumns,
+    res_bytes: np.ndarray,
+) -> tuple[dict[str, np.ndarray], _Occurrences]:
+    """Per-layer arrays ``[c, L]`` of one schedule on a chunk of configurations."""
+    c = len(cfg)
+    n_layers = len(table.layer_names)
+    col = lambda x: np.asarray(x)[:, None]  # noqa: E731
+    bpe = col(cf.bpe)
+    bpc = col(cf.bytes_per_cycle)
+    db = col(cf.double_buffering)
+    lanes = col(cfg.lanes.astype(np.float64))
 
-    The mapping depends only on the tile quantum ``max(rows, cols)``, the bytes per
-    element and per partial sum, and the usable buffer capacities — not on dataflow,
-    clock, bandwidth, lanes or technology. Design spaces repeat these keys across many
-    configurations (e.g. 30 keys for the 9,720-point default space), so the mapper runs
-    on the distinct keys and the result is gathered back; the values are identical to
-    searching every configuration.
-    """
-    q = np.maximum(cfg.rows, cfg.cols).astype(np.float64)
-    bpe = cfg.bytes_per_element.astype(np.float64)
-    acc = cfg.accumulator_bytes.astype(np.float64)
-    # Factorize each key column (1-D uniques are cheap), combine the codes mixed-radix
-    # into one int64 key, and take the distinct keys of that.
-    code = np.zeros(len(cfg), dtype=np.int64)
-    for column in (q, bpe, acc, *(np.asarray(x, dtype=np.float64) for x in cap)):
-        column = np.where(np.isfinite(column), column, -1.0)  # inf (no unified limit)
-        values, codes = np.unique(column, return_inverse=True)
-        # Re-compress after each column so the combined code stays below n_cfg (no overflow).
-        _, code = np.unique(code * len(values) + codes.reshape(-1), return_inverse=True)
-        code = code.reshape(-1)
-    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    need_bytes = s.tensor_need[None, :] * bpe
+    resident = need_bytes <= col(res_bytes)
+    resident = np.concatenate([resident, np.ones((c, 1), bool), np.zeros((c, 1), bool)], axis=1)
 
-    def col(x: np.ndarray) -> np.ndarray:
-        return x[first][:, None]
+    # ---- GEMM occurrences -------------------------------------------------------------
+    u = s.g_kernel
+    a_res = resident[:, s.g_a].all(axis=-1)
+    b_res = (~s.g_b_weight)[None, :] & resident[:, s.g_b].all(axis=-1)
+    out_res = resident[:, s.g_out]
+    ext = np.zeros((c, u.shape[0]))
+    if s.x_tensor.shape[0]:
+        x_bytes = s.tensor_elements[s.x_tensor][None, :] * bpe * ~resident[:, s.x_tensor]
+        ext = x_bytes @ _onehot(s.x_occurrence, np.ones(s.x_tensor.shape[0]), u.shape[0])
+    pair = np.broadcast_to(u[None, :], (c, u.shape[0]))
+    # Fused element-wise work overlaps its host's GEMM: the host cannot finish sooner.
+    v = s.v_kernel
+    fused_layer = np.zeros((c, n_layers))
+    if v.shape[0] and s.v_fused.any():
+        el_f = table.vec_elements[v].astype(np.float64)[None, :]
+        ops_f = table.vec_ops_per_element[v].astype(np.float64)[None, :]
+        cyc_f = np.ceil(el_f / lanes) * ops_f * s.v_fused[None, :]
+        fused_layer = cyc_f @ _onehot(s.v_layer, s.v_count, n_layers)
+    floor = fused_layer[:, s.g_layer] if u.shape[0] else None
+    if ct is None:  # a network without GEMMs
+        z = np.zeros((c, 0))
+        mp = Mapping(z.astype(bool), z.astype(np.int64), z.astype(np.int64), *([z] * 17))
+    else:
+        # Occurrences with the same selection problem share one choice.
+        reps = s.g_rep_list
+        back = np.searchsorted(reps, s.g_rep)
+        sub = lambda x: x[:, reps]  # noqa: E731
+        mp_r = _choose(
+            ct, ct_rows, sub(pair), sub(a_res), sub(b_res), sub(out_res), sub(ext), bpc, db, cf,
+            tc, sub(floor),
+        )
+        mp = Mapping(*(f[:, back] for f in mp_r))
+    streams, once = mp.streams, mp.once_bytes
+    a_b, b_b, sp_b, o_full = mp.a_bytes, mp.b_bytes, mp.spill_bytes, mp.out_bytes
+    o_b = o_full * ~out_res
+    mem_s = a_b + b_b + sp_b + o_b + ext / streams
+    exp_s = mp.exposed_a + mp.exposed_b * ~b_res + mp.exposed_out * ~out_res
+    arr_c, sram_c = mp.array_cycles, mp.sram_cycles
+    comp = np.maximum(arr_c, sram_c)
+    mem_c = mem_s / bpc
+    exp_c = np.minimum(exp_s, mem_s) / bpc
+    lat_s = np.where(db, exp_c + np.maximum(comp, mem_c - exp_c), comp + mem_c)
+    lat_array = np.where(mp.feasible, streams * lat_s + once / bpc, np.inf)
+    dram = streams * mem_s + once
 
-    unique = select_mapping(
-        mf,
-        kf,
-        nf,
-        groups_f,
-        repeats_f,
-        seq,
-        col(q),
-        col(bpe),
-        col(acc),
-        type(cap)(*(col(np.asarray(x)) for x in cap)),
+    # Depthwise convolutions may run on the vector unit instead (one MAC per lane-cycle).
+    groups = table.gemm_groups[u].astype(np.float64)[None, :]
+    gm = groups * table.gemm_m[u][None, :]
+    kk = table.gemm_k[u].astype(np.float64)[None, :]
+    dw = (table.gemm_conv[u, 0] > 0) & (table.gemm_conv[u, 1] == 1) & (table.gemm_groups[u] > 1)
+    v_cyc = np.ceil(gm / lanes) * kk * table.gemm_n[u][None, :]
+    lat_vec = np.where(db, exp_c + np.maximum(v_cyc, mem_c - exp_c), v_cyc + mem_c)
+    on_vector = dw[None, :] & (lat_vec < lat_array)
+    lat_g = np.where(on_vector, lat_vec, lat_array)
+    macs = (
+        table.gemm_groups * table.gemm_m * table.gemm_k * table.gemm_n * table.gemm_repeats
+    ).astype(np.float64)[u][None, :]
+    outs = (table.gemm_groups * table.gemm_m * table.gemm_n * table.gemm_repeats).astype(
+        np.float64
+    )[u][None, :]
+    feed = (
+        mp.feed_in * col(tc.sram_in_pj)
+        + mp.feed_w * col(tc.sram_w_pj)
+        + mp.feed_out * col(tc.sram_out_pj)
+    ) * streams
+    skew = (
+        mp.feed_in * streams * 8.0 * (col(cf.rows) - 1.0) / 2.0
+        + outs * 8.0 * col(cf.acc) * (col(cf.cols) - 1.0) / 2.0
+    ) * col(tc.reg_bit_pj)
+    fills = (
+        streams * (a_b * col(tc.sram_in_pj) + b_b * col(tc.sram_w_pj))
+        + streams * (sp_b + o_full) * col(tc.sram_out_pj)
+        + streams * (o_full * out_res) * col(tc.sram_in_pj)
+        + once * col(tc.sram_w_pj)
     )
-    if np.array_equal(first, np.arange(len(cfg))):
-        return unique  # every configuration has its own key: nothing to gather
-    return Mapping(*(f[inverse] for f in _broadcast_rows(unique, first.shape[0])))
+    en_array = macs * col(tc.mac_pj) + feed + skew
+    en_vec = macs * col(tc.vector_op_pj)
+    en_g = np.where(on_vector, en_vec, en_array) + fills
+    dram_dev_g = dram * col(cfg.dram_pj_per_byte)
+    phy_g = dram * col(tc.phy_pj)
+    bad_g = ~mp.feasible
+
+    # Occurrences without a fitting tile make the configuration infeasible (bad_g); keep
+    # their infinities out of the sums.
+    ok = ~bad_g
+    lat_g, dram, v_cyc = (np.where(ok, x, 0.0) for x in (lat_g, dram, v_cyc))
+    arr_c, sram_c = np.where(ok, arr_c, 0.0), np.where(ok, sram_c, 0.0)
+    en_g, dram_dev_g, phy_g = (np.where(ok, x, 0.0) for x in (en_g, dram_dev_g, phy_g))
+    cnt = s.g_count
+    mg = _onehot(s.g_layer, cnt, n_layers)
+    gemm_lat = lat_g @ mg
+    layer = {
+        "compute": np.where(on_vector, 0.0, streams * arr_c) @ mg,
+        "sram": np.where(on_vector, 0.0, streams * sram_c) @ mg,
+        "memory": (dram / bpc) @ mg,
+        "vector": np.where(on_vector, v_cyc, 0.0) @ mg,
+        "dram": dram @ mg,
+        "energy": en_g @ mg,
+        "dram_dev": dram_dev_g @ mg,
+        "phy": phy_g @ mg,
+        "bad": (bad_g * 1.0) @ mg,
+        "array_macs": np.where(on_vector, 0.0, macs) @ mg,
+    }
+
+    # ---- vector occurrences -----------------------------------------------------------
+    v = s.v_kernel
+    if v.shape[0]:
+        el = table.vec_elements[v].astype(np.float64)[None, :]
+        ops = table.vec_ops_per_element[v].astype(np.float64)[None, :]
+        vin = table.vec_in_elements[v].astype(np.float64)[None, :]
+        vout = table.vec_out_elements[v].astype(np.float64)[None, :]
+        cyc = np.ceil(el / lanes) * ops
+        elems = np.append(s.tensor_elements, [0.0, 0.0])  # chip and dram ids move nothing
+        in_el = ((~resident[:, s.v_in]) * (elems[s.v_in] * s.v_in_share)[None]).sum(axis=-1)
+        in_el = in_el + s.v_weight[None, :] * vin  # looked-up parameter rows
+        out_el = ~resident[:, s.v_out] * (elems[s.v_out] * s.v_out_share)[None, :]
+        fused = s.v_fused[None, :]
+        vdram = np.where(fused, 0.0, (in_el + out_el) * bpe)
+        vmem = vdram / bpc
+        vlat = np.where(db, np.maximum(cyc, vmem), cyc + vmem)
+        ven = (
+            el * ops * col(tc.vector_op_pj)
+            + (vin + vout) * bpe * col(tc.sram_out_pj) * (1.0 + np.where(fused, 0.0, 1.0))
+        )
+        mv = _onehot(s.v_layer, s.v_count, n_layers)
+        fused_m = mv * s.v_fused[:, None]
+        alone_m = mv * ~s.v_fused[:, None]
+        layer_lat = np.maximum(gemm_lat, cyc @ fused_m) + vlat @ alone_m
+        layer["vector"] = layer["vector"] + cyc @ mv
+        layer["memory"] = layer["memory"] + vmem @ mv
+        layer["dram"] = layer["dram"] + vdram @ mv
+        layer["energy"] = layer["energy"] + ven @ mv
+        layer["dram_dev"] = layer["dram_dev"] + (vdram * col(cfg.dram_pj_per_byte)) @ mv
+        layer["phy"] = layer["phy"] + (vdram * col(tc.phy_pj)) @ mv
+    else:
+        layer_lat = gemm_lat
+    layer["cycles"] = layer_lat
+    occ = _Occurrences(pair, a_res, b_res, out_res, on_vector, resident, mp)
+    return layer, occ
 
 
-def _broadcast_rows(mp: Mapping, n_rows: int) -> list[np.ndarray]:
-    out = []
-    for f in mp:
-        arr = np.asarray(f)
-        if arr.ndim == 0 or arr.shape[0] != n_rows:
-            arr = np.broadcast_to(arr, (n_rows, *(arr.shape[1:] if arr.ndim else ())))
-        out.append(arr)
-    return out
+# ------------------------------------------------------------------ chunk
+@dataclass
+class _Detail:
+    """Kernel- and occurrence-level arrays of one chunk, for evaluate()'s report."""
+
+    schedule: Schedule
+    occurrences: _Occurrences
+    capacities: Capacities
+    area: AreaBreakdown
+    staging_kib: np.ndarray
+    residency_bytes: np.ndarray
 
 
 def _evaluate_chunk(
-    table: KernelTable, li: _LayerIndex, cfg: ConfigBatch, batch: int, per_layer: bool
+    network: Network, li: _LayerIndex, cfg: ConfigBatch, per_layer: bool
 ) -> tuple[dict[str, np.ndarray], _Detail]:
+    table = network.kernel_table
     c = len(cfg)
     n_layers = len(table.layer_names)
-
-    def col(x: np.ndarray) -> np.ndarray:
-        return x[:, None]
-
-    bpe = col(cfg.bytes_per_element.astype(np.float64))
-    acc = col(cfg.accumulator_bytes.astype(np.float64))
-    bpc = col(cfg.dram_bytes_per_cycle)
-    db = col(cfg.double_buffering)
-    dram_pj = col(cfg.dram_pj_per_byte)
-    cap = capacities(cfg)
+    col = lambda x: np.asarray(x)[:, None]  # noqa: E731
     tc = tech_columns(cfg)
-    tcc = TechColumns(*(col(x) for x in tc))
-    area = area_mm2(cfg, tc)
-    leak = leakage_pj_per_cycle(cfg, tc, area)
-
-    # ---- GEMM kernels: mapping, timing, energy ---------------------------------------
-    n_g = table.n_gemm
-    detail = _Detail(None, None, None, cap)
-    zeros_g = np.zeros((c, max(n_g, 1)))
-    if n_g:
-        gi = {
-            name: getattr(table, f"gemm_{name}")[None, :]
-            for name in ("groups", "m", "k", "n", "repeats", "sequential")
-        }
-        mf, kf, nf = (gi[x].astype(np.float64) for x in ("m", "k", "n"))
-        groups_f = gi["groups"].astype(np.float64)
-        repeats_f = gi["repeats"].astype(np.float64)
-        seq = gi["sequential"]
-        mp = _mapping_by_key(cfg, cap, mf, kf, nf, groups_f, repeats_f, seq)
-        rows, cols = col(cfg.rows), col(cfg.cols)
-        comp3 = compute_cycles(
-            gi["m"], gi["k"], gi["n"], gi["groups"], gi["repeats"], seq, rows, cols, col(cfg.units)
+    ab = area_breakdown(cfg, tc)
+    cap, res_bytes, staging = capacities(cfg)
+    cf = _config_columns(cfg, tc)
+    modes = [int(m) for m in np.unique(cfg.fusion)]
+    scheds = {m: schedule_for(network, bool(m)) for m in modes}
+    if table.n_gemm:
+        conv = conv_columns(table.gemm_conv)
+        conv = type(conv)(*(x[None, :] for x in conv))
+        f = np.float64
+        kc = KernelColumns(
+            m=table.gemm_m[None, :].astype(f),
+            k=table.gemm_k[None, :].astype(f),
+            n=table.gemm_n[None, :].astype(f),
+            groups=table.gemm_groups[None, :].astype(f),
+            repeats=table.gemm_repeats[None, :].astype(f),
+            sequential=table.gemm_sequential[None, :],
+            a_on_chip=_a_always_on_chip(table, list(scheds.values()))[None, :],
+            conv=conv,
         )
-        streams = np.where(seq, repeats_f, 1.0)
-        stream_bytes = np.where(seq, mp.step_bytes, mp.total_bytes)
-        once = np.where(seq, mp.once_bytes, 0.0)
-        lat3 = overlap_latency(comp3, stream_bytes, mp.exposed_bytes, once, streams, bpc, db)
-        feed = feed_bytes(mf, kf, nf, rows, cols, bpe, acc)
-        work = groups_f * repeats_f
-        en3 = gemm_energy_pj(groups_f * mf * kf * nf * repeats_f, mp, feed, work, tcc, dram_pj)
-        # Dataflow: fixed per config, or (auto) fastest, ties broken by lower energy.
-        best = lat3.min(axis=0)
-        auto = np.where(lat3 == best, en3, np.inf).argmin(axis=0)
-        fixed = col(cfg.dataflow)
-        df = np.where(fixed == 3, auto, fixed)
-        sel = df[None]
-        lat_g = np.take_along_axis(lat3, sel, 0)[0]
-        en_g = np.take_along_axis(en3, sel, 0)[0]
-        comp_g = np.take_along_axis(comp3, sel, 0)[0] * streams
-        mem_g = mp.total_bytes / bpc
-        bytes_g = mp.total_bytes
-        bad_g = (~mp.feasible).astype(np.float64)
-        detail = _Detail(mp, df, mp.feasible, cap)
+        ct, ct_rows = _candidates(cf, cap, kc)
     else:
-        lat_g = en_g = comp_g = mem_g = bytes_g = bad_g = zeros_g
+        ct, ct_rows = None, np.zeros(c, dtype=np.int64)
 
-    # ---- vector kernels ---------------------------------------------------------------
-    n_v = table.n_vec
-    if n_v:
-        vc = vector_costs(
-            table.vec_elements[None, :].astype(np.float64),
-            table.vec_ops_per_element[None, :].astype(np.float64),
-            table.vec_in_elements[None, :].astype(np.float64),
-            table.vec_out_elements[None, :].astype(np.float64),
-            col(cfg.lanes.astype(np.float64)),
-            bpe,
-            col(cap.output_bytes),
-            bpc,
-            db,
-            tcc.vector_op_pj,
-            tcc.sram_out_pj,
-            dram_pj,
-        )
-    else:
-        z = np.zeros((c, 1))
-        vc = VectorCosts(z, z, z, z, z)
+    layer: dict[str, np.ndarray] = {}
+    occ = None
+    for m in modes:
+        rows = np.flatnonzero(cfg.fusion == m)
+        if len(modes) == 1:
+            part, occ = _apply(scheds[m], table, ct, ct_rows, cfg, tc, cf, res_bytes)
+        else:
+            sub = cfg.take(rows)
+            cf_sub = ConfigColumns(*(np.asarray(x)[rows] for x in cf))
+            tc_sub = TechColumns(*(np.asarray(x)[rows] for x in tc))
+            part, occ = _apply(
+                scheds[m], table, ct, ct_rows[rows], sub, tc_sub, cf_sub, res_bytes[rows]
+            )
+        for key, val in part.items():
+            if key not in layer:
+                layer[key] = np.zeros((c, n_layers))
+            layer[key][rows] = val
 
-    # ---- per layer --------------------------------------------------------------------
-    def agg(xg: np.ndarray | None, xv: np.ndarray | None) -> np.ndarray:
-        out = np.zeros((c, n_layers))
-        if xg is not None and n_g:
-            out += (xg[:, li.gemm_idx] * li.gemm_cnt).sum(axis=-1)
-        if xv is not None and n_v:
-            out += (xv[:, li.vec_idx] * li.vec_cnt).sum(axis=-1)
-        return out
-
-    layer_cycles = agg(lat_g, vc.latency_cycles)
-    layer_bytes = agg(bytes_g, vc.dram_bytes)
-    layer_energy = agg(en_g, vc.energy_pj) + col(leak) * layer_cycles
-    layer_bad = agg(bad_g, None) > 0
-
-    feasible = ~layer_bad.any(axis=1)
+    leak = leakage_pj_per_cycle(cfg, tc, ab.area_mm2 - ab.phy_mm2)
+    phy_static_pj = tc.phy_static_mw * 1e3 / cfg.clock_mhz  # pJ per cycle
+    cycles = layer["cycles"]
+    layer_energy = (
+        layer["energy"] + layer["dram_dev"] + layer["phy"] + col(leak + phy_static_pj) * cycles
+    )
+    clock_ok = np.isfinite(tc.vdd_v)
+    mappable = ~(layer["bad"] > 0).any(axis=1)
+    feasible = clock_ok & mappable
+    code = np.where(~clock_ok, 1, np.where(~mappable, 2, 0)).astype(np.int8)
     inf = np.inf
-    latency_cycles = np.where(feasible, layer_cycles.sum(axis=1), inf)
+    latency_cycles = np.where(feasible, cycles.sum(axis=1), inf)
     latency_s = latency_cycles / (cfg.clock_mhz * 1e6)
-    energy_j = np.where(feasible, layer_energy.sum(axis=1) * 1e-12, inf)
-    dram = np.where(feasible, layer_bytes.sum(axis=1), inf)
+    core_pj = layer["energy"].sum(axis=1) + leak * cycles.sum(axis=1)
+    phy_pj = layer["phy"].sum(axis=1) + phy_static_pj * cycles.sum(axis=1)
+    dev_pj = layer["dram_dev"].sum(axis=1)
+    energy_j = np.where(feasible, (core_pj + phy_pj + dev_pj) * 1e-12, inf)
+    dram = np.where(feasible, layer["dram"].sum(axis=1), inf)
     with np.errstate(divide="ignore", invalid="ignore"):
-        throughput = np.where(feasible & (latency_s > 0), batch / latency_s, 0.0)
-        power = np.where(feasible & (latency_s > 0), energy_j / latency_s, inf)
+        ok = feasible & (latency_s > 0)
+        throughput = np.where(ok, network.batch / latency_s, 0.0)
+        power = np.where(ok, (core_pj + phy_pj) * 1e-12 / latency_s, inf)
+        onchip = np.where(ok, core_pj * 1e-12 / latency_s, inf)
+        dram_power = np.where(ok, dev_pj * 1e-12 / latency_s, inf)
         pes = cfg.pe_count.astype(np.float64)
-        util = np.where(
-            feasible & (latency_cycles > 0), li.total_macs / (pes * latency_cycles), 0.0
-        )
+        array_macs = layer["array_macs"].sum(axis=1)
+        util = np.where(feasible & (latency_cycles > 0), array_macs / (pes * latency_cycles), 0.0)
     out: dict[str, np.ndarray] = {
         "latency_cycles": latency_cycles,
         "latency_s": latency_s,
         "throughput_per_s": throughput,
         "energy_j": energy_j,
-        "area_mm2": area,
+        "area_mm2": ab.area_mm2,
         "power_w": power,
         "utilization": util,
         "dram_bytes": dram,
         "feasible": feasible,
+        "dram_power_w": dram_power,
+        "onchip_power_w": onchip,
+        "cell_area_mm2": ab.cell_area_mm2,
+        "infeasible_code": code,
+        "sub_batch": np.full(c, network.batch, dtype=np.int64),
+        "array_macs": array_macs,
     }
     if per_layer:
-        compute_l = agg(comp_g, None)
-        memory_l = agg(mem_g, vc.memory_cycles)
-        vector_l = agg(None, vc.cycles)
-        stacked = np.stack([compute_l, memory_l, vector_l])
+        stacked = np.stack([layer["compute"], layer["memory"], layer["vector"], layer["sram"]])
         bound = stacked.argmax(axis=0).astype(np.int8)
-        bound = np.where(stacked.max(axis=0) > 0, bound, np.int8(3)).astype(np.int8)
+        bound = np.where(stacked.max(axis=0) > 0, bound, np.int8(4)).astype(np.int8)
+        bad = ~feasible[:, None]
 
         def mask(x: np.ndarray) -> np.ndarray:
-            return np.where(layer_bad, inf, x)
+            return np.where(bad, inf, x)
 
         out.update(
-            layer_cycles=mask(layer_cycles),
+            layer_cycles=mask(cycles),
             layer_bound=bound,
-            layer_dram_bytes=mask(layer_bytes),
+            layer_dram_bytes=mask(layer["dram"]),
             layer_energy_j=mask(layer_energy * 1e-12),
-            layer_compute_cycles=mask(compute_l),
-            layer_memory_cycles=mask(memory_l),
-            layer_vector_cycles=mask(vector_l),
+            layer_compute_cycles=mask(layer["compute"]),
+            layer_memory_cycles=mask(layer["memory"]),
+            layer_vector_cycles=mask(layer["vector"]),
+            layer_sram_cycles=mask(layer["sram"]),
+            layer_array_macs=layer["array_macs"],
         )
+    detail = _Detail(scheds[modes[-1]], occ, cap, ab, staging, res_bytes)
     return out, detail
+
+
+# ------------------------------------------------------------------ sub-batches
+def sub_batch_networks(network: Network) -> list[Network]:
+    """The network at every sub-batch the runtime may use: the power-of-two divisors of
+    its batch and the batch itself (a batch of B runs as B/b passes of b inferences)."""
+    batch = network.batch
+    sizes = sorted({b for b in (2**i for i in range(batch.bit_length())) if batch % b == 0} | {batch})
+    out = []
+    for b in sizes:
+        try:
+            out.append(network.with_batch(b))
+        except ValueError:  # not re-batchable: only the whole batch
+            continue
+    return out or [network]
+
+
+_SCALED = (
+    "latency_cycles",
+    "array_macs",
+    "energy_j",
+    "dram_bytes",
+    "layer_cycles",
+    "layer_dram_bytes",
+    "layer_energy_j",
+    "layer_compute_cycles",
+    "layer_memory_cycles",
+    "layer_vector_cycles",
+    "layer_sram_cycles",
+    "layer_array_macs",
+)
+
+
+def _best_sub_batch(
+    network: Network, li: _LayerIndex, cfg: ConfigBatch, per_layer: bool
+) -> tuple[dict[str, np.ndarray], list[_Detail], np.ndarray]:
+    """Evaluate every sub-batch and keep, per configuration, the fastest way to run the
+    whole batch. Returns (results, details per sub-batch, index of the chosen one)."""
+    subs = sub_batch_networks(network)
+    batch = network.batch
+    results, details = [], []
+    for net in subs:
+        res, det = _evaluate_chunk(net, _layer_index(net.kernel_table), cfg, per_layer)
+        passes = batch // net.batch
+        for key in _SCALED:
+            if key in res:
+                res[key] = res[key] * passes
+        results.append(res)
+        details.append(det)
+    latency = np.stack([r["latency_cycles"] for r in results])
+    # Fastest; ties go to the larger sub-batch (listed last).
+    choice = (len(subs) - 1) - np.argmin(latency[::-1], axis=0)
+    rows = np.arange(len(cfg))
+    out = {key: np.stack([r[key] for r in results])[choice, rows] for key in results[-1]}
+    lat_s = out["latency_cycles"] / (cfg.clock_mhz * 1e6)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = out["feasible"] & (lat_s > 0)
+        out["latency_s"] = np.where(out["feasible"], lat_s, np.inf)
+        out["throughput_per_s"] = np.where(ok, batch / lat_s, 0.0)
+        pes = cfg.pe_count.astype(np.float64)
+        out["utilization"] = np.where(ok, out["array_macs"] / (pes * out["latency_cycles"]), 0.0)
+    return out, details, choice
 
 
 def default_chunk_size(table: KernelTable) -> int:
     """Configurations per chunk so one candidate array holds ~``CHUNK_ELEMENTS`` values."""
-    per_cfg = max(1, table.n_gemm) * 8 * LADDER_LEVELS
+    per_cfg = max(1, table.n_gemm) * N_CANDIDATES * 2
     return max(1, CHUNK_ELEMENTS // per_cfg)
 
 
@@ -365,6 +652,8 @@ def evaluate_batch(
 
     Results are identical whatever ``chunk_size`` is (each configuration's arithmetic is
     independent of the others). Peak memory grows with ``chunk_size``, not with the batch.
+    A network with ``batch > 1`` may run as several passes of a smaller sub-batch
+    (:func:`sub_batch_networks`); each configuration gets the fastest, in ``sub_batch``.
     """
     table = network.kernel_table
     li = _layer_index(table)
@@ -372,27 +661,61 @@ def evaluate_batch(
     size = chunk_size if chunk_size is not None else default_chunk_size(table)
     if size < 1:
         raise ValueError("chunk_size must be >= 1")
-    keys = _TOTALS + (_LAYER if per_layer else ())
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in keys}
-    for start in range(0, n, size):
-        chunk = configs if (start == 0 and size >= n) else configs.take(slice(start, start + size))
-        res, _ = _evaluate_chunk(table, li, chunk, network.batch, per_layer)
-        for k in keys:
+    names = _TOTALS + (_LAYER if per_layer else ())
+    # Configurations sharing a mapping key share tile tables: evaluate them together.
+    tc0 = tech_columns(configs)
+    order = np.argsort(mapping_keys(_config_columns(configs, tc0)), kind="stable")
+    sorted_keys = mapping_keys(_config_columns(configs, tc0))[order]
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
+    for start, stop in _chunks(sorted_keys, size, MAX_KEYS_PER_CHUNK):
+        idx = order[start:stop]
+        chunk = configs if (start == 0 and stop >= n and np.array_equal(idx, np.arange(n))) else configs.take(idx)
+        res, _, _ = _best_sub_batch(network, li, chunk, per_layer)
+        for k in names:
             parts[k].append(res[k])
     arrays = {k: (v[0] if len(v) == 1 else np.concatenate(v)) for k, v in parts.items()}
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.arange(n)
+    arrays = {k: v[inverse] for k, v in arrays.items()}
     return BatchResult(**arrays, layer_names=table.layer_names)
+
+
+#: Distinct mapping keys per chunk (bounds the memory of the tile tables).
+MAX_KEYS_PER_CHUNK = 8
+
+
+def _chunks(sorted_keys: np.ndarray, size: int, max_keys: int) -> list[tuple[int, int]]:
+    """(start, stop) of consecutive chunks of at most *size* configurations and at most
+    *max_keys* distinct keys (keys sorted)."""
+    n = sorted_keys.shape[0]
+    if n == 0:
+        return []
+    new_key = np.flatnonzero(np.diff(sorted_keys)) + 1
+    starts_of_keys = np.concatenate([[0], new_key])
+    out = []
+    start = 0
+    while start < n:
+        stop = min(n, start + size)
+        first_key = np.searchsorted(starts_of_keys, start, side="right") - 1
+        limit = first_key + max_keys
+        if limit < starts_of_keys.shape[0]:
+            stop = min(stop, int(starts_of_keys[limit]))
+        stop = max(stop, start + 1)
+        out.append((start, stop))
+        start = stop
+    return out
 
 
 def evaluate(network: Network, arch: Arch) -> NetworkReport:
     """Evaluate *network* on one architecture and return a per-layer report.
 
     Raises :class:`accelscope.errors.MappingError` naming the first layer that cannot be
-    mapped and the buffer that is too small for its minimal tile.
+    mapped and the buffer that is too small for its smallest tile.
     """
     from accelscope.cost.report import build_report
 
     cfg = ConfigBatch.from_archs([arch])
-    table = network.kernel_table
-    li = _layer_index(table)
-    res, detail = _evaluate_chunk(table, li, cfg, network.batch, per_layer=True)
-    return build_report(network, arch, cfg, table, li, res, detail)
+    li = _layer_index(network.kernel_table)
+    res, details, choice = _best_sub_batch(network, li, cfg, per_layer=True)
+    sub = sub_batch_networks(network)[int(choice[0])]
+    return build_report(network, sub, arch, cfg, li, res, details[int(choice[0])])

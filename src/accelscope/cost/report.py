@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from accelscope.cost.configs import ConfigBatch
-from accelscope.cost.mapping import minimal_tile_overflow
+from accelscope.cost.schedule import COMPUTE, FOLDED, FUSED, FREE
 from accelscope.cost.systolic import DATAFLOWS
 from accelscope.cost.traffic import LOOP_ORDERS
 from accelscope.errors import MappingError
-from accelscope.workload.kernels import KernelTable
 from accelscope.workload.network import Network
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,6 +26,12 @@ class LayerReport:
 
     ``mapping`` describes the layer's largest GEMM kernel (None for layers without GEMMs);
     its ``kernels`` entry lists every GEMM kernel of the layer with its own mapping.
+    ``fusion``: ``compute`` (runs on its own), ``fused`` (element-wise work done on the
+    vector unit inside ``fused_into``'s output tiles), ``folded`` (a BatchNorm folded into
+    ``fused_into``'s weights: free) or ``free`` (shape-only or placeholder). ``fused_ops``
+    lists the layers fused into this one. ``input_on_chip`` / ``output_on_chip`` say
+    whether the layer's (first) input and its result stayed in the on-chip buffer between
+    layers (None where there is no such tensor).
     """
 
     name: str
@@ -41,6 +46,12 @@ class LayerReport:
     dram_bytes: float
     energy_j: float
     mapping: dict[str, Any] | None = None
+    sram_cycles: float = 0.0
+    fusion: str = "compute"
+    fused_into: str | None = None
+    fused_ops: list[str] = field(default_factory=list)
+    input_on_chip: bool | None = None
+    output_on_chip: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,11 @@ class NetworkReport:
     dram_bytes: float
     layers: list[LayerReport] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    dram_power_w: float = 0.0
+    onchip_power_w: float = 0.0
+    cell_area_mm2: float = 0.0
+    area_breakdown_mm2: dict[str, float] = field(default_factory=dict)
+    execution: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (plain Python numbers, strings, lists and dicts)."""
@@ -72,9 +88,10 @@ class NetworkReport:
 
         rows = []
         for layer in self.layers:
-            row = {k: v for k, v in asdict(layer).items() if k != "mapping"}
+            row = {k: v for k, v in asdict(layer).items() if k not in ("mapping", "fused_ops")}
+            row["fused_ops"] = ", ".join(layer.fused_ops)
             m = layer.mapping or {}
-            for key in ("dataflow", "loop_order", "tile_m", "tile_k", "tile_n"):
+            for key in ("dataflow", "loop_order", "tile_m", "tile_k", "tile_n", "unit"):
                 row[key] = m.get(key)
             rows.append(row)
         return pd.DataFrame(rows)
@@ -87,9 +104,16 @@ class NetworkReport:
         raise KeyError(name)
 
 
-def _kernel_mapping(table: KernelTable, u: int, detail: Any) -> dict[str, Any]:
-    mp = detail.mapping
-    return {
+_ROLE = {COMPUTE: "compute", FUSED: "fused", FOLDED: "folded", FREE: "free"}
+
+
+def _occurrence_mapping(network: Network, detail: Any, o: int) -> dict[str, Any]:
+    table = network.kernel_table
+    s, occ = detail.schedule, detail.occurrences
+    mp = occ.mapping
+    u = int(s.g_kernel[o])
+    p = o
+    out = {
         "kernel": {
             "groups": int(table.gemm_groups[u]),
             "m": int(table.gemm_m[u]),
@@ -98,65 +122,77 @@ def _kernel_mapping(table: KernelTable, u: int, detail: Any) -> dict[str, Any]:
             "repeats": int(table.gemm_repeats[u]),
             "sequential": bool(table.gemm_sequential[u]),
         },
-        "dataflow": DATAFLOWS[int(detail.dataflow[0, u])],
-        "loop_order": LOOP_ORDERS[int(mp.order[0, u])],
-        "tile_m": int(mp.tile_m[0, u]),
-        "tile_k": int(mp.tile_k[0, u]),
-        "tile_n": int(mp.tile_n[0, u]),
-        "dram_bytes": float(mp.total_bytes[0, u]),
+        "unit": "vector" if bool(occ.on_vector[0, o]) else "array",
+        "dataflow": DATAFLOWS[int(mp.dataflow[0, p])],
+        "loop_order": LOOP_ORDERS[int(mp.order[0, p])],
+        "tile_m": int(mp.tile_m[0, p]),
+        "tile_k": int(mp.tile_k[0, p]),
+        "tile_n": int(mp.tile_n[0, p]),
+        "a_on_chip": bool(occ.a_res[0, o]),
+        "b_on_chip": bool(occ.b_res[0, o]),
+        "out_on_chip": bool(occ.out_res[0, o]),
     }
+    return out
 
 
-def _raise_unmappable(
-    network: Network, arch: Arch, cfg: ConfigBatch, table: KernelTable, detail: Any
-) -> None:
-    bad = ~detail.gemm_feasible[0]
-    for li, name in enumerate(table.layer_names):
-        used = np.flatnonzero(table.gemm_layer_counts[li])
-        for u in used:
-            if not bad[u]:
-                continue
-            q = int(max(cfg.rows[0], cfg.cols[0]))
-            cap = tuple(float(x[0]) for x in detail.capacities)
-            m, k, n = int(table.gemm_m[u]), int(table.gemm_k[u]), int(table.gemm_n[u])
-            over = minimal_tile_overflow(
-                m, k, n, q, int(cfg.bytes_per_element[0]), int(cfg.accumulator_bytes[0]), cap
-            )
-            buf, need, have = over if over else ("unified", float("nan"), float("nan"))
-            halved = " (half the buffer under double buffering)" if cfg.double_buffering[0] else ""
+def _raise_unmappable(network: Network, arch: Arch, detail: Any, res: dict) -> None:
+    if int(res["infeasible_code"][0]) == 1:
+        raise MappingError(
+            f"'{arch.name}': clock_mhz {arch.clock_mhz:g} is above what technology "
+            f"{arch.technology} reaches"
+        )
+    s, occ = detail.schedule, detail.occurrences
+    mp = occ.mapping
+    for o in range(s.g_layer.shape[0]):
+        if not bool(mp.feasible[0, o]):
+            name = network.layers[int(s.g_layer[o])].name
+            cap = detail.capacities
+            halved = " (half the buffer under double buffering)" if arch.buffers.double_buffering else ""
+            field_name = "unified_kib" if arch.buffers.is_unified else "input_kib/weight_kib/output_kib"
             raise MappingError(
-                f"layer '{name}' of '{network.name}' cannot be mapped on '{arch.name}': its "
-                f"smallest tile ({min(m, q)}x{min(k, q)}x{min(n, q)}) needs {need:.0f} bytes "
-                f"in buffers.{buf}_kib but only {have:.0f} bytes are usable{halved}"
+                f"layer '{name}' of '{network.name}' cannot be mapped on '{arch.name}': no tile "
+                f"fits buffers.{field_name} (usable bytes: input {cap.input_bytes[0]:.4g}, "
+                f"weight {cap.weight_bytes[0]:.4g}, output {cap.output_bytes[0]:.4g}{halved})"
             )
     raise MappingError(f"network '{network.name}' cannot be mapped on '{arch.name}'")
 
 
 def build_report(
     network: Network,
+    run: Network,
     arch: Arch,
     cfg: ConfigBatch,
-    table: KernelTable,
     li: Any,
     res: dict[str, np.ndarray],
     detail: Any,
 ) -> NetworkReport:
-    """Assemble the report of a one-configuration evaluation (internal to evaluate)."""
+    """Assemble the report of a one-configuration evaluation (internal to evaluate).
+
+    *run* is the network as executed (the chosen sub-batch); per-layer values in *res*
+    already cover the whole batch of *network*.
+    """
     if not bool(res["feasible"][0]):
-        _raise_unmappable(network, arch, cfg, table, detail)
+        _raise_unmappable(run, arch, detail, res)
+    s = detail.schedule
+    occ = detail.occurrences
+    table = run.kernel_table
     pes = float(cfg.pe_count[0])
-    bounds = ("compute", "memory", "vector", "none")
-    kernel_macs = (
+    macs_of = (
         table.gemm_groups * table.gemm_m * table.gemm_k * table.gemm_n * table.gemm_repeats
     )
+    resident = occ.resident[0]
     layers: list[LayerReport] = []
     for i, op in enumerate(network.layers):
-        used = np.flatnonzero(table.gemm_layer_counts[i]) if table.n_gemm else []
+        occs = np.flatnonzero(s.g_layer == i)
         mapping = None
-        if len(used):
-            kernels = [_kernel_mapping(table, int(u), detail) for u in used]
-            main = int(np.argmax(kernel_macs[used]))
+        if occs.size:
+            kernels = [_occurrence_mapping(run, detail, int(o)) for o in occs]
+            main = int(np.argmax(macs_of[s.g_kernel[occs]]))
             mapping = {**kernels[main], "kernels": kernels}
+        role = int(s.layer_role[i])
+        host = int(s.layer_host[i])
+        fused_into = network.layers[host].name if role in (FUSED, FOLDED) else None
+        t_in, t_out = int(s.layer_in_tensor[i]), int(s.layer_out_tensor[i])
         cycles = float(res["layer_cycles"][0, i])
         macs = int(li.layer_macs[i])
         layers.append(
@@ -168,13 +204,22 @@ def build_report(
                 compute_cycles=float(res["layer_compute_cycles"][0, i]),
                 memory_cycles=float(res["layer_memory_cycles"][0, i]),
                 vector_cycles=float(res["layer_vector_cycles"][0, i]),
-                bound=bounds[int(res["layer_bound"][0, i])],
-                utilization=macs / (pes * cycles) if cycles > 0 else 0.0,
+                bound=res_bound_name(res, i),
+                utilization=float(res["layer_array_macs"][0, i]) / (pes * cycles)
+                if cycles > 0
+                else 0.0,
                 dram_bytes=float(res["layer_dram_bytes"][0, i]),
                 energy_j=float(res["layer_energy_j"][0, i]),
                 mapping=mapping,
+                sram_cycles=float(res["layer_sram_cycles"][0, i]),
+                fusion=_ROLE[role],
+                fused_into=fused_into,
+                fused_ops=[network.layers[j].name for j in s.fused_members.get(i, [])],
+                input_on_chip=bool(resident[t_in]) if t_in >= 0 and role != FREE else None,
+                output_on_chip=bool(resident[t_out]) if t_out >= 0 and role != FREE else None,
             )
         )
+    ab = detail.area
     return NetworkReport(
         network=network.name,
         arch=arch.name,
@@ -190,4 +235,27 @@ def build_report(
         dram_bytes=float(res["dram_bytes"][0]),
         layers=layers,
         unsupported=[p.name for p in network.placeholders],
+        dram_power_w=float(res["dram_power_w"][0]),
+        onchip_power_w=float(res["onchip_power_w"][0]),
+        cell_area_mm2=float(res["cell_area_mm2"][0]),
+        area_breakdown_mm2={
+            "arrays": float(ab.arrays_mm2[0]),
+            "sram": float(ab.sram_mm2[0]),
+            "vector": float(ab.vector_mm2[0]),
+            "fixed": float(ab.fixed_mm2[0]),
+            "layout_overhead": float(ab.area_mm2[0] - ab.phy_mm2[0] - ab.cell_area_mm2[0]),
+            "dram_phy": float(ab.phy_mm2[0]),
+        },
+        execution={
+            **arch.execution.model_dump(),
+            "sub_batch": run.batch,
+            "staging_kib": float(detail.staging_kib[0]),
+            "residency_kib": float(detail.residency_bytes[0]) / 1024.0,
+        },
     )
+
+
+def res_bound_name(res: dict[str, np.ndarray], i: int) -> str:
+    from accelscope.cost.evaluate import BOUND_NAMES
+
+    return BOUND_NAMES[int(res["layer_bound"][0, i])]

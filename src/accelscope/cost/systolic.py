@@ -28,6 +28,21 @@ Samajdar et al., ISPASS 2020), so summing over all tiles gives the exact total::
 
 with ``D_r``/``D_c`` the GEMM dimensions along rows/cols and ``F_r = ceil(D_r / rows)``,
 ``F_c = ceil(D_c / cols)`` their fold counts. All results are int64 cycles.
+
+Pipelined folds (``pipelined=True``, the default convention of the cost model, proven by
+:mod:`accelscope.cost.reference_sim_pipelined`): the stationary operand is double-buffered
+and the next fold's preload overlaps the current fold's stream (``ws``/``is``), or the
+finished outputs drain through a second register chain while the next fold computes
+(``os``), so fill and drain are paid once per GEMM. With ``r_f``/``c_f`` the rows/columns
+of fold ``f`` (folds ordered columns outer, rows inner), ``r_0`` the first fold's rows and
+``r_rem``/``c_rem`` the last tile of each mapped dimension::
+
+    ws, is:  total = r_0 + sum_{f >= 1} max(S, r_f) + S + rows + c_rem - 1
+    os:      total = sum_{f < F - 1} max(S, 2 * r_f) + S + 2 * r_rem + c_rem - 1
+
+i.e. one fold per ``max(S, preload)`` cycles for the stationary dataflows (the weight port
+delivers one tile row per cycle) and one per ``max(K, 2 m_f)`` for ``os`` (results of
+consecutive folds must not meet in the drain chain; the controller counts row pairs).
 """
 
 from __future__ import annotations
@@ -127,14 +142,164 @@ def fold_cycles(
 
 
 def gemm_compute_cycles(
-    dataflow: ArrayLike, m: ArrayLike, k: ArrayLike, n: ArrayLike, rows: ArrayLike, cols: ArrayLike
+    dataflow: ArrayLike,
+    m: ArrayLike,
+    k: ArrayLike,
+    n: ArrayLike,
+    rows: ArrayLike,
+    cols: ArrayLike,
+    pipelined: bool = False,
 ) -> np.ndarray:
     """Total cycles of one GEMM ``(M x K) @ (K x N)`` on one ``rows x cols`` array, int64.
 
-    Exact sum over all folds (full and partial tiles) of the per-fold cycles, folds back
-    to back with no overlap; equals the reference simulator's count cycle for cycle.
+    ``pipelined=False``: exact sum over all folds (full and partial tiles) of the per-fold
+    cycles, folds back to back with no overlap. ``pipelined=True``: double-buffered folds
+    (module docstring). Both equal their reference simulator's count cycle for cycle.
     """
     d_row, d_col, d_stream, const, r_, c_ = _mapped(dataflow, m, k, n, rows, cols)
     f_row = _ceil_div(d_row, r_)
     f_col = _ceil_div(d_col, c_)
-    return f_row * f_col * (r_ + d_stream + const) + d_row * f_col + d_col * f_row
+    if not pipelined:
+        return f_row * f_col * (r_ + d_stream + const) + d_row * f_col + d_col * f_row
+    r_rem = d_row - (f_row - 1) * r_
+    c_rem = d_col - (f_col - 1) * c_
+    is_os = dataflow_codes(dataflow) == DATAFLOW_CODE["os"]
+    return np.where(
+        is_os,
+        _os_pipelined(d_stream, r_, c_, f_row, f_col, r_rem, c_rem),
+        _stationary_pipelined(d_stream, r_, c_, f_row, f_col, r_rem, c_rem),
+    )
+
+
+def _stationary_pipelined(s, r_, c_, f_row, f_col, r_rem, c_rem):
+    """ws/is pipelined total (see module docstring); all arguments int64, broadcastable.
+
+    The last result to leave is that of the last fold, or -- when the last column tile is
+    narrow and folds are short -- that of the last fold of the previous column tile,
+    which started one column group (``group`` cycles) earlier.
+    """
+    r_first = np.where(f_row > 1, r_, r_rem)
+    group = (f_row - 1) * np.maximum(s, r_) + np.maximum(s, r_rem)
+    start_last = r_first - np.maximum(s, r_first) + f_col * group
+    tail = np.where(f_col > 1, np.maximum(c_rem, c_ - group), c_rem)
+    return start_last + s + r_ - 1 + tail
+
+
+def _os_pipelined(s, r_, c_, f_row, f_col, r_rem, c_rem):
+    """os pipelined total (see module docstring); all arguments int64, broadcastable.
+
+    A fold with ``m_f`` rows and ``n_f`` columns finishes ``S + 2 m_f + n_f - 1`` cycles
+    after its stream starts; the last result to leave belongs to one of the last two folds
+    of the last two column groups.
+    """
+    p_full = np.maximum(s, 2 * r_)
+    p_rem = np.maximum(s, 2 * r_rem)
+    group = (f_row - 1) * p_full + p_rem
+    start_last = f_col * group - p_rem
+    neg = np.iinfo(np.int64).min // 4
+    tail = 2 * r_rem + c_rem
+    tail = np.maximum(tail, np.where(f_row > 1, 2 * r_ + c_rem - p_full, neg))
+    tail = np.maximum(tail, np.where(f_col > 1, 2 * r_rem + c_ - group, neg))
+    both = (f_row > 1) & (f_col > 1)
+    tail = np.maximum(tail, np.where(both, 2 * r_ + c_ - group - p_full, neg))
+    return start_last + s - 1 + tail
+
+
+# --------------------------------------------------------------------------------------
+# Tiled GEMMs (buffer tiles smaller than the GEMM): used by the mapper.
+# --------------------------------------------------------------------------------------
+def _folds(d: np.ndarray, t: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Folds of a dimension ``d`` cut into buffer tiles of ``t`` on an array edge ``a``.
+
+    Assumes (the mapper guarantees it) that a tile is the whole dimension, a multiple of
+    ``a``, or smaller than ``a``: folds then have one size ``f = min(t, a)`` except one
+    remainder. Returns (fold size, count of full folds, remainder size (0: none), total
+    folds, last fold size).
+    """
+    size = np.minimum(t, a)
+    full = np.floor(d / size)
+    rem = d - full * size
+    count = full + (rem > 0)
+    return size, full, rem, count, np.where(rem > 0, rem, size)
+
+
+def tiled_compute_cycles(
+    d_row: np.ndarray,
+    d_col: np.ndarray,
+    d_stream: np.ndarray,
+    t_row: np.ndarray,
+    t_col: np.ndarray,
+    t_stream: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    is_os: np.ndarray | bool,
+    pipelined: np.ndarray | bool,
+) -> np.ndarray:
+    """Compute cycles of a GEMM whose mapped dimensions are cut into buffer tiles.
+
+    Dimensions are already mapped onto the array (``d_row`` along the rows, ``d_col``
+    along the columns, ``d_stream`` streamed; see :func:`gemm_compute_cycles`); ``t_*``
+    are the buffer tile sizes (``1 <= t <= d``; along ``d_row``/``d_col`` a tile is the whole
+    dimension, a multiple of that array edge, or smaller than it). Every buffer tile is
+    folded onto the array separately, and the streamed dimension is cut into
+    ``ceil(d / t_stream)`` balanced chunks (sizes differ by at most one), each a separate
+    pass of every fold.
+    With untiled dimensions (``t == d``) this equals :func:`gemm_compute_cycles` exactly
+    (tested); with tiles the unpipelined count is still exact, and the pipelined one pairs
+    each fold's stream chunk with its own preload (the exact schedule pairs it with the
+    next fold's), which differs only where chunk sizes change. Float64 arrays, broadcast;
+    ``is_os`` and ``pipelined`` may be scalars (one formula evaluated) or arrays.
+    """
+    if np.ndim(is_os) or np.ndim(pipelined):
+        out = None
+        for os_val in (False, True):
+            for pip_val in (False, True):
+                sel = (np.asarray(is_os) == os_val) & (np.asarray(pipelined) == pip_val)
+                if not np.any(sel):
+                    continue
+                val = tiled_compute_cycles(
+                    d_row, d_col, d_stream, t_row, t_col, t_stream, rows, cols, os_val, pip_val
+                )
+                out = val if out is None else np.where(sel, val, out)
+        return out
+    n_chunks = np.ceil(d_stream / t_stream)
+    s_lo = np.floor(d_stream / n_chunks)
+    n_hi = d_stream - s_lo * n_chunks  # chunks one element longer
+    s_hi = s_lo + 1.0
+    r_size, r_full, r_rem, f_row, r_last = _folds(d_row, t_row, rows)
+    _, _, _, f_col, c_last = _folds(d_col, t_col, cols)
+    if not pipelined:
+        # Every fold pays rows + r_f + c_f + s_f + constant (exact sum).
+        const = -2.0 if is_os else -1.0
+        return (
+            f_row * f_col * n_chunks * (rows + const)
+            + (d_row * f_col + d_col * f_row) * n_chunks
+            + d_stream * f_row * f_col
+        )
+    r_cnt_rem = (r_rem > 0).astype(np.float64)
+
+    # One fold per max(stream chunk, preload) (ws/is) or max(K, 2 m_f) (os).
+    def period(s: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return np.maximum(s, 2.0 * r) if is_os else np.maximum(s, r)
+
+    n_lo = n_chunks - n_hi
+    group = r_full * (n_hi * period(s_hi, r_size) + n_lo * period(s_lo, r_size)) + r_cnt_rem * (
+        n_hi * period(s_hi, r_rem) + n_lo * period(s_lo, r_rem)
+    )
+    c_prev = np.minimum(cols, d_col)
+    if not is_os:
+        # ws/is: first preload exposed, last fold drains through all rows. (The chunk
+        # order is free: the short chunks go first and last.)
+        r_first = r_size
+        start = r_first - np.maximum(s_lo, r_first) + f_col * group
+        tail = np.where(f_col > 1, np.maximum(c_last, c_prev - group), c_last)
+        return start + s_lo + rows - 1.0 + tail
+    # os: results drain upwards; the last result belongs to one of the last folds.
+    last_period = period(s_lo, r_last)
+    p_full = period(s_lo, np.minimum(rows, d_row))
+    tail = 2.0 * r_last + c_last
+    tail = np.maximum(tail, np.where(f_row > 1, 2.0 * rows + c_last - p_full, -np.inf))
+    tail = np.maximum(tail, np.where(f_col > 1, 2.0 * r_last + c_prev - group, -np.inf))
+    both = (f_row > 1) & (f_col > 1)
+    tail = np.maximum(tail, np.where(both, 2.0 * rows + c_prev - group - p_full, -np.inf))
+    return f_col * group - last_period + s_lo - 1.0 + tail

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from accelscope.workload.kernels import GemmKernel, KernelTable, VectorKernel
+from accelscope.workload.kernels import ConvGeometry, GemmKernel, KernelTable, VectorKernel
 from accelscope.workload.network import Network
 from accelscope.workload.ops import (
     GRU,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Network",
+    "ConvGeometry",
     "GemmKernel",
     "VectorKernel",
     "KernelTable",

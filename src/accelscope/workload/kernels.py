@@ -19,14 +19,47 @@ Kernels are plain frozen dataclasses so they hash and compare by value; deduplic
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass, fields
 
 import numpy as np
 
 
 @dataclass(frozen=True, order=True)
+class ConvGeometry:
+    """The feature-map geometry behind a convolution's GEMM (per group).
+
+    The im2col operand A (``M x K`` with ``M = batch * out_h * out_w`` and ``K = channels *
+    kernel_h * kernel_w``) never exists in memory: the cost model charges the input
+    feature map a tile of output pixels actually touches, halo included
+    (docs/assumptions.md, "Convolution inputs"). ``in_h``/``in_w`` are the input rows and
+    columns the convolution reads (padding excluded); ``span_*`` the receptive field of
+    one output pixel, ``dilation * (kernel - 1) + 1``.
+    """
+
+    batch: int
+    channels: int  # input channels per group
+    in_h: int
+    in_w: int
+    out_h: int
+    out_w: int
+    stride_h: int
+    stride_w: int
+    span_h: int
+    span_w: int
+
+    @property
+    def input_elements(self) -> int:
+        """Input feature-map elements per group read by the whole convolution."""
+        return self.batch * self.channels * self.in_h * self.in_w
+
+
+@dataclass(frozen=True, order=True)
 class GemmKernel:
-    """``groups`` x GEMM(M, K, N), run ``repeats`` times (dependent if ``sequential``)."""
+    """``groups`` x GEMM(M, K, N), run ``repeats`` times (dependent if ``sequential``).
+
+    ``conv`` carries the feature-map geometry when the GEMM is a lowered convolution
+    (operand A is then read from the feature map, not as an im2col matrix).
+    """
 
     groups: int
     m: int
@@ -35,6 +68,12 @@ class GemmKernel:
     repeats: int = 1
     sequential: bool = False
     b_is_weight: bool = True
+    conv: ConvGeometry | None = None
+
+    @property
+    def depthwise(self) -> bool:
+        """One input channel and one output channel per group (a depthwise convolution)."""
+        return self.conv is not None and self.groups > 1 and self.conv.channels == 1
 
     @property
     def macs(self) -> int:
@@ -42,7 +81,10 @@ class GemmKernel:
         return self.groups * self.m * self.k * self.n * self.repeats
 
     def as_dict(self) -> dict:
-        return {"kind": "gemm", **asdict(self)}
+        out = {"kind": "gemm", **asdict(self)}
+        if self.conv is None:
+            del out["conv"]
+        return out
 
 
 @dataclass(frozen=True, order=True)
@@ -70,6 +112,8 @@ class VectorKernel:
 
 Kernel = GemmKernel | VectorKernel
 
+_CONV_FIELDS = len(fields(ConvGeometry))
+
 
 @dataclass(frozen=True)
 class KernelTable:
@@ -89,6 +133,9 @@ class KernelTable:
     gemm_sequential: np.ndarray
     gemm_b_is_weight: np.ndarray
     gemm_layer_counts: np.ndarray
+    #: Convolution geometry per GEMM kernel (``[n_gemm, 10]`` int64, the fields of
+    #: :class:`ConvGeometry` in order; all zero for GEMMs that are not convolutions).
+    gemm_conv: np.ndarray
     vec_elements: np.ndarray
     vec_ops_per_element: np.ndarray
     vec_in_elements: np.ndarray
@@ -147,6 +194,10 @@ class KernelTable:
             gemm_sequential=col(gk, "sequential", bool),
             gemm_b_is_weight=col(gk, "b_is_weight", bool),
             gemm_layer_counts=gemm_counts,
+            gemm_conv=np.array(
+                [list(astuple(x.conv)) if x.conv else [0] * _CONV_FIELDS for x in gk],
+                dtype=np.int64,
+            ).reshape(len(gk), _CONV_FIELDS),
             vec_elements=col(vk, "elements"),
             vec_ops_per_element=col(vk, "ops_per_element"),
             vec_in_elements=col(vk, "in_elements"),
@@ -165,6 +216,7 @@ class KernelTable:
                 int(self.gemm_repeats[i]),
                 bool(self.gemm_sequential[i]),
                 bool(self.gemm_b_is_weight[i]),
+                ConvGeometry(*map(int, self.gemm_conv[i])) if self.gemm_conv[i, 0] else None,
             )
             for i in range(self.n_gemm)
         ]

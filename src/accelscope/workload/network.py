@@ -65,6 +65,46 @@ class Network(BaseModel):
             f"{suggest(name, [o.name for o in self.layers])}"
         )
 
+    def with_batch(self, batch: int) -> Network:
+        """The same network run on *batch* inferences instead of ``self.batch``.
+
+        Every batch-proportional size (conv/pool/LSTM/attention batch, linear rows,
+        element counts, tokens) is scaled by ``batch / self.batch``. Raises ValueError
+        when a size is not a multiple of the old batch (the network cannot be re-batched).
+        """
+        if batch == self.batch:
+            return self
+        old = self.batch
+
+        def scale(value: int, what: str) -> int:
+            if (value * batch) % old:
+                raise ValueError(f"{what} = {value} is not proportional to batch {old}")
+            return value * batch // old
+
+        fields = {
+            "conv2d": ("batch",),
+            "pool2d": ("batch",),
+            "lstm": ("batch",),
+            "gru": ("batch",),
+            "attention": ("batch",),
+            "matmul": ("batch",),
+            "linear": ("rows",),
+            "embedding": ("tokens",),
+            "elementwise": ("elements",),
+            "norm": ("elements",),
+            "softmax": ("rows",),
+            "shape": ("elements",),
+        }
+        layers = []
+        for op in self.layers:
+            names = fields.get(op.kind, ())
+            update = {n: scale(getattr(op, n), f"layer '{op.name}' {n}") for n in names}
+            if op.kind == "shape" and op.elements == 0:
+                update = {}
+            layers.append(op.model_copy(update=update) if update else op)
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self)(**{**data, "batch": batch, "layers": tuple(layers)})
+
     # ---- lowering -------------------------------------------------------------------
     def layer_kernels(self) -> list[tuple[str, list[Kernel]]]:
         """``(layer name, kernels)`` for every layer, in order."""

@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from accelscope.precision import bytes_per_element
-from accelscope.workload.kernels import GemmKernel, Kernel, VectorKernel
+from accelscope.workload.kernels import ConvGeometry, GemmKernel, Kernel, VectorKernel
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
@@ -93,6 +93,26 @@ SHAPE_FUNCTIONS = (
 )
 
 
+# ---- operand roles (cost model: fusion and on-chip residency) --------------------------
+#: Where a kernel operand lives: ``("in", i)`` the op's i-th input tensor, ``WEIGHT`` a
+#: parameter (always from DRAM), ``OUT`` the op's output tensor, ``CHIP`` small on-chip
+#: state (recurrent hidden state), ``("tmp", name, elements)`` a tensor internal to the op.
+TensorRef = tuple
+WEIGHT: TensorRef = ("w",)
+OUT: TensorRef = ("out",)
+CHIP: TensorRef = ("chip",)
+
+
+def in_ref(i: int) -> TensorRef:
+    """The op's *i*-th input tensor."""
+    return ("in", i)
+
+
+def tmp_ref(name: str, elements: int) -> TensorRef:
+    """A tensor internal to one op (attention scores, LSTM gate pre-activations)."""
+    return ("tmp", name, elements)
+
+
 def _pair(value: Any) -> Any:
     if isinstance(value, int):
         return (value, value)
@@ -154,6 +174,19 @@ class OpBase(BaseModel):
     def kernels(self) -> list[Kernel]:
         """Lower this operator to canonical kernels."""
         return []
+
+    def kernel_roles(self) -> list[tuple]:
+        """Operand roles aligned with :meth:`kernels`: ``(a, b, out)`` for a GEMM kernel,
+        ``(ins, out)`` for a vector kernel (see :data:`WEIGHT`, :func:`in_ref`)."""
+        n_in = max(1, len(self.inputs))
+        roles: list[tuple] = []
+        for kern in self.kernels():
+            if isinstance(kern, GemmKernel):
+                b = WEIGHT if kern.b_is_weight else in_ref(min(1, n_in - 1))
+                roles.append((in_ref(0), b, OUT))
+            else:
+                roles.append((tuple(in_ref(i) for i in range(n_in)), OUT))
+        return roles
 
     def shape_summary(self) -> str:
         """Short human-readable description of the shapes."""
@@ -237,6 +270,29 @@ class Conv2d(OpBase):
     def output_elements(self) -> int:
         return self.batch * self.out_channels * self.out_h * self.out_w
 
+    def geometry(self) -> ConvGeometry:
+        """Feature-map geometry of the lowered GEMM (rows/columns actually read)."""
+        span_h = self.dilation[0] * (self.kernel[0] - 1) + 1
+        span_w = self.dilation[1] * (self.kernel[1] - 1) + 1
+
+        def touched(size: int, pad: int, out: int, stride: int, span: int) -> int:
+            first = max(0, -pad)
+            last = min(size - 1, (out - 1) * stride - pad + span - 1)
+            return max(1, last - first + 1)
+
+        return ConvGeometry(
+            batch=self.batch,
+            channels=self.in_channels // self.groups,
+            in_h=touched(self.in_h, self.padding[0], self.out_h, self.stride[0], span_h),
+            in_w=touched(self.in_w, self.padding[1], self.out_w, self.stride[1], span_w),
+            out_h=self.out_h,
+            out_w=self.out_w,
+            stride_h=self.stride[0],
+            stride_w=self.stride[1],
+            span_h=span_h,
+            span_w=span_w,
+        )
+
     def kernels(self) -> list[Kernel]:
         g = self.groups
         return [
@@ -245,6 +301,7 @@ class Conv2d(OpBase):
                 m=self.batch * self.out_h * self.out_w,
                 k=(self.in_channels // g) * self.kernel[0] * self.kernel[1],
                 n=self.out_channels // g,
+                conv=self.geometry(),
             )
         ]
 
@@ -374,6 +431,23 @@ class _Recurrent(OpBase):
                 out.extend([gate] * t)
         return out
 
+    def kernel_roles(self) -> list[tuple]:
+        """Input projection reads the input sequence (or the previous layer's output
+        sequence); the recurrent GEMM and the gates keep the hidden state on chip."""
+        b, t, h = self.batch, self.seq_len, self.hidden_size
+        gh = self.gates * h
+        seq = b * t * h * self.directions
+        roles: list[tuple] = []
+        for layer in range(self.num_layers):
+            src = in_ref(0) if layer == 0 else tmp_ref(f"seq{layer - 1}", seq)
+            dst = OUT if layer == self.num_layers - 1 else tmp_ref(f"seq{layer}", seq)
+            for d in range(self.directions):
+                gates = tmp_ref(f"gates{layer}.{d}", b * t * gh)
+                roles.append((src, WEIGHT, gates))
+                roles.append((CHIP, WEIGHT, CHIP))
+                roles.extend([((gates, CHIP), dst)] * t)
+        return roles
+
     def shape_summary(self) -> str:
         bi = " bi" if self.bidirectional else ""
         return (
@@ -435,6 +509,14 @@ class Attention(OpBase):
             GemmKernel(g, self.seq_q, self.seq_kv, self.head_dim, b_is_weight=False),
         ]
 
+    def kernel_roles(self) -> list[tuple]:
+        """Q @ K^T writes the score matrix (internal), softmax works on it in place,
+        P @ V reads it; inputs are (query, key, value) or one fused tensor."""
+        n = max(1, len(self.inputs))
+        q, k, v = in_ref(0), in_ref(min(1, n - 1)), in_ref(min(2, n - 1))
+        scores = tmp_ref("scores", self.batch * self.heads * self.seq_q * self.seq_kv)
+        return [(q, k, scores), ((scores,), scores), (scores, v, OUT)]
+
     def shape_summary(self) -> str:
         return f"B{self.batch} h{self.heads}x{self.head_dim} q{self.seq_q} kv{self.seq_kv}"
 
@@ -468,6 +550,10 @@ class Embedding(OpBase):
     def kernels(self) -> list[Kernel]:
         e = self.tokens * self.embedding_dim
         return [VectorKernel(e, 0, e, e)]
+
+    def kernel_roles(self) -> list[tuple]:
+        """The looked-up rows come from the table in DRAM."""
+        return [((WEIGHT,), OUT)]
 
     def shape_summary(self) -> str:
         return f"{self.tokens} tokens -> {self.embedding_dim} (vocab {self.num_embeddings})"

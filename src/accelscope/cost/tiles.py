@@ -1,0 +1,273 @@
+"""Candidate tilings: fixed ladders of tile sizes, tabulated once per array key.
+
+A GEMM ``(M x K) @ (K x N)`` is tiled for the buffers with tiles ``(Tm, Tk, Tn)`` and a loop
+order (docs/assumptions.md, part 2, "Mapspace"). Candidate tiles come from fixed ladders,
+independent of the buffer capacities:
+
+* a dimension ``D`` split into ``s`` balanced parts and rounded up to the tile quantum
+  ``q = lcm(rows, cols)`` (so a tile is the whole dimension or a multiple of both array
+  edges): ``min(D, q * ceil(ceil(D / s) / q))``. The balanced split is the smallest tile
+  that needs ``s`` passes, so it loses no reuse against any tile between two splits;
+* ``min(D, q)``, and tiles smaller than the array (``q/2``, ``q/4``, ... aligned so that
+  they are a multiple of an array edge or smaller than it), for buffers too small for
+  ``q``.
+
+Eight *families* fix one tile, let a second run over the short *free* ladder, and let the
+third -- the *grown* dimension -- take the largest ladder value that fits the buffers:
+
+=========  =========  ==========  ==========  ==========
+family     order      fixed       free        grown
+=========  =========  ==========  ==========  ==========
+0          weight     Tk = K      Tn          Tm
+1          weight     Tm = M      Tn          Tk
+2          weight     Tm = q      Tn          Tk
+3          input      Tk = K      Tm          Tn
+4          input      Tn = N      Tm          Tk
+5          input      Tn = q      Tm          Tk
+6          output     Tk = q      Tm          Tn
+7          output     Tk = q/4    Tm          Tn
+=========  =========  ==========  ==========  ==========
+
+Everything that depends only on the tiles and the array (traffic, footprints, compute per
+dataflow) is tabulated for every (family, free, grown) combination once per *key* (array
+shape, units, dataflow, precision, fold convention, buffer ports) -- :func:`tile_table`.
+Per configuration only the buffer capacities remain: :func:`pick` finds, for every
+(family, free) pair, the largest grown value that fits (a closed form and a search in the
+ladder) and gathers those 48 candidates. A bigger buffer can only move a candidate up its
+ladder, never drop it, which is what makes "more buffer is never slower" hold.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from accelscope.cost.traffic import ConvColumns, conv_pass_elements, gemm_traffic
+
+#: Splits of the free dimension (balanced, rounded up to q), then q, q/2, q/4.
+FREE_SPLITS: tuple[int, ...] = (1, 2, 4)
+FREE_SUB: tuple[int, ...] = (1, 2, 4)
+#: Splits of the grown dimension, then q, then q/2 ... q/16.
+GROWN_SPLITS: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
+GROWN_SUB: tuple[int, ...] = (1, 2, 4, 8, 16)
+L_FREE = len(FREE_SPLITS) + len(FREE_SUB)
+L_GROWN = len(GROWN_SPLITS) + len(GROWN_SUB)
+N_FAMILIES = 8
+N_CANDIDATES = N_FAMILIES * L_FREE
+N_COMBOS = N_CANDIDATES * L_GROWN
+
+ORDER_OF_FAMILY = np.array([0, 0, 0, 1, 1, 1, 2, 2], dtype=np.int64)
+#: Dimension (0 = m, 1 = k, 2 = n) that is free / grown in each family.
+FREE_DIM = np.array([2, 2, 2, 0, 0, 0, 0, 0])
+GROWN_DIM = np.array([0, 1, 1, 2, 1, 1, 2, 2])
+_SPLITS = np.asarray(GROWN_SPLITS, dtype=np.float64)
+
+
+def sub_array(raw: np.ndarray, a_min: np.ndarray, nested: np.ndarray) -> np.ndarray:
+    """Largest tile <= raw below q that lines up with both array edges: the shorter edge
+    ``a_min`` times a power of two when the longer edge is a multiple of it (``nested``,
+    e.g. power-of-two arrays), else ``a_min`` itself; below ``a_min`` a power of two. Every
+    such tile is a multiple of an edge or smaller than it. 0 when raw < 1."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pow2 = np.exp2(np.floor(np.log2(np.maximum(raw, 1.0))))
+        over = a_min * np.exp2(np.floor(np.log2(np.maximum(raw / a_min, 1.0))))
+    big = np.where(nested, over, a_min)
+    return np.where(raw >= a_min, big, np.where(raw >= 1.0, pow2, 0.0))
+
+
+def _ladder(
+    dim: np.ndarray,
+    q: np.ndarray,
+    a_min: np.ndarray,
+    nested: np.ndarray,
+    splits: tuple[int, ...],
+    subs: tuple[int, ...],
+) -> np.ndarray:
+    """Non-increasing ladder ``[..., len(splits) + len(subs)]`` (see module docstring)."""
+    d, qq = dim[..., None], q[..., None]
+    s = np.asarray(splits, dtype=np.float64)
+    vals = np.minimum(d, np.ceil(np.ceil(d / s) / qq) * qq)
+    raw = np.maximum(np.floor(qq / np.asarray(subs, dtype=np.float64)), 1.0)
+    sub = np.where(raw >= qq, qq, sub_array(raw, a_min[..., None], nested[..., None]))
+    return np.concatenate([vals, np.minimum(d, sub)], axis=-1)
+
+
+class KeyColumns(NamedTuple):
+    """Columns ``[u, 1]`` of the distinct keys a tile table is built for."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    bpe: np.ndarray
+    acc: np.ndarray
+
+
+class TileTable(NamedTuple):
+    """All tile combinations of every (key, kernel): arrays ``[u, g, N_COMBOS]`` (combo =
+    family x free x grown, row-major), plus the data :func:`pick` needs."""
+
+    tile_m: np.ndarray
+    tile_k: np.ndarray
+    tile_n: np.ndarray
+    fp_a: np.ndarray  # staging bytes of the input tile
+    fp_b: np.ndarray
+    fp_o: np.ndarray
+    a_pg: np.ndarray  # DRAM bytes per group and repeat
+    b_pg: np.ndarray
+    spill_pg: np.ndarray
+    b_whole: np.ndarray  # bool
+    # for pick(): per (key, kernel, family, free) the two tiles that are not grown
+    other1: np.ndarray  # [u, g, F, L_FREE]
+    other2: np.ndarray
+    grown_ladder: np.ndarray  # [u, g, F, L_GROWN] the grown dimension's ladder
+    grown_dim: np.ndarray  # [F] dimension code
+    q: np.ndarray  # [u, 1]
+    rho: np.ndarray  # [u, g] staging bytes of A per im2col element / bpe
+
+
+def tile_table(
+    m: np.ndarray,
+    k: np.ndarray,
+    n: np.ndarray,
+    a_on_chip: np.ndarray,
+    conv: ConvColumns,
+    key: KeyColumns,
+) -> TileTable:
+    """Tabulate every tile combination of every (key ``[u, 1]``, kernel ``[1, g]``)."""
+    r_i, c_i = key.rows.astype(np.int64), key.cols.astype(np.int64)
+    q = np.lcm(r_i, c_i).astype(np.float64)
+    a_min = np.minimum(key.rows, key.cols)
+    nested = np.maximum(r_i, c_i) % np.minimum(r_i, c_i) == 0
+    dims = (m, k, n)
+    shape2 = np.broadcast_shapes(m.shape, q.shape)
+    free_l = [_ladder(np.broadcast_to(d, shape2), np.broadcast_to(q, shape2),
+                      np.broadcast_to(a_min, shape2), np.broadcast_to(nested, shape2),
+                      FREE_SPLITS, FREE_SUB) for d in dims]
+    grown_l = [_ladder(np.broadcast_to(d, shape2), np.broadcast_to(q, shape2),
+                       np.broadcast_to(a_min, shape2), np.broadcast_to(nested, shape2),
+                       GROWN_SPLITS, GROWN_SUB) for d in dims]
+    qq = np.broadcast_to(q, shape2)
+    k_quarter = np.minimum(k, sub_array(np.maximum(np.floor(qq / 4.0), 1.0), a_min, nested))
+    fixed = [  # (dimension, value) fixed by each family
+        (1, np.broadcast_to(k, shape2)),
+        (0, np.broadcast_to(m, shape2)),
+        (0, np.minimum(m, qq)),
+        (1, np.broadcast_to(k, shape2)),
+        (2, np.broadcast_to(n, shape2)),
+        (2, np.minimum(n, qq)),
+        (1, np.minimum(k, qq)),
+        (1, np.broadcast_to(k_quarter, shape2)),
+    ]
+    u, g = shape2
+    tiles = np.empty((3, u, g, N_FAMILIES, L_FREE, L_GROWN))
+    other = np.empty((2, u, g, N_FAMILIES, L_FREE))
+    grown = np.empty((u, g, N_FAMILIES, L_GROWN))
+    for f, (fdim, fval) in enumerate(fixed):
+        free_dim, grown_dim = FREE_DIM[f], GROWN_DIM[f]
+        tiles[fdim, :, :, f] = fval[..., None, None]
+        tiles[free_dim, :, :, f] = free_l[free_dim][..., :, None]
+        tiles[grown_dim, :, :, f] = grown_l[grown_dim][..., None, :]
+        grown[:, :, f] = grown_l[grown_dim]
+        rest = sorted({fdim, free_dim})  # the two non-grown dimensions, in m, k, n order
+        other[0, :, :, f] = tiles[rest[0], :, :, f, :, 0]
+        other[1, :, :, f] = tiles[rest[1], :, :, f, :, 0]
+    tm, tk, tn = (t.reshape(u, g, N_COMBOS) for t in tiles)
+    order = np.tile(np.repeat(ORDER_OF_FAMILY, L_FREE * L_GROWN), 1)
+    m3, k3, n3 = m[..., None], k[..., None], n[..., None]
+    conv3 = ConvColumns(*(np.asarray(x)[..., None] for x in conv))
+    bpe, acc = key.bpe[..., None], key.acc[..., None]
+    a_pass = conv_pass_elements(m3, k3, tm, conv3)
+    t = gemm_traffic(order, tm, tk, tn, m3, k3, n3, bpe, acc, a_pass)
+    full_pass = conv_pass_elements(m, k, m, conv)
+    rho = np.broadcast_to(np.where(a_on_chip, 0.0, full_pass / (m * k)), shape2)
+    return TileTable(
+        tile_m=tm,
+        tile_k=tk,
+        tile_n=tn,
+        fp_a=tm * tk * bpe * rho[..., None],
+        fp_b=tk * tn * bpe,
+        fp_o=tm * tn * acc,
+        a_pg=np.where(np.asarray(a_on_chip)[..., None], 0.0, t.a_bytes),
+        b_pg=t.b_bytes,
+        spill_pg=t.spill_bytes,
+        b_whole=t.b_whole,
+        other1=other[0],
+        other2=other[1],
+        grown_ladder=grown,
+        grown_dim=GROWN_DIM,
+        q=q,
+        rho=rho,
+    )
+
+
+def _grown_max(
+    dim: int, o1: np.ndarray, o2: np.ndarray, xr: np.ndarray, x: np.ndarray, a: np.ndarray,
+    ci: np.ndarray, cw: np.ndarray, co: np.ndarray, cu: np.ndarray,
+) -> np.ndarray:
+    """Largest grown tile the buffers allow (real-valued) given the other two tiles (in
+    m, k, n order): input ``Tm*Tk*x*rho <= ci``, weight ``Tk*Tn*x <= cw``, output
+    ``Tm*Tn*a <= co``, unified sum ``<= cu``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if dim == 0:  # Tm given (Tk, Tn)
+            tk, tn = o1, o2
+            return np.minimum(np.minimum(ci / (tk * xr), co / (tn * a)), (cu - tk * tn * x) / (tk * xr + tn * a))
+        if dim == 1:  # Tk given (Tm, Tn)
+            tm, tn = o1, o2
+            return np.minimum(np.minimum(ci / (tm * xr), cw / (tn * x)), (cu - tm * tn * a) / (tm * xr + tn * x))
+        tm, tk = o1, o2  # Tn given (Tm, Tk)
+        return np.minimum(np.minimum(cw / (tk * x), co / (tm * a)), (cu - tm * tk * xr) / (tk * x + tm * a))
+
+
+def pick(
+    tt: TileTable,
+    rows: np.ndarray,
+    dims: tuple[np.ndarray, np.ndarray, np.ndarray],
+    bpe: np.ndarray,
+    acc: np.ndarray,
+    cap: tuple[np.ndarray, ...],
+) -> tuple[np.ndarray, np.ndarray]:
+    """For every configuration (its key row ``rows [c]``) and every (kernel, family, free):
+    the combo index of the largest grown tile that fits, and whether the candidate fits at
+    all. Returns (combo index ``[c, g, N_CANDIDATES]``, fits)."""
+    c = rows.shape[0]
+    g = tt.other1.shape[1]
+    r = rows[:, None, None, None]
+    ci, cw, co, cu = (np.asarray(v)[:, None, None, None] for v in cap)
+    x, a = bpe[:, None, None, None], acc[:, None, None, None]
+    xr = x * tt.rho[rows][..., None, None]
+    o1, o2 = tt.other1[rows], tt.other2[rows]  # [c, g, F, L_FREE]
+    q = tt.q[rows][:, :, None, None]
+    raw = np.empty((c, g, N_FAMILIES, L_FREE))
+    for dim in range(3):
+        fam = np.flatnonzero(tt.grown_dim == dim)
+        raw[:, :, fam] = _grown_max(dim, o1[:, :, fam], o2[:, :, fam], xr, x, a, ci, cw, co, cu)
+    dim_full = np.stack([np.broadcast_to(v, (1, g)) for v in dims])[tt.grown_dim]  # [F, 1, g]
+    dfull = np.moveaxis(dim_full, 0, -1)[..., None]  # [1, g, F, 1]
+    # Index in the grown ladder: the first balanced split that fits, found in closed form
+    # (split s fits iff s >= D / floor_q(raw)), else the first smaller tile that fits.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        floor_q = np.floor(raw / q) * q
+        need = np.where(raw >= dfull, 1.0, dfull / floor_q)
+    idx = np.searchsorted(_SPLITS, need, side="left").astype(np.int64)
+    small = idx >= len(GROWN_SPLITS)
+    if small.any():
+        ci_, gi_, fi_, li_ = np.nonzero(small)
+        lad = tt.grown_ladder[rows[ci_], gi_, fi_, len(GROWN_SPLITS):]
+        count = (lad > raw[ci_, gi_, fi_, li_][:, None]).sum(axis=1)
+        idx[ci_, gi_, fi_, li_] = len(GROWN_SPLITS) + count
+    fits = idx < L_GROWN
+    idx = np.minimum(idx, L_GROWN - 1)
+    combo = (
+        np.arange(N_FAMILIES)[:, None] * (L_FREE * L_GROWN)
+        + np.arange(L_FREE)[None, :] * L_GROWN
+    )[None, None] + idx
+    combo = combo.reshape(c, g, N_CANDIDATES)
+    fits = fits.reshape(c, g, N_CANDIDATES)
+    # The non-grown tiles must fit on their own too (the closed form assumes it).
+    gi = np.arange(g)[None, :, None]
+    fa = tt.fp_a[r[..., 0], gi, combo]
+    fb = tt.fp_b[r[..., 0], gi, combo]
+    fo = tt.fp_o[r[..., 0], gi, combo]
+    cap3 = [np.asarray(v)[:, None, None] for v in cap]
+    fits &= (fa <= cap3[0]) & (fb <= cap3[1]) & (fo <= cap3[2]) & (fa + fb + fo <= cap3[3])
+    return combo, fits
