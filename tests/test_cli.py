@@ -196,14 +196,16 @@ def test_evaluate_bad_arch_file(cli, tmp_path):
 
 def test_evaluate_buffer_too_small_names_layer_and_field(cli, tmp_path):
     p = tmp_path / "tiny.yaml"
-    # 1 KiB buffers, double-buffered -> 512 usable bytes; a 64x64 int8 array needs a
-    # 64x64-element (4,096-byte) minimal input tile for AlexNet's first convolution.
+    # Tiles may be smaller than the array, down to 1x1x1; an output buffer of 0.002 KiB
+    # (2 bytes, 1 usable under double buffering) cannot hold one 4-byte partial sum.
     p.write_text(
         "spec_version: 1\nname: tiny-buffers\nclock_mhz: 500\n"
         "tensor_units: {rows: 64, cols: 64}\n"
-        "buffers: {input_kib: 1, weight_kib: 1, output_kib: 1}\n"
+        "buffers: {input_kib: 1, weight_kib: 1, output_kib: 0.002}\n"
         "dram: {bandwidth_gbps: 8}\n"
     )
     _assert_one_line_error(
-        cli("evaluate", "alexnet", "--arch", str(p)), "features.0", "buffers.input_kib"
+        cli("evaluate", "alexnet", "--arch", str(p)),
+        "features.0",
+        "buffers.output_kib",
     )

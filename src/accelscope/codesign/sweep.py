@@ -1,14 +1,20 @@
 """Latency/energy/parameters of a network as one layer's width varies, in one vectorized pass.
 
 Network latency and energy are sums over layers (docs/assumptions.md, part 2), so when one
-knob moves only its changed layers (owner and followers) need re-costing: for every knob
-and every candidate width the changed layers are built under unique names, all of them
-go into one synthetic :class:`~accelscope.workload.network.Network` (split in chunks of
-``SYNTH_LAYERS`` layers for memory), and :func:`~accelscope.cost.evaluate_batch` costs it
-on a one-configuration batch.
-The curve is then ``base total - old changed layers + variant layers``, equal (to
-floating-point rounding) to evaluating every reshaped network separately (tested).
-Identical knobs (e.g. the 12 FFN layers of BERT) are costed once.
+knob moves, its changed layers (owner and followers) are re-costed: for every knob and
+every candidate width the changed layers are built under unique names, linked to each
+other as in the network (so a conv keeps its folded BatchNorm and fused activation), all
+of them go into one synthetic :class:`~accelscope.workload.network.Network` (split in
+chunks of ``SYNTH_LAYERS`` layers for memory), and :func:`~accelscope.cost.evaluate_batch`
+costs it on a one-configuration batch, at the baseline's sub-batch.
+
+The curve is ``base total - changed layers at the current width + changed layers at
+width w``, both costed in that synthetic context, so it passes exactly through the real
+network's figures at the current width. In the synthetic context the changed layers read
+their inputs from and write their outputs to DRAM (tensors outside the changed group are
+not tracked); with ``residency: none`` the curve therefore equals evaluating every
+reshaped network separately (tested); with on-chip residency it is an estimate of the
+change (docs/codesign.md). Identical knobs (e.g. the 12 FFN layers of BERT) are costed once.
 """
 
 from __future__ import annotations
@@ -135,7 +141,9 @@ def _signature(network: Network, knob: Knob) -> tuple:
     )
 
 
-def _base(network: Network, arch: Arch) -> tuple[ConfigBatch, np.ndarray, np.ndarray, float]:
+def _base(
+    network: Network, arch: Arch
+) -> tuple[ConfigBatch, np.ndarray, np.ndarray, float, int]:
     cfg = ConfigBatch.from_archs([arch])
     res = evaluate_batch(network, cfg, per_layer=True)
     if not bool(res.feasible[0]):
@@ -143,14 +151,14 @@ def _base(network: Network, arch: Arch) -> tuple[ConfigBatch, np.ndarray, np.nda
 
         evaluate(network, arch)  # raises MappingError naming the layer and the buffer
     clock_hz = float(cfg.clock_mhz[0]) * 1e6
-    return cfg, res.layer_cycles[0], res.layer_energy_j[0], clock_hz
+    return cfg, res.layer_cycles[0], res.layer_energy_j[0], clock_hz, int(res.sub_batch[0])
 
 
 def sweep_knobs(
     network: Network, arch: Arch, knobs: list[Knob], candidates: list[np.ndarray]
 ) -> SweepResult:
     """Sweep each knob of *knobs* over its *candidates* (one vectorized evaluation)."""
-    cfg, base_cycles, base_energy, clock_hz = _base(network, arch)
+    cfg, base_cycles, base_energy, clock_hz, sub_batch = _base(network, arch)
     index = {op.name: i for i, op in enumerate(network.layers)}
     base_params = network.total_params()
     total_cycles = float(base_cycles.sum())
@@ -178,15 +186,20 @@ def sweep_knobs(
         for w in widths:
             changes = field_changes([(knob, int(w))])
             params = 0
+            renamed: dict[str, str] = {}  # changed layer -> its variant's name at this width
             for op, sig in zip(originals, sigs, strict=True):
                 change = changes.get(op.name, {})
-                vkey = (sig, tuple(sorted(change.items())))
+                inputs = tuple(renamed.get(i, f"ctx:{i}") for i in op.inputs)
+                vkey = (sig, tuple(sorted(change.items())), inputs)
                 slot = variant_slot.get(vkey)
                 if slot is None:
-                    new = resized_op(op, change, name=f"v{len(ops)}")
+                    new = resized_op(op, change, name=f"v{len(ops)}").model_copy(
+                        update={"inputs": inputs}
+                    )
                     slot = variant_slot[vkey] = len(ops)
                     ops.append(new)
                     slot_params.append(new.params())
+                renamed[op.name] = ops[slot].name
                 point_of_slot.append(n_points)
                 slots.append(slot)
                 params += slot_params[slot]
@@ -198,8 +211,8 @@ def sweep_knobs(
     layer_energy = np.zeros(len(ops))
     for start in range(0, len(ops), SYNTH_LAYERS):
         stop = min(start + SYNTH_LAYERS, len(ops))
-        synth = rebuild(network, ops[start:stop], f"{network.name}-codesign-variants")
-        res = evaluate_batch(synth, cfg, per_layer=True)
+        synth = rebuild(network, _self_contained(ops[start:stop]), f"{network.name}-codesign-variants")
+        res = evaluate_batch(synth, cfg, per_layer=True, sub_batches=[sub_batch])
         layer_cycles[start:stop] = res.layer_cycles[0]
         layer_energy[start:stop] = res.layer_energy_j[0]
     pid = np.asarray(point_of_slot, dtype=np.int64)
@@ -211,8 +224,9 @@ def sweep_knobs(
     curves = []
     for knob, widths, pts in zip(knobs, candidates, knob_points, strict=True):
         rows = [index[n] for n in knob.layers]
-        old_cycles = float(base_cycles[rows].sum())
-        old_energy = float(base_energy[rows].sum())
+        at_current = pts[int(np.searchsorted(widths, knob.width))]
+        old_cycles = float(var_cycles[at_current])
+        old_energy = float(var_energy[at_current])
         old_params = sum(network.layers[r].params() for r in rows)
         cycles = total_cycles - old_cycles + var_cycles[pts]
         curves.append(
@@ -236,6 +250,17 @@ def sweep_knobs(
             op.name: float(base_cycles[i]) / clock_hz for i, op in enumerate(network.layers)
         },
     )
+
+
+def _self_contained(ops: list[OpBase]) -> list[OpBase]:
+    """Variant layers whose producers are outside this chunk read a context tensor: give
+    each a distinct name per consumer so that unrelated variants never share an input."""
+    names = {op.name for op in ops}
+    out = []
+    for op in ops:
+        inputs = tuple(i if i in names else f"{i}@{op.name}" for i in op.inputs)
+        out.append(op.model_copy(update={"inputs": inputs}) if inputs != op.inputs else op)
+    return out
 
 
 def sweep(

@@ -574,11 +574,15 @@ def _evaluate_chunk(
 
 
 # ------------------------------------------------------------------ sub-batches
-def sub_batch_networks(network: Network) -> list[Network]:
+def sub_batch_networks(network: Network, sizes: list[int] | None = None) -> list[Network]:
     """The network at every sub-batch the runtime may use: the power-of-two divisors of
-    its batch and the batch itself (a batch of B runs as B/b passes of b inferences)."""
+    its batch and the batch itself (a batch of B runs as B/b passes of b inferences), or
+    the given *sizes* (divisors of the batch)."""
     batch = network.batch
-    sizes = sorted({b for b in (2**i for i in range(batch.bit_length())) if batch % b == 0} | {batch})
+    if sizes is None:
+        sizes = sorted({b for b in (2**i for i in range(batch.bit_length())) if batch % b == 0} | {batch})
+    elif any(b < 1 or batch % b for b in sizes):
+        raise ValueError(f"sub-batches {sizes} must divide the batch {batch}")
     out = []
     for b in sizes:
         try:
@@ -605,11 +609,15 @@ _SCALED = (
 
 
 def _best_sub_batch(
-    network: Network, li: _LayerIndex, cfg: ConfigBatch, per_layer: bool
+    network: Network,
+    li: _LayerIndex,
+    cfg: ConfigBatch,
+    per_layer: bool,
+    sizes: list[int] | None = None,
 ) -> tuple[dict[str, np.ndarray], list[_Detail], np.ndarray]:
     """Evaluate every sub-batch and keep, per configuration, the fastest way to run the
     whole batch. Returns (results, details per sub-batch, index of the chosen one)."""
-    subs = sub_batch_networks(network)
+    subs = sub_batch_networks(network, sizes)
     batch = network.batch
     results, details = [], []
     for net in subs:
@@ -647,13 +655,15 @@ def evaluate_batch(
     *,
     per_layer: bool = False,
     chunk_size: int | None = None,
+    sub_batches: list[int] | None = None,
 ) -> BatchResult:
     """Evaluate *network* on every configuration of *configs* (vectorized, chunked).
 
     Results are identical whatever ``chunk_size`` is (each configuration's arithmetic is
     independent of the others). Peak memory grows with ``chunk_size``, not with the batch.
     A network with ``batch > 1`` may run as several passes of a smaller sub-batch
-    (:func:`sub_batch_networks`); each configuration gets the fastest, in ``sub_batch``.
+    (:func:`sub_batch_networks`); each configuration gets the fastest, in ``sub_batch``
+    (``sub_batches`` restricts the choice, e.g. ``[network.batch]`` for none).
     """
     table = network.kernel_table
     li = _layer_index(table)
@@ -670,7 +680,7 @@ def evaluate_batch(
     for start, stop in _chunks(sorted_keys, size, MAX_KEYS_PER_CHUNK):
         idx = order[start:stop]
         chunk = configs if (start == 0 and stop >= n and np.array_equal(idx, np.arange(n))) else configs.take(idx)
-        res, _, _ = _best_sub_batch(network, li, chunk, per_layer)
+        res, _, _ = _best_sub_batch(network, li, chunk, per_layer, sub_batches)
         for k in names:
             parts[k].append(res[k])
     arrays = {k: (v[0] if len(v) == 1 else np.concatenate(v)) for k, v in parts.items()}

@@ -148,7 +148,17 @@ def _raise_unmappable(network: Network, arch: Arch, detail: Any, res: dict) -> N
             name = network.layers[int(s.g_layer[o])].name
             cap = detail.capacities
             halved = " (half the buffer under double buffering)" if arch.buffers.double_buffering else ""
-            field_name = "unified_kib" if arch.buffers.is_unified else "input_kib/weight_kib/output_kib"
+            field_name = "unified_kib"
+            if not arch.buffers.is_unified:
+                # The smallest tile (1 x 1 x 1) needs one operand element in the input and
+                # weight buffers and one partial sum in the output buffer.
+                need = (
+                    ("output_kib", cap.output_bytes[0], arch.accumulator_bytes),
+                    ("weight_kib", cap.weight_bytes[0], arch.bytes_per_element),
+                    ("input_kib", cap.input_bytes[0], arch.bytes_per_element),
+                )
+                short = [name for name, have, want in need if have < want]
+                field_name = short[0] if short else "input_kib/weight_kib/output_kib"
             raise MappingError(
                 f"layer '{name}' of '{network.name}' cannot be mapped on '{arch.name}': no tile "
                 f"fits buffers.{field_name} (usable bytes: input {cap.input_bytes[0]:.4g}, "
