@@ -13,7 +13,10 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "energy_j": ("energy", "J"),
     "edp_js": ("energy-delay product", "J·s"),
     "area_mm2": ("area", "mm²"),
-    "power_w": ("power", "W"),
+    "power_w": ("power (die)", "W"),
+    "dram_power_w": ("DRAM power", "W"),
+    "onchip_power_w": ("power (core, without DRAM PHY)", "W"),
+    "cell_area_mm2": ("cell area", "mm²"),
     "perf_per_mm2": ("throughput per area", "inferences/s/mm²"),
     "perf_per_w": ("throughput per watt", "inferences/J"),
     "utilization": ("utilization", "fraction"),
@@ -39,7 +42,13 @@ PARAMETER_LABELS: dict[str, str] = {
     "double_buffering": "double buffering",
     "dram_gbps": "DRAM bandwidth (GB/s)",
     "dram_pj_per_byte": "DRAM energy (pJ/B)",
+    "dram_type": "DRAM type",
+    "port_bytes": "buffer port (B/cycle)",
+    "staging_kib": "tile staging (KiB)",
     "technology": "technology",
+    "fold_overlap": "fold overlap",
+    "fusion": "fusion",
+    "residency": "on-chip residency",
 }
 
 _SUB_PREFIXES = ((1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"))

@@ -24,7 +24,7 @@ from accelscope.search.space import DesignSpace
 from accelscope.workload.network import Network
 
 #: Metrics that depend only on the configuration (stored once per row).
-CONFIG_METRICS: tuple[str, ...] = ("area_mm2", "pe_count", "sram_kib")
+CONFIG_METRICS: tuple[str, ...] = ("area_mm2", "cell_area_mm2", "pe_count", "sram_kib")
 #: Metrics that depend on the network (stored once per network per row).
 NETWORK_METRICS: tuple[str, ...] = (
     "latency_s",
@@ -33,6 +33,7 @@ NETWORK_METRICS: tuple[str, ...] = (
     "energy_j",
     "edp_js",
     "power_w",
+    "dram_power_w",
     "perf_per_mm2",
     "perf_per_w",
     "utilization",
@@ -71,6 +72,7 @@ def evaluate_multi_points(
         throughput = np.asarray(res.throughput_per_s, dtype=np.float64)
         if k == 0:
             cols["area_mm2"] = area
+            cols["cell_area_mm2"] = np.asarray(res.cell_area_mm2, dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             metrics = {
                 "latency_s": latency,
@@ -79,6 +81,7 @@ def evaluate_multi_points(
                 "energy_j": energy,
                 "edp_js": energy * latency,
                 "power_w": power,
+                "dram_power_w": np.asarray(res.dram_power_w, dtype=np.float64),
                 "perf_per_mm2": throughput / area,
                 "perf_per_w": throughput / power,
                 "utilization": np.asarray(res.utilization, dtype=np.float64),

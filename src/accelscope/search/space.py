@@ -33,8 +33,19 @@ NUMERIC_PARAMETERS = (
     "output_kib",
     "dram_gbps",
     "dram_pj_per_byte",
+    "port_bytes",
+    "staging_kib",
 )
-CATEGORICAL_PARAMETERS = ("dataflow", "precision", "technology", "double_buffering")
+CATEGORICAL_PARAMETERS = (
+    "dataflow",
+    "precision",
+    "technology",
+    "double_buffering",
+    "dram_type",
+    "fold_overlap",
+    "fusion",
+    "residency",
+)
 PARAMETERS = NUMERIC_PARAMETERS + CATEGORICAL_PARAMETERS
 
 SPACES_DIR = Path(__file__).with_name("spaces")
@@ -221,7 +232,7 @@ def _column_values(name: str, grid: list[Scalar]) -> np.ndarray:
     """Grid values as a NumPy column; categoricals become integer codes."""
     if name == "double_buffering":
         return np.asarray([bool(v) for v in grid], dtype=bool)
-    if name in ("dataflow", "precision", "technology"):
+    if name in ("dataflow", "precision", "technology", "dram_type", "fold_overlap", "fusion", "residency"):
         from accelscope.cost.configs import category_codes
 
         return category_codes(name, np.asarray([str(v) for v in grid]), what="parameter")

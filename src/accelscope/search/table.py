@@ -26,7 +26,13 @@ DESIGN_KEYS: tuple[str, ...] = (
     "double_buffering",
     "dram_gbps",
     "dram_pj_per_byte",
+    "dram_type",
+    "port_bytes",
+    "staging_kib",
     "technology",
+    "fold_overlap",
+    "fusion",
+    "residency",
 )
 
 #: Metric columns of a result table, with units in the names.
@@ -38,12 +44,14 @@ METRICS: tuple[str, ...] = (
     "edp_js",
     "area_mm2",
     "power_w",
+    "dram_power_w",
     "perf_per_mm2",
     "perf_per_w",
     "utilization",
     "dram_bytes",
     "pe_count",
     "sram_kib",
+    "cell_area_mm2",
     "feasible",
 )
 
@@ -76,12 +84,14 @@ def evaluate_points(network: Network, space: DesignSpace, indices: np.ndarray) -
             "edp_js": energy * latency,
             "area_mm2": area,
             "power_w": power,
+            "dram_power_w": np.asarray(res.dram_power_w, dtype=np.float64),
             "perf_per_mm2": throughput / area,
             "perf_per_w": throughput / power,
             "utilization": np.asarray(res.utilization, dtype=np.float64),
             "dram_bytes": np.asarray(res.dram_bytes, dtype=np.float64),
             "pe_count": np.asarray(configs.pe_count, dtype=np.int64),
             "sram_kib": np.asarray(configs.sram_kib, dtype=np.float64),
+            "cell_area_mm2": np.asarray(res.cell_area_mm2, dtype=np.float64),
             "feasible": np.asarray(res.feasible, dtype=bool),
         }
     return cols
