@@ -97,8 +97,9 @@ def test_edge_and_default_presets() -> None:
     assert default.pe_count == 8192
     assert default.peak_macs_per_s == pytest.approx(8.192e12)
     assert default.buffers.unified_kib == 8192 and default.dram.bandwidth_gbps == 64
-    # 64 GB/s at 1 GHz = 64 bytes per cycle.
-    assert default.dram_bytes_per_cycle == pytest.approx(64.0)
+    # 64 GB/s at 1 GHz = 64 bytes per cycle peak; transfers sustain 0.7 of it (fitted,
+    # docs/validation.md): 44.8 bytes per cycle.
+    assert default.dram_bytes_per_cycle == pytest.approx(64.0 * 0.7)
 
 
 # ---- round trip and defaults -------------------------------------------------------------
@@ -358,7 +359,7 @@ def test_node_ordering(precision: str) -> None:
     for attr in ("mac_energy_pj", "pe_area_um2", "vector_op_energy_pj", "vector_lane_area_um2"):
         values = [getattr(t, attr)[precision] for t in nodes]
         assert all(a > b for a, b in zip(values, values[1:], strict=False)), attr
-    for attr in ("sram_area_mm2_per_kib", "fixed_area_mm2", "array_control_area_mm2"):
+    for attr in ("sram_area_mm2_per_kib", "array_control_area_mm2"):
         values = [getattr(t, attr) for t in nodes]
         assert all(a > b for a, b in zip(values, values[1:], strict=False)), attr
     for cap in (8.0, 1024.0):

@@ -51,7 +51,14 @@ def test_codesign_json_document(cli, tmp_path):
 
 def test_codesign_table(cli):
     res = cli(
-        "codesign", "resnet-18", "--arch", "nvdla-large", "--layers", "layer2.0.conv1", "--goal", "none"
+        "codesign",
+        "resnet-18",
+        "--arch",
+        "nvdla-large",
+        "--layers",
+        "layer2.0.conv1",
+        "--goal",
+        "none",
     )
     assert res.code == 0, res.stderr
     assert "layer2.0.conv1" in res.stdout and "shrink to" in res.stdout

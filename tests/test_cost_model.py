@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from accelscope.arch import arch_from_dict, get_technology, load_arch
+from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
 from accelscope.cost import ConfigBatch, evaluate, evaluate_batch
 from accelscope.errors import MappingError, SpecError
 from accelscope.workload import (
@@ -18,9 +19,14 @@ from accelscope.workload import (
     Embedding,
     Linear,
     Network,
-    Norm,
     Unsupported,
 )
+
+
+def sustained(gbps: float) -> float:
+    """The configured bandwidth whose sustained share (arch/dram.py, 0.7 of peak) is
+    *gbps*, so that hand derivations can use round bytes per cycle."""
+    return gbps / SUSTAINED_BANDWIDTH_FRACTION
 
 
 def make_arch(**over):
@@ -33,7 +39,7 @@ def make_arch(**over):
         "tensor_units": {"count": 1, "rows": 4, "cols": 4, "dataflow": "ws"},
         "vector_unit": {"lanes": 16},
         "buffers": {"unified_kib": 64, "double_buffering": False},
-        "dram": {"bandwidth_gbps": 1000},
+        "dram": {"bandwidth_gbps": sustained(1000)},
         "technology": "28nm",
     }
     for key, value in over.items():
@@ -62,7 +68,8 @@ def test_single_gemm_fits_each_operand_once():
     # x 2 N-folds of 4x4, stream S = M = 8. Total = r_0 + sum_{f>=1} max(S, r_f) + S + R +
     # c_last - 1 = 4 + 3*8 + 8 + 4 + 4 - 1 = 43 cycles.
     # Everything fits the 64 KiB buffer: DRAM = A + B + C = 64 + 64 + 64 bytes (int8).
-    # No double buffering: latency = compute + bytes / (1000 GB/s / 1 GHz = 1000 B/cycle).
+    # No double buffering: latency = compute + bytes / (1000 GB/s sustained / 1 GHz =
+    # 1000 B/cycle).
     rep = evaluate(net_of(fc()), make_arch())
     layer = rep.layers[0]
     assert layer.compute_cycles == 43
@@ -80,9 +87,9 @@ def test_single_gemm_fits_each_operand_once():
 
 
 def test_memory_bound_latency_is_bytes_over_bandwidth_plus_compute():
-    # 0.1 GB/s at 1 GHz = 0.1 B/cycle: the 192 bytes take 1920 cycles.
+    # 0.1 GB/s sustained at 1 GHz = 0.1 B/cycle: the 192 bytes take 1920 cycles.
     # No double buffering: nothing overlaps, latency = 1920 + 43 = 1963 cycles.
-    arch = make_arch(dram={"bandwidth_gbps": 0.1})
+    arch = make_arch(dram={"bandwidth_gbps": sustained(0.1)})
     layer = evaluate(net_of(fc()), arch).layers[0]
     assert layer.cycles == pytest.approx(1963, rel=1e-12)
     assert layer.memory_cycles == pytest.approx(1920, rel=1e-12)
@@ -91,7 +98,8 @@ def test_memory_bound_latency_is_bytes_over_bandwidth_plus_compute():
     # fold's 4x4 results cannot overlap: 48 B = 480 cycles; the rest overlaps compute:
     # 480 + max(43, 1920 - 480) = 1920 cycles.
     arch = make_arch(
-        dram={"bandwidth_gbps": 0.1}, buffers={"unified_kib": 64, "double_buffering": True}
+        dram={"bandwidth_gbps": sustained(0.1)},
+        buffers={"unified_kib": 64, "double_buffering": True},
     )
     layer = evaluate(net_of(fc()), arch).layers[0]
     assert layer.cycles == pytest.approx(1920, rel=1e-12)
@@ -105,9 +113,9 @@ def test_double_buffering_overlaps_all_but_first_fold():
     # B (4096 B) does not fit, but input order with all of A resident (64x64) and B in
     # 64x16 tiles reads every operand once: 3 * 4096 = 12288 bytes; 16-wide tiles are
     # multiples of the array edge, so compute is unchanged.
-    # 0.5 B/cycle: memory 24576 cycles, exposed 48 B = 96 -> 96 + max(16395, 24480).
+    # 0.5 B/cycle sustained: memory 24576 cycles, exposed 48 B = 96 -> 96 + max(16395, 24480).
     arch = make_arch(
-        dram={"bandwidth_gbps": 0.5},
+        dram={"bandwidth_gbps": sustained(0.5)},
         buffers={"input_kib": 8, "weight_kib": 2, "output_kib": 32, "double_buffering": True},
     )
     layer = evaluate(net_of(fc(rows=64, k=64, n=64)), arch).layers[0]
@@ -116,7 +124,7 @@ def test_double_buffering_overlaps_all_but_first_fold():
     assert layer.cycles == pytest.approx(24576, rel=1e-12)
     # Without double buffering (full capacities) nothing overlaps: 16395 + 24576.
     arch_nodb = make_arch(
-        dram={"bandwidth_gbps": 0.5},
+        dram={"bandwidth_gbps": sustained(0.5)},
         buffers={"input_kib": 4, "weight_kib": 1, "output_kib": 16, "double_buffering": False},
     )
     layer = evaluate(net_of(fc(rows=64, k=64, n=64)), arch_nodb).layers[0]
@@ -193,7 +201,10 @@ def test_buffer_too_small_raises_mapping_error_naming_layer_and_buffer():
 def test_infeasible_config_in_batch_gets_inf_not_an_exception():
     net = net_of(fc("big_fc", 256, 256, 256))
     cfg = ConfigBatch.from_columns(
-        clock_mhz=[1000, 1000, 3000], rows=128, cols=128, dram_gbps=10,
+        clock_mhz=[1000, 1000, 3000],
+        rows=128,
+        cols=128,
+        dram_gbps=10,
         unified_kib=[0.001, 4096.0, 4096.0],
     )
     res = evaluate_batch(net, cfg, per_layer=True)
@@ -227,6 +238,8 @@ def test_vector_kernel_cycles_and_traffic():
     # and writes its 320-byte output.
     emb = net_of(Embedding(name="emb", tokens=10, num_embeddings=1000, embedding_dim=32))
     assert evaluate(emb, make_arch()).layers[0].dram_bytes == 640
+
+
 # ---- dataflow, units, batch consistency ---------------------------------------------------
 
 
@@ -283,7 +296,12 @@ def test_two_units_about_halve_compute_of_a_large_gemm():
     # Unpipelined: per array 32*32*(32 + M - 1) + 1024*32 + 1024*32 cycles.
     net = net_of(fc(rows=4096, k=1024, n=1024))
     cfg = ConfigBatch.from_columns(
-        clock_mhz=1000, rows=32, cols=32, units=[1, 2], dram_gbps=1e6, unified_kib=1e6,
+        clock_mhz=1000,
+        rows=32,
+        cols=32,
+        units=[1, 2],
+        dram_gbps=1e6,
+        unified_kib=1e6,
         fold_overlap="none",
     )
     res = evaluate_batch(net, cfg, per_layer=True)
@@ -292,9 +310,18 @@ def test_two_units_about_halve_compute_of_a_large_gemm():
     assert c2 == 1024 * (32 + 2048 - 1) + 2 * 1024 * 32
     assert 0.5 < c2 / c1 < 0.52
     # Pipelined: 32 + (1024 - 1) * M + M + 32 + 32 - 1 (every fold streams M rows).
-    piped = evaluate_batch(net, cfg.take([0, 1]).__class__.from_columns(
-        clock_mhz=1000, rows=32, cols=32, units=[1, 2], dram_gbps=1e6, unified_kib=1e6,
-    ), per_layer=True)
+    piped = evaluate_batch(
+        net,
+        cfg.take([0, 1]).__class__.from_columns(
+            clock_mhz=1000,
+            rows=32,
+            cols=32,
+            units=[1, 2],
+            dram_gbps=1e6,
+            unified_kib=1e6,
+        ),
+        per_layer=True,
+    )
     p1, p2 = piped.layer_compute_cycles[:, 0]
     assert p1 == 32 + 1023 * 4096 + 4096 + 63
     assert p2 == 32 + 1023 * 2048 + 2048 + 63
@@ -377,10 +404,15 @@ def test_area_is_the_sum_of_its_blocks():
     # SRAM capacity plus port periphery: default ports feed the array at full rate:
     # input and weight 256 B/cycle, output 2 x 256 x 4 B/cycle (read + write of sums).
     ports = (256 + 256 + 2048) * 8
-    sram = (24576 + 256 + 4096) * tech.sram_area_mm2_per_kib + ports * tech.sram_port_area_um2_per_bit * 1e-6
+    sram = (
+        24576 + 256 + 4096
+    ) * tech.sram_area_mm2_per_kib + ports * tech.sram_port_area_um2_per_bit * 1e-6
     assert br["sram"] == pytest.approx(sram, rel=1e-12)
     assert br["vector"] == pytest.approx(256 * tech.vector_lane_area_um2["int8"] * 1e-6)
-    cell = br["arrays"] + br["sram"] + br["vector"] + br["fixed"]
+    # top-level control: 2 % of the datapath (TPU v1 floor plan)
+    datapath = br["arrays"] + br["sram"] + br["vector"]
+    assert br["control"] == pytest.approx(0.02 * datapath, rel=1e-12)
+    cell = datapath + br["control"]
     assert rep.cell_area_mm2 == pytest.approx(cell, rel=1e-12)
     # die = cell area x layout overhead + the DDR3 PHY (34 GB/s at 3 GB/s per mm of edge)
     from accelscope.cost.area import LAYOUT_OVERHEAD

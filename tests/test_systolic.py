@@ -373,8 +373,16 @@ def test_tiled_compute_with_whole_tiles_equals_the_closed_form(pipelined):
     d_row, d_col, d_stream, _, r_, c_ = _mapped(df, m, k, nn, rows, cols)
     f = lambda x: x.astype(np.float64)  # noqa: E731
     got = tiled_compute_cycles(
-        f(d_row), f(d_col), f(d_stream), f(d_row), f(d_col), f(d_stream), f(r_), f(c_),
-        df == 1, np.full(n, pipelined),
+        f(d_row),
+        f(d_col),
+        f(d_stream),
+        f(d_row),
+        f(d_col),
+        f(d_stream),
+        f(r_),
+        f(c_),
+        df == 1,
+        np.full(n, pipelined),
     )
     np.testing.assert_array_equal(got, ref)
 
@@ -384,5 +392,7 @@ def test_tiled_compute_never_grows_with_the_stream_tile():
     t = np.arange(1.0, 301.0)
     for is_os in (False, True):
         for pipelined in (False, True):
-            cyc = tiled_compute_cycles(37.0, 50.0, 300.0, 37.0, 50.0, t, 16.0, 8.0, is_os, pipelined)
+            cyc = tiled_compute_cycles(
+                37.0, 50.0, 300.0, 37.0, 50.0, t, 16.0, 8.0, is_os, pipelined
+            )
             assert np.all(np.diff(cyc) <= 0)

@@ -350,7 +350,18 @@ def evaluate_cmd(
         _emit_json(doc)
         return
     table = Table(title=f"{net.name} on {spec.name} (batch {net.batch})")
-    cols = ("name", "op", "cycles", "bound", "util", "DRAM", "energy", "fusion", "on chip", "mapping")
+    cols = (
+        "name",
+        "op",
+        "cycles",
+        "bound",
+        "util",
+        "DRAM",
+        "energy",
+        "fusion",
+        "on chip",
+        "mapping",
+    )
     for col in cols:
         left = col in ("name", "op", "bound", "mapping", "fusion", "on chip")
         table.add_column(col, justify="left" if left else "right")
@@ -405,9 +416,7 @@ def _fusion_text(layer: dict[str, Any]) -> str:
 def _on_chip_text(layer: dict[str, Any]) -> str:
     """Which of the layer's input and result stayed on chip between layers."""
     parts = [
-        name
-        for name, key in (("in", "input_on_chip"), ("out", "output_on_chip"))
-        if layer.get(key)
+        name for name, key in (("in", "input_on_chip"), ("out", "output_on_chip")) if layer.get(key)
     ]
     return ", ".join(parts)
 

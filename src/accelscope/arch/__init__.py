@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from accelscope.arch.presets import arch_from_dict, list_presets, load_arch, preset_path
 from accelscope.arch.dram import DRAM_TYPES, DramType, get_dram_type
+from accelscope.arch.presets import arch_from_dict, list_presets, load_arch, preset_path
 from accelscope.arch.spec import Arch, Buffers, Dram, Execution, TensorUnits, VectorUnit
 from accelscope.arch.technology import TECHNOLOGIES, Technology, get_technology
 

@@ -48,6 +48,14 @@ class DramType:
         return bandwidth_gbps / self.edge_gbps_per_mm * PHY_DEPTH_MM
 
 
+#: Sustained fraction of the configured (peak) DRAM bandwidth that transfers reach:
+#: refresh, bank conflicts, read/write turnarounds and page misses. FITTED
+#: (docs/validation.md) on the one validation row that is purely bandwidth-bound, TPU v1
+#: MLP0 at batch 200 (225,000 inferences/s on a 34 GB/s DDR3 interface); the timing
+#: model uses ``bandwidth_gbps x SUSTAINED_BANDWIDTH_FRACTION``, area and PHY power the
+#: configured figure.
+SUSTAINED_BANDWIDTH_FRACTION = 0.7
+
 #: Depth of a DRAM PHY macro perpendicular to the die edge (ESTIMATE, mm): bump field,
 #: I/O cells, DLLs and the PHY logic behind them.
 PHY_DEPTH_MM = 1.0

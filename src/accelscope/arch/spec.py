@@ -228,8 +228,13 @@ class Arch(BaseModel):
 
     @property
     def dram_bytes_per_cycle(self) -> float:
-        """DRAM bandwidth expressed in bytes per accelerator clock cycle."""
-        return self.dram.bandwidth_gbps * 1e9 / (self.clock_mhz * 1e6)
+        """Sustained DRAM bandwidth in bytes per accelerator clock cycle (peak times
+        :data:`accelscope.arch.dram.SUSTAINED_BANDWIDTH_FRACTION`)."""
+        from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
+
+        return (
+            self.dram.bandwidth_gbps * 1e9 / (self.clock_mhz * 1e6) * SUSTAINED_BANDWIDTH_FRACTION
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain mapping (JSON/YAML-safe) that :func:`arch_from_dict` reads back."""

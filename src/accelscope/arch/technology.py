@@ -270,10 +270,6 @@ _LEAKAGE_FRACTION: dict[str, float] = {
     "16nm": 0.05,
     "7nm": 0.05,
 }
-#: Control, DMA engines, NoC and configuration registers per accelerator (ESTIMATE):
-#: 1 mm^2 at 45 nm, scaled like logic. I/O pads belong to the host SoC and are excluded.
-_FIXED_AREA_MM2_45 = 1.0
-
 #: Per systolic array: sequencer, address generators and loop counters (ESTIMATE: 20,000
 #: NAND2-equivalent gates; NanGate 45 nm NAND2_X1 = 0.798 um^2), layout area.
 _ARRAY_CONTROL_GATES = 20_000
@@ -300,7 +296,6 @@ class Technology:
     vector_lane_area_um2: dict[str, float]
     sram_area_mm2_per_kib: float
     leakage_mw_per_mm2: float
-    fixed_area_mm2: float
     #: Second stationary register bank of a PE (pipelined folds), um^2 per PE.
     pe_bank_area_um2: dict[str, float] = field(default_factory=dict)
     #: One register bit (skew/deskew buffers), layout um^2 and pJ per clocked bit.
@@ -328,7 +323,9 @@ class Technology:
     @property
     def max_clock_mhz(self) -> float:
         """Fastest clock of the datapath at the highest supply (alpha-power law), MHz."""
-        return float(self.nominal_clock_mhz * _alpha_speed(self.max_vdd_v) / _alpha_speed(self.vdd_v))
+        return float(
+            self.nominal_clock_mhz * _alpha_speed(self.max_vdd_v) / _alpha_speed(self.vdd_v)
+        )
 
     def vdd_for_clock(self, clock_mhz: np.ndarray | float) -> np.ndarray:
         """Supply voltage a clock needs (nominal up to the nominal clock; NaN above the
@@ -379,7 +376,6 @@ def _build(name: str, description: str) -> Technology:
         vector_lane_area_um2=vec_a,
         sram_area_mm2_per_kib=8192 * _BITCELL_UM2[name] / _SRAM_ARRAY_EFFICIENCY * 1e-6,
         leakage_mw_per_mm2=_LEAKAGE_FRACTION[name] * dyn_mw_per_mm2,
-        fixed_area_mm2=_FIXED_AREA_MM2_45 * logic,
         pe_bank_area_um2={p: _BITS[p] * _REG_BIT_AREA_UM2_45 * af for p in PRECISIONS},
         reg_bit_area_um2=_REG_BIT_AREA_UM2_45 * af,
         reg_bit_energy_pj=_REG_BIT_ENERGY_PJ_45 * ef,

@@ -141,9 +141,7 @@ def _signature(network: Network, knob: Knob) -> tuple:
     )
 
 
-def _base(
-    network: Network, arch: Arch
-) -> tuple[ConfigBatch, np.ndarray, np.ndarray, float, int]:
+def _base(network: Network, arch: Arch) -> tuple[ConfigBatch, np.ndarray, np.ndarray, float, int]:
     cfg = ConfigBatch.from_archs([arch])
     res = evaluate_batch(network, cfg, per_layer=True)
     if not bool(res.feasible[0]):
@@ -211,7 +209,9 @@ def sweep_knobs(
     layer_energy = np.zeros(len(ops))
     for start in range(0, len(ops), SYNTH_LAYERS):
         stop = min(start + SYNTH_LAYERS, len(ops))
-        synth = rebuild(network, _self_contained(ops[start:stop]), f"{network.name}-codesign-variants")
+        synth = rebuild(
+            network, _self_contained(ops[start:stop]), f"{network.name}-codesign-variants"
+        )
         res = evaluate_batch(synth, cfg, per_layer=True, sub_batches=[sub_batch])
         layer_cycles[start:stop] = res.layer_cycles[0]
         layer_energy[start:stop] = res.layer_energy_j[0]

@@ -6,4 +6,4 @@ it becomes ``accelscope NAME``. Shared CLI helpers (``_load``, ``_emit_json``,
 :mod:`accelscope.cli`.
 """
 
-COMMANDS = ("multi", "codesign", "report")
+COMMANDS = ("multi", "codesign", "report", "validate")

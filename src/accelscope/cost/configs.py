@@ -172,8 +172,11 @@ class ConfigBatch:
 
     @property
     def dram_bytes_per_cycle(self) -> np.ndarray:
-        """DRAM bytes per clock cycle: GB/s * 1e9 / (MHz * 1e6)."""
-        return self.dram_gbps * 1e3 / self.clock_mhz
+        """Sustained DRAM bytes per clock cycle: GB/s * 1e9 / (MHz * 1e6) times the
+        sustained fraction of peak (:data:`accelscope.arch.dram.SUSTAINED_BANDWIDTH_FRACTION`)."""
+        from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
+
+        return self.dram_gbps * 1e3 / self.clock_mhz * SUSTAINED_BANDWIDTH_FRACTION
 
     @property
     def pipelined(self) -> np.ndarray:
@@ -372,9 +375,7 @@ class ConfigBatch:
             dram_gbps=col(lambda a: a.dram.bandwidth_gbps),
             dram_pj_per_byte=col(lambda a: opt(a.dram.energy_pj_per_byte)),
             technology=col(lambda a: a.technology),
-            dram_type=[
-                a.dram.type or get_technology(a.technology).default_dram for a in archs
-            ],
+            dram_type=[a.dram.type or get_technology(a.technology).default_dram for a in archs],
             port_bytes=col(lambda a: opt(a.buffers.port_bytes_per_cycle)),
             staging_kib=col(lambda a: opt(a.buffers.staging_kib)),
             fold_overlap=col(lambda a: a.execution.fold_overlap),

@@ -34,7 +34,6 @@ class TechColumns(NamedTuple):
     reg_bit_pj: np.ndarray
     array_control_mm2: np.ndarray
     leakage_mw_per_mm2: np.ndarray  # at the configuration's supply voltage
-    fixed_area_mm2: np.ndarray
     sram_in_pj: np.ndarray  # pJ/byte of the input buffer (unified: the unified buffer)
     sram_w_pj: np.ndarray
     sram_out_pj: np.ndarray
@@ -67,7 +66,6 @@ def _tables() -> tuple[list, dict[str, np.ndarray]]:
         "reg_bit_pj": scalar("reg_bit_energy_pj"),
         "array_control_mm2": scalar("array_control_area_mm2"),
         "leakage_mw_per_mm2": scalar("leakage_mw_per_mm2"),
-        "fixed_area_mm2": scalar("fixed_area_mm2"),
         "vdd_nominal": scalar("vdd_v"),
     }
 
@@ -111,7 +109,6 @@ def tech_columns(cfg: ConfigBatch) -> TechColumns:
         reg_bit_pj=tab["reg_bit_pj"][t] * dyn,
         array_control_mm2=tab["array_control_mm2"][t],
         leakage_mw_per_mm2=tab["leakage_mw_per_mm2"][t] * leak,
-        fixed_area_mm2=tab["fixed_area_mm2"][t],
         sram_in_pj=sram["in"],
         sram_w_pj=sram["w"],
         sram_out_pj=sram["out"],

@@ -216,7 +216,19 @@ def _config_columns(cfg: ConfigBatch, tc: TechColumns) -> ConfigColumns:
 
 
 #: Config columns the tile tables depend on (the mapping key): not the capacities.
-_KEY_FIELDS = ("rows", "cols", "units", "dataflow", "bpe", "acc", "pipelined", "port_in", "port_w", "port_out", "unified")
+_KEY_FIELDS = (
+    "rows",
+    "cols",
+    "units",
+    "dataflow",
+    "bpe",
+    "acc",
+    "pipelined",
+    "port_in",
+    "port_w",
+    "port_out",
+    "unified",
+)
 
 
 def mapping_keys(cf: ConfigColumns) -> np.ndarray:
@@ -330,8 +342,18 @@ def _apply(
         back = np.searchsorted(reps, s.g_rep)
         sub = lambda x: x[:, reps]  # noqa: E731
         mp_r = _choose(
-            ct, ct_rows, sub(pair), sub(a_res), sub(b_res), sub(out_res), sub(ext), bpc, db, cf,
-            tc, sub(floor),
+            ct,
+            ct_rows,
+            sub(pair),
+            sub(a_res),
+            sub(b_res),
+            sub(out_res),
+            sub(ext),
+            bpc,
+            db,
+            cf,
+            tc,
+            sub(floor),
         )
         mp = Mapping(*(f[:, back] for f in mp_r))
     streams, once = mp.streams, mp.once_bytes
@@ -422,9 +444,8 @@ def _apply(
         vdram = np.where(fused, 0.0, (in_el + out_el) * bpe)
         vmem = vdram / bpc
         vlat = np.where(db, np.maximum(cyc, vmem), cyc + vmem)
-        ven = (
-            el * ops * col(tc.vector_op_pj)
-            + (vin + vout) * bpe * col(tc.sram_out_pj) * (1.0 + np.where(fused, 0.0, 1.0))
+        ven = el * ops * col(tc.vector_op_pj) + (vin + vout) * bpe * col(tc.sram_out_pj) * (
+            1.0 + np.where(fused, 0.0, 1.0)
         )
         mv = _onehot(s.v_layer, s.v_count, n_layers)
         fused_m = mv * s.v_fused[:, None]
@@ -580,7 +601,9 @@ def sub_batch_networks(network: Network, sizes: list[int] | None = None) -> list
     the given *sizes* (divisors of the batch)."""
     batch = network.batch
     if sizes is None:
-        sizes = sorted({b for b in (2**i for i in range(batch.bit_length())) if batch % b == 0} | {batch})
+        sizes = sorted(
+            {b for b in (2**i for i in range(batch.bit_length())) if batch % b == 0} | {batch}
+        )
     elif any(b < 1 or batch % b for b in sizes):
         raise ValueError(f"sub-batches {sizes} must divide the batch {batch}")
     out = []
@@ -679,7 +702,11 @@ def evaluate_batch(
     parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
     for start, stop in _chunks(sorted_keys, size, MAX_KEYS_PER_CHUNK):
         idx = order[start:stop]
-        chunk = configs if (start == 0 and stop >= n and np.array_equal(idx, np.arange(n))) else configs.take(idx)
+        chunk = (
+            configs
+            if (start == 0 and stop >= n and np.array_equal(idx, np.arange(n)))
+            else configs.take(idx)
+        )
         res, _, _ = _best_sub_batch(network, li, chunk, per_layer, sub_batches)
         for k in names:
             parts[k].append(res[k])

@@ -205,7 +205,11 @@ class KeyTable(NamedTuple):
 def key_table(kc: KernelColumns, key: ConfigColumns) -> KeyTable:
     """Tabulate every tile combination of every (key ``[u, 1]``, kernel ``[1, g]``)."""
     tt = tiles.tile_table(
-        kc.m, kc.k, kc.n, kc.a_on_chip, kc.conv,
+        kc.m,
+        kc.k,
+        kc.n,
+        kc.a_on_chip,
+        kc.conv,
         tiles.KeyColumns(key.rows, key.cols, key.bpe, key.acc),
     )
     shape = tt.tile_m.shape
@@ -226,7 +230,7 @@ def key_table(kc: KernelColumns, key: ConfigColumns) -> KeyTable:
         rows = np.flatnonzero((key.dataflow[:, 0] == code) | (key.dataflow[:, 0] == 3))
         if rows.size == 0:
             continue
-        sub = (lambda v: v[rows] if np.ndim(v) and np.shape(v)[0] == u else v)  # noqa: E731
+        sub = lambda v: v[rows] if np.ndim(v) and np.shape(v)[0] == u else v  # noqa: E731
         cf_sub = ConfigColumns(*(sub(v) for v in key))
         cf3_sub = ConfigColumns(*(sub(v) for v in cf3))
         split_sub = tuple(sub(v) for v in split)
@@ -279,7 +283,11 @@ class CandidateTable(NamedTuple):
 
 
 def candidates_for(
-    kt: KeyTable, rows: np.ndarray, kc: KernelColumns, bpe: np.ndarray, acc: np.ndarray,
+    kt: KeyTable,
+    rows: np.ndarray,
+    kc: KernelColumns,
+    bpe: np.ndarray,
+    acc: np.ndarray,
     cap: Capacities,
 ) -> CandidateTable:
     """The 48 candidates of every (configuration, kernel): for each (family, free tile) the
@@ -384,7 +392,9 @@ def choose(
         sram = ct.sram[code][rs, ps]
         comp_eff = np.maximum(comp, sram[..., None])
         exp_s, mem_cs = pick_rows(exp_c), pick_rows(mem_c)
-        lat_s = np.where(pick_rows(db), exp_s + np.maximum(comp_eff, mem_cs - exp_s), comp_eff + mem_cs)
+        lat_s = np.where(
+            pick_rows(db), exp_s + np.maximum(comp_eff, mem_cs - exp_s), comp_eff + mem_cs
+        )
         lat = pick_rows(streams) * lat_s + pick_rows(once) / pick_rows(bpc)
         if floor_cycles is not None:
             lat = np.maximum(lat, pick_rows(floor_cycles)[..., None])
@@ -465,7 +475,11 @@ def minimal_tile_overflow(
     if np.isfinite(cu):
         total = need_in + need_w + need_out
         return ("unified", total, cu) if total > cu else None
-    for name, need, have in (("input", need_in, ci), ("weight", need_w, cw), ("output", need_out, co)):
+    for name, need, have in (
+        ("input", need_in, ci),
+        ("weight", need_w, cw),
+        ("output", need_out, co),
+    ):
         if need > have:
             return name, need, have
     return None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from accelscope.cost.configs import ConfigBatch
-from accelscope.cost.schedule import COMPUTE, FOLDED, FUSED, FREE
+from accelscope.cost.schedule import COMPUTE, FOLDED, FREE, FUSED
 from accelscope.cost.systolic import DATAFLOWS
 from accelscope.cost.traffic import LOOP_ORDERS
 from accelscope.errors import MappingError
@@ -147,7 +147,9 @@ def _raise_unmappable(network: Network, arch: Arch, detail: Any, res: dict) -> N
         if not bool(mp.feasible[0, o]):
             name = network.layers[int(s.g_layer[o])].name
             cap = detail.capacities
-            halved = " (half the buffer under double buffering)" if arch.buffers.double_buffering else ""
+            halved = (
+                " (half the buffer under double buffering)" if arch.buffers.double_buffering else ""
+            )
             field_name = "unified_kib"
             if not arch.buffers.is_unified:
                 # The smallest tile (1 x 1 x 1) needs one operand element in the input and
@@ -187,9 +189,7 @@ def build_report(
     occ = detail.occurrences
     table = run.kernel_table
     pes = float(cfg.pe_count[0])
-    macs_of = (
-        table.gemm_groups * table.gemm_m * table.gemm_k * table.gemm_n * table.gemm_repeats
-    )
+    macs_of = table.gemm_groups * table.gemm_m * table.gemm_k * table.gemm_n * table.gemm_repeats
     resident = occ.resident[0]
     layers: list[LayerReport] = []
     for i, op in enumerate(network.layers):
@@ -252,7 +252,7 @@ def build_report(
             "arrays": float(ab.arrays_mm2[0]),
             "sram": float(ab.sram_mm2[0]),
             "vector": float(ab.vector_mm2[0]),
-            "fixed": float(ab.fixed_mm2[0]),
+            "control": float(ab.control_mm2[0]),
             "layout_overhead": float(ab.area_mm2[0] - ab.phy_mm2[0] - ab.cell_area_mm2[0]),
             "dram_phy": float(ab.phy_mm2[0]),
         },

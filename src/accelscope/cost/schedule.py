@@ -106,7 +106,9 @@ def _pad(rows: list[list[int]], fill: int) -> np.ndarray:
     return out
 
 
-def _need(elements: np.ndarray, start: np.ndarray, end: np.ndarray, pinned: np.ndarray, n_pos: int) -> np.ndarray:
+def _need(
+    elements: np.ndarray, start: np.ndarray, end: np.ndarray, pinned: np.ndarray, n_pos: int
+) -> np.ndarray:
     """Priority-based residency need of every tensor (module docstring), elements."""
     n = elements.shape[0]
     if n == 0:
@@ -347,7 +349,10 @@ def build_schedule(network: Network, fusion: bool) -> Schedule:
     chip_id, dram_id = n_t, n_t + 1
 
     def fix(ids: tuple[int, ...]) -> list[int]:
-        return [chip_id if t == chip_id_placeholder else dram_id if t == dram_placeholder else t for t in ids]
+        return [
+            chip_id if t == chip_id_placeholder else dram_id if t == dram_placeholder else t
+            for t in ids
+        ]
 
     g_keys = list(g_rows)
     v_keys = list(v_rows)

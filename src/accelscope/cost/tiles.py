@@ -140,12 +140,28 @@ def tile_table(
     nested = np.maximum(r_i, c_i) % np.minimum(r_i, c_i) == 0
     dims = (m, k, n)
     shape2 = np.broadcast_shapes(m.shape, q.shape)
-    free_l = [_ladder(np.broadcast_to(d, shape2), np.broadcast_to(q, shape2),
-                      np.broadcast_to(a_min, shape2), np.broadcast_to(nested, shape2),
-                      FREE_SPLITS, FREE_SUB) for d in dims]
-    grown_l = [_ladder(np.broadcast_to(d, shape2), np.broadcast_to(q, shape2),
-                       np.broadcast_to(a_min, shape2), np.broadcast_to(nested, shape2),
-                       GROWN_SPLITS, GROWN_SUB) for d in dims]
+    free_l = [
+        _ladder(
+            np.broadcast_to(d, shape2),
+            np.broadcast_to(q, shape2),
+            np.broadcast_to(a_min, shape2),
+            np.broadcast_to(nested, shape2),
+            FREE_SPLITS,
+            FREE_SUB,
+        )
+        for d in dims
+    ]
+    grown_l = [
+        _ladder(
+            np.broadcast_to(d, shape2),
+            np.broadcast_to(q, shape2),
+            np.broadcast_to(a_min, shape2),
+            np.broadcast_to(nested, shape2),
+            GROWN_SPLITS,
+            GROWN_SUB,
+        )
+        for d in dims
+    ]
     qq = np.broadcast_to(q, shape2)
     k_quarter = np.minimum(k, sub_array(np.maximum(np.floor(qq / 4.0), 1.0), a_min, nested))
     fixed = [  # (dimension, value) fixed by each family
@@ -201,8 +217,16 @@ def tile_table(
 
 
 def _grown_max(
-    dim: int, o1: np.ndarray, o2: np.ndarray, xr: np.ndarray, x: np.ndarray, a: np.ndarray,
-    ci: np.ndarray, cw: np.ndarray, co: np.ndarray, cu: np.ndarray,
+    dim: int,
+    o1: np.ndarray,
+    o2: np.ndarray,
+    xr: np.ndarray,
+    x: np.ndarray,
+    a: np.ndarray,
+    ci: np.ndarray,
+    cw: np.ndarray,
+    co: np.ndarray,
+    cu: np.ndarray,
 ) -> np.ndarray:
     """Largest grown tile the buffers allow (real-valued) given the other two tiles (in
     m, k, n order): input ``Tm*Tk*x*rho <= ci``, weight ``Tk*Tn*x <= cw``, output
@@ -210,12 +234,18 @@ def _grown_max(
     with np.errstate(divide="ignore", invalid="ignore"):
         if dim == 0:  # Tm given (Tk, Tn)
             tk, tn = o1, o2
-            return np.minimum(np.minimum(ci / (tk * xr), co / (tn * a)), (cu - tk * tn * x) / (tk * xr + tn * a))
+            return np.minimum(
+                np.minimum(ci / (tk * xr), co / (tn * a)), (cu - tk * tn * x) / (tk * xr + tn * a)
+            )
         if dim == 1:  # Tk given (Tm, Tn)
             tm, tn = o1, o2
-            return np.minimum(np.minimum(ci / (tm * xr), cw / (tn * x)), (cu - tm * tn * a) / (tm * xr + tn * x))
+            return np.minimum(
+                np.minimum(ci / (tm * xr), cw / (tn * x)), (cu - tm * tn * a) / (tm * xr + tn * x)
+            )
         tm, tk = o1, o2  # Tn given (Tm, Tk)
-        return np.minimum(np.minimum(cw / (tk * x), co / (tm * a)), (cu - tm * tk * xr) / (tk * x + tm * a))
+        return np.minimum(
+            np.minimum(cw / (tk * x), co / (tm * a)), (cu - tm * tk * xr) / (tk * x + tm * a)
+        )
 
 
 def pick(
@@ -252,14 +282,13 @@ def pick(
     small = idx >= len(GROWN_SPLITS)
     if small.any():
         ci_, gi_, fi_, li_ = np.nonzero(small)
-        lad = tt.grown_ladder[rows[ci_], gi_, fi_, len(GROWN_SPLITS):]
+        lad = tt.grown_ladder[rows[ci_], gi_, fi_, len(GROWN_SPLITS) :]
         count = (lad > raw[ci_, gi_, fi_, li_][:, None]).sum(axis=1)
         idx[ci_, gi_, fi_, li_] = len(GROWN_SPLITS) + count
     fits = idx < L_GROWN
     idx = np.minimum(idx, L_GROWN - 1)
     combo = (
-        np.arange(N_FAMILIES)[:, None] * (L_FREE * L_GROWN)
-        + np.arange(L_FREE)[None, :] * L_GROWN
+        np.arange(N_FAMILIES)[:, None] * (L_FREE * L_GROWN) + np.arange(L_FREE)[None, :] * L_GROWN
     )[None, None] + idx
     combo = combo.reshape(c, g, N_CANDIDATES)
     fits = fits.reshape(c, g, N_CANDIDATES)

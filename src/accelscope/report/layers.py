@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
 from accelscope.fmt import si
 from accelscope.report.figure import (
     BOUND_COLORS,
@@ -33,10 +34,14 @@ from accelscope.report.figure import (
     unique_labels,
 )
 
+_SUSTAINED = SUSTAINED_BANDWIDTH_FRACTION
+
 
 @dataclass(frozen=True)
 class Roofs:
-    """Compute and bandwidth roofs of one accelerator configuration."""
+    """Compute and bandwidth roofs of one accelerator configuration; ``dram_gbps`` is the
+    sustained bandwidth the cost model times transfers with (peak x
+    :data:`~accelscope.arch.dram.SUSTAINED_BANDWIDTH_FRACTION`)."""
 
     clock_mhz: float
     peak_macs_per_s: float
@@ -53,14 +58,14 @@ class Roofs:
         tu = spec["tensor_units"]
         clock = float(spec["clock_mhz"])
         peak = float(tu["count"]) * float(tu["rows"]) * float(tu["cols"]) * clock * 1e6
-        return cls(clock, peak, float(spec["dram"]["bandwidth_gbps"]))
+        return cls(clock, peak, float(spec["dram"]["bandwidth_gbps"]) * _SUSTAINED)
 
     @classmethod
     def from_design(cls, design: dict[str, Any]) -> Roofs:
         """From a design record of an exploration (``units``, ``rows``, ``cols`` ...)."""
         clock = float(design["clock_mhz"])
         pes = float(design["units"]) * float(design["rows"]) * float(design["cols"])
-        return cls(clock, pes * clock * 1e6, float(design["dram_gbps"]))
+        return cls(clock, pes * clock * 1e6, float(design["dram_gbps"]) * _SUSTAINED)
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,8 @@ def roofline(layers: LayerArrays, roofs: Roofs, key: str, network: str) -> Figur
             "y": roof_y,
             "line": {"color": "#333333", "width": 2},
             "hovertemplate": (
-                f"peak {roofs.peak_macs_per_s:.4g} MAC/s<br>DRAM {roofs.dram_gbps:g} GB/s<br>"
+                f"peak {roofs.peak_macs_per_s:.4g} MAC/s<br>"
+                f"DRAM {roofs.dram_gbps:.3g} GB/s sustained<br>"
                 f"ridge at {ridge:.3g} MAC/B<extra></extra>"
             ),
         }
@@ -292,7 +298,7 @@ def roofline(layers: LayerArrays, roofs: Roofs, key: str, network: str) -> Figur
                 "y": float(np.log10(bw * lo)),
                 "xref": "x",
                 "yref": "y",
-                "text": f"DRAM {roofs.dram_gbps:g} GB/s",
+                "text": f"DRAM {roofs.dram_gbps:.3g} GB/s sustained",
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "bottom",
@@ -309,7 +315,7 @@ def roofline(layers: LayerArrays, roofs: Roofs, key: str, network: str) -> Figur
     caption = (
         f"{idx.size} layers placed by arithmetic intensity and achieved throughput; marker "
         f"area grows with the layer's latency share. Roofs: {roofs.peak_macs_per_s:.4g} MAC/s "
-        f"peak, {roofs.dram_gbps:g} GB/s DRAM, ridge at {ridge:.3g} MAC/byte."
+        f"peak, {roofs.dram_gbps:.3g} GB/s sustained DRAM, ridge at {ridge:.3g} MAC/byte."
         + (f" Not shown: {'; '.join(skipped)}." if skipped else "")
     )
 
@@ -341,7 +347,9 @@ def roofline(layers: LayerArrays, roofs: Roofs, key: str, network: str) -> Figur
             va="bottom",
             fontsize=8,
         )
-        ax.annotate(f"DRAM {roofs.dram_gbps:g} GB/s", (lo, bw * lo), va="bottom", fontsize=8)
+        ax.annotate(
+            f"DRAM {roofs.dram_gbps:.3g} GB/s sustained", (lo, bw * lo), va="bottom", fontsize=8
+        )
         ax.legend(frameon=False, fontsize=8, loc="lower right")
         style_mpl_axes(ax)
 

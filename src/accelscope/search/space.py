@@ -232,7 +232,15 @@ def _column_values(name: str, grid: list[Scalar]) -> np.ndarray:
     """Grid values as a NumPy column; categoricals become integer codes."""
     if name == "double_buffering":
         return np.asarray([bool(v) for v in grid], dtype=bool)
-    if name in ("dataflow", "precision", "technology", "dram_type", "fold_overlap", "fusion", "residency"):
+    if name in (
+        "dataflow",
+        "precision",
+        "technology",
+        "dram_type",
+        "fold_overlap",
+        "fusion",
+        "residency",
+    ):
         from accelscope.cost.configs import category_codes
 
         return category_codes(name, np.asarray([str(v) for v in grid]), what="parameter")

@@ -1,0 +1,201 @@
+"""Regenerates ``docs/validation.md`` from ``accelscope validate`` (do not edit it by hand):
+
+    .venv/bin/python experiments/validation.py
+
+Part 1 runs the closed-form timing against the cycle-level simulators (300 random GEMMs,
+3 dataflows, 2 fold conventions, 12 array shapes); part 2 evaluates every row of the
+packaged published-chip table. The text about misses is written here, per chip, and says
+what we believe causes each one; the numbers come from the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
+from accelscope.cost.area import CONTROL_FRACTION, LAYOUT_OVERHEAD
+from accelscope.validate import check_simulators, validate_published
+from accelscope.validate.published import METRIC_KIND, RowResult
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
+SIMULATED_GEMMS = 300
+
+#: What we believe causes each chip's misses (rows beyond the issue's limits: 15 % for
+#: throughput, 25 % for area, 25 % for other metrics).
+REASONS: dict[str, str] = {
+    "NVDLA": (
+        "**Throughput** follows the published figures closely from 128 to 2048 MACs "
+        "(table above) with no per-row constant. The two 128 KB-buffer configurations (64 "
+        "and 32 MACs) come out too fast. We believe the reason is NVDLA's buffer "
+        "management: its convolution pipeline keeps either a whole weight group or a whole "
+        "data stripe in the convolution buffer, while the template's mapper tiles all "
+        "three GEMM dimensions freely, which pays off most where the buffer is smallest. "
+        "**Area** falls well short of NVDLA's synthesis area for every configuration. "
+        "The template counts PEs, buffers, a vector unit and per-array control. NVDLA also "
+        "contains the CDMA, CSC and CACC pipeline stages (with the accumulator assembly "
+        "buffer) and the SDP, PDP, CDP, RUBIK, BDMA and MCIF engines. The published area "
+        "grows by about 2,300 µm² per MAC at 28 nm, against about 400 µm² per PE in the "
+        "template. A factor fitted to NVDLA would be a per-design fudge factor, so the "
+        "rows stay misses."
+    ),
+    "TPU v1": (
+        "The MLP0 throughput row is fitted (it sets the sustained DRAM fraction). **Area**: "
+        '331 mm² is an upper bound ("less than 331 mm²"). The die also holds the PCIe '
+        "Gen3 interface, the host interface and other I/O, which the template does not "
+        "have. The 24 MiB Unified Buffer takes 29 % of the floor plan (about 96 mm²), "
+        "twice the template's 28 nm SRAM density (HD bit cell 0.127 µm² at 60 % array "
+        "efficiency). **Power**: 40 W is the measured busy power over Google's production "
+        "mix. ResNet-50 at batch 8 stands in for that mix, and the template's "
+        "energy-per-operation constants (Horowitz 45 nm, scaled to 28 nm) describe "
+        "optimized datapaths."
+    ),
+    "Eyeriss": (
+        "Eyeriss runs a row-stationary dataflow. The template maps its 12 x 14 PEs as a "
+        "systolic array running the GEMM-lowered convolution at nearly full PE "
+        "utilization. The published rates imply 69 % on AlexNet and 32 % on VGG-16 "
+        "(MACs x frames/s / (168 PEs x 200 MHz)). We believe the gap comes from "
+        "row-stationary folding and from stalls on the global buffer and the NoC, which "
+        "the template does not see; the effect is much larger on VGG-16. **DRAM**: the "
+        "published accesses use run-length compression of zero activations. The template "
+        "moves activations uncompressed and, with half of the 181.5 kB usable under "
+        "double buffering (an assumption), re-fetches inputs on the large VGG-16 layers. "
+        "**Power**: Eyeriss gates PEs on zero operands, and the template predicts more "
+        "throughput (activity) than the chip reaches. **Core area**: the 168 PEs carry "
+        "register-file scratchpads and a multicast NoC. The layout is far less dense than "
+        "the cell-plus-macro area the template starts from."
+    ),
+}
+
+
+def _kind_limit(metric: str) -> float:
+    kind = METRIC_KIND[metric][0]
+    return 15.0 if kind == "throughput" else 25.0
+
+
+def _row_line(r: RowResult) -> str:
+    flag = "fitted" if r.fitted else ("" if abs(r.error_pct) <= _kind_limit(r.metric) else "miss")
+    unit = METRIC_KIND[r.metric][1]
+    return (
+        f"| {r.chip} | {r.metric} | {r.workload or '—'} | {r.published:.4g} | "
+        f"{r.predicted:.4g} | {r.error_pct:+.1f} % | {flag} | {unit} |"
+    )
+
+
+def render(rows: list[RowResult], summary: dict, check: dict) -> str:
+    mae, free = summary["mean_abs_error_pct"], summary["mean_abs_error_pct_not_fitted"]
+    thr = summary["chips_throughput_within_15pct"]
+    area = summary["chips_area_within_25pct"]
+    thr_free = sorted(
+        {r.chip for r in rows if r.metric == "throughput_per_s" and not r.fitted} & set(thr)
+    )
+    thr_mae = mae.get("throughput", float("nan"))
+
+    def status(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    lines = [
+        "# Validation",
+        "",
+        "Generated by `python experiments/validation.py` from `accelscope validate` (do not "
+        "edit by hand). Run it yourself:",
+        "",
+        "```bash",
+        "accelscope validate           # tables",
+        "accelscope validate --json    # one JSON document: simulator, rows, summary",
+        "accelscope validate --table my_chips.yaml   # your own published figures",
+        "```",
+        "",
+        "## Part 1: closed form against the cycle-level simulators",
+        "",
+        f"{check['gemms']} random GEMMs (M, K, N log-uniform up to 48) on "
+        f"{check['array_shapes']} array shapes (square, tall, wide, odd, single row and "
+        f"column, larger than the GEMM), each under {len(check['dataflows'])} dataflows "
+        "(ws, os, is) and both fold conventions (`fold_overlap: none`: every fold pays "
+        "preload, fill and drain; `pipelined`: double-banked stationary operand, next "
+        "preload under the current fold). The simulators step every PE every cycle and "
+        "their products are checked against NumPy.",
+        "",
+        f"**{check['exact']} of {check['cases']} cases exact** (cycle counts equal, "
+        f"products correct); {len(check['mismatches'])} mismatches.",
+        "",
+        "## Part 2: published accelerators",
+        "",
+        "The table ships with the package (`src/accelscope/validate/chips.yaml`). Each "
+        "chip has its architecture as published; a field the source does not give is "
+        "marked ASSUMPTION there. Each row has a workload, a metric, the published value "
+        "and its source. Error = (predicted − published) / published.",
+        "",
+        "| chip | metric | workload | published | predicted | error | | unit |",
+        "|---|---|---|---:|---:|---:|---|---|",
+        *(_row_line(r) for r in rows),
+        "",
+        "Sources:",
+        "",
+        *sorted({f"* {r.chip.split(' ')[0]}: {r.source}" for r in rows}),
+        "",
+        "### Summary",
+        "",
+        "| metric kind | rows | mean absolute error | not fitted |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {kind} | {sum(METRIC_KIND[r.metric][0] == kind for r in rows)} | "
+            f"{mae[kind]:.1f} % | {free.get(kind, float('nan')):.1f} % |"
+            for kind in sorted(mae)
+        ),
+        "",
+        "Targets (issue 10):",
+        "",
+        f"* throughput within 15 % on at least 4 chips: {status(len(thr) >= 4)}, "
+        f"{len(thr)} chips ({', '.join(thr)}); not fitted: {len(thr_free)} "
+        f"({', '.join(thr_free)}). All but the fitted TPU row come from one published "
+        "table, NVIDIA's.",
+        f"* mean absolute error over all throughput rows at most 15 %: "
+        f"{status(thr_mae <= 15.0)}, {thr_mae:.1f} %.",
+        f"* area within 25 % on at least 3 chips: {status(len(area) >= 3)}, {len(area)} "
+        f"chips ({', '.join(area)}).",
+        "",
+        "### Calibration",
+        "",
+        "Two shared constants are fitted, each on one row; no row has a factor of its own. "
+        "Every other row is a prediction.",
+        "",
+        f"* `SUSTAINED_BANDWIDTH_FRACTION = {SUSTAINED_BANDWIDTH_FRACTION}` "
+        "(`arch/dram.py`): the fraction of peak DRAM bandwidth that transfers sustain "
+        "(refresh, bank conflicts, turnarounds). It is fitted on TPU v1 MLP0 at batch 200, "
+        "the one purely bandwidth-bound row: five fully connected layers whose 20 M int8 "
+        "weights stream once per batch over 34 GB/s. The fit gives 0.69, rounded to 0.7.",
+        f"* `LAYOUT_OVERHEAD = {LAYOUT_OVERHEAD}` (`cost/area.py`): core layout area over "
+        "cell-plus-macro area, fitted on DianNao's 3.02 mm² 65 nm layout. ShiDianNao (same "
+        "node, another design) is the check. Top-level control is "
+        f"`CONTROL_FRACTION = {CONTROL_FRACTION}` of the datapath, from the TPU v1 floor "
+        'plan ("control is just 2 %"), not fitted.',
+        "",
+        "### Misses and what we believe causes them",
+        "",
+        *(f"* **{chip}**: {text}" for chip, text in REASONS.items()),
+        "",
+        "What the table does not cover: latency of single layers, sparsity, fp16/bf16 "
+        "chips. A published figure you trust is welcome as a row: `accelscope validate "
+        "--table` reads any table of the same layout.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the doc is stale")
+    args = parser.parse_args()
+    rows, summary = validate_published()
+    check = check_simulators(gemms=SIMULATED_GEMMS).to_dict()
+    text = render(rows, summary, check)
+    if args.check:
+        current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+        raise SystemExit(0 if current == text else 1)
+    DOC.write_text(text, encoding="utf-8")
+    print(f"wrote {DOC}: {len(rows)} rows, {check['exact']}/{check['cases']} simulator cases exact")
+
+
+if __name__ == "__main__":
+    main()

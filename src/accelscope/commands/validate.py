@@ -1,0 +1,118 @@
+"""``accelscope validate``: the cost model against its cycle-level simulators (part 1) and
+against published accelerators (part 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from accelscope.cli import JsonOpt, _emit_json, err, out, provenance
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _print_rows(rows: list[Any]) -> None:
+    table = Table(title="Published accelerators: predicted vs published")
+    for col, just in (
+        ("chip", "left"),
+        ("metric", "left"),
+        ("workload", "left"),
+        ("published", "right"),
+        ("predicted", "right"),
+        ("error", "right"),
+        ("", "left"),
+    ):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in rows:
+        style = (
+            "green" if abs(r.error_pct) <= 15.0 else ("yellow" if abs(r.error_pct) <= 25 else "red")
+        )
+        table.add_row(
+            r.chip,
+            r.metric,
+            r.workload,
+            _fmt(r.published),
+            _fmt(r.predicted),
+            f"[{style}]{r.error_pct:+.1f} %[/{style}]",
+            "fitted" if r.fitted else "",
+        )
+    out.print(table)
+
+
+def _print_summary(summary: dict[str, Any], check: dict[str, Any] | None) -> None:
+    if check is not None:
+        exact = check["exact"] == check["cases"]
+        verdict = "[green]exact[/green]" if exact else "[red]MISMATCH[/red]"
+        out.print(
+            f"Part 1 -- closed form vs cycle-level simulators: {check['exact']}/{check['cases']} "
+            f"cases {verdict} ({check['gemms']} random GEMMs x {len(check['dataflows'])} "
+            f"dataflows x 2 fold conventions, {check['array_shapes']} array shapes)"
+        )
+    mae, free = summary["mean_abs_error_pct"], summary["mean_abs_error_pct_not_fitted"]
+    parts = [
+        f"{kind} {mae[kind]:.1f} %" + (f" ({free[kind]:.1f} % not fitted)" if kind in free else "")
+        for kind in sorted(mae)
+    ]
+    out.print("Part 2 -- mean absolute error: " + "; ".join(parts))
+    out.print(
+        f"throughput within 15 %: {len(summary['chips_throughput_within_15pct'])} chips "
+        f"({', '.join(summary['chips_throughput_within_15pct']) or 'none'}); "
+        f"area within 25 %: {len(summary['chips_area_within_25pct'])} chips "
+        f"({', '.join(summary['chips_area_within_25pct']) or 'none'})"
+    )
+    if summary["fitted_rows"]:
+        out.print("fitted rows (calibrate shared constants): " + "; ".join(summary["fitted_rows"]))
+
+
+def command(
+    json_out: JsonOpt = False,
+    table: Annotated[
+        Path | None,
+        typer.Option(
+            "--table",
+            help="A published-chip table (YAML, the layout of the packaged one; see "
+            "docs/validation.md). Default: the table shipped with accelscope.",
+        ),
+    ] = None,
+    gemms: Annotated[
+        int,
+        typer.Option(
+            "--gemms", min=0, help="Random GEMMs simulated cycle by cycle in part 1 (0: skip)."
+        ),
+    ] = 60,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of part 1's random GEMMs.")] = 0,
+) -> None:
+    """Check the cost model: closed-form timing against the built-in cycle-level simulators
+    (must be exact), and predictions against published accelerators (errors per row and
+    mean absolute error per metric). Exit status 1 if part 1 finds a mismatch."""
+    from accelscope.validate import check_simulators, validate_published
+
+    if table is not None and not table.is_file():
+        err.print(f"error: --table: no such file: {table}")
+        raise typer.Exit(2)
+    check = check_simulators(gemms=gemms, seed=seed).to_dict() if gemms > 0 else None
+    rows, summary = validate_published(table)
+    if json_out:
+        _emit_json(
+            {
+                "kind": "validation",
+                "provenance": provenance(),
+                "simulator": check,
+                "rows": [r.to_dict() for r in rows],
+                "summary": summary,
+            }
+        )
+    else:
+        _print_rows(rows)
+        _print_summary(summary, check)
+    if check is not None and check["mismatches"]:
+        if not json_out:
+            err.print(
+                f"error: {len(check['mismatches'])} simulator cases differ from the closed form"
+            )
+        raise typer.Exit(1)

@@ -1,0 +1,245 @@
+"""Predicted versus published figures of real accelerators (``accelscope validate``, part 2).
+
+The table ships with the package (``chips.yaml``): per chip the architecture as published
+and rows of (workload, metric, published value, source). :func:`validate_published`
+evaluates every row with the cost model and returns the error; rows marked ``fitted``
+were used to calibrate a shared constant (docs/validation.md names which) and are kept
+out of the summary's "not fitted" figures.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from accelscope.errors import AccelscopeError, SpecError
+
+TABLE = Path(__file__).with_name("chips.yaml")
+
+Metric = Literal[
+    "throughput_per_s",
+    "onchip_power_w",
+    "power_w",
+    "cell_area_mm2",
+    "core_area_mm2",
+    "area_mm2",
+    "dram_accesses_per_mac",
+]
+
+#: Metric -> (kind used in the summary, unit).
+METRIC_KIND: dict[str, tuple[str, str]] = {
+    "throughput_per_s": ("throughput", "inferences/s"),
+    "onchip_power_w": ("power", "W"),
+    "power_w": ("power", "W"),
+    "cell_area_mm2": ("area", "mm²"),
+    "core_area_mm2": ("area", "mm²"),
+    "area_mm2": ("area", "mm²"),
+    "dram_accesses_per_mac": ("dram", "accesses/MAC"),
+}
+
+
+class Workload(BaseModel):
+    """A zoo model (optionally only its convolutional part) or an inline network."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    model: str | None = None
+    batch: int = Field(default=1, gt=0)
+    subset: Literal["all", "conv"] = "all"
+    network: dict[str, Any] | None = None
+
+
+class ChipRow(BaseModel):
+    """One published figure."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    metric: Metric
+    published: float = Field(gt=0)
+    source: str
+    workload: Workload | None = None
+    access_bytes: int = 2
+    note: str = ""
+    fitted: bool = False
+
+
+class Chip(BaseModel):
+    """An accelerator and its published figures."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    chip: str
+    team: str
+    source: str
+    arch: dict[str, Any]
+    rows: list[ChipRow] = Field(min_length=1)
+
+
+class ChipTable(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    spec_version: Literal[1] = 1
+    chips: list[Chip] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """A row with its prediction: ``error_pct = (predicted - published) / published``."""
+
+    chip: str
+    team: str
+    metric: str
+    workload: str
+    published: float
+    predicted: float
+    error_pct: float
+    source: str
+    fitted: bool
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chip": self.chip,
+            "team": self.team,
+            "metric": self.metric,
+            "workload": self.workload,
+            "published": self.published,
+            "predicted": self.predicted,
+            "error_pct": self.error_pct,
+            "source": self.source,
+            "fitted": self.fitted,
+            "note": self.note,
+        }
+
+
+def load_chips(path: str | Path | None = None) -> ChipTable:
+    """The published-chip table (the packaged one by default)."""
+    from pydantic import ValidationError
+
+    from accelscope.arch.presets import _read_yaml
+    from accelscope.workload.yaml_import import format_validation_error
+
+    p = Path(path) if path is not None else TABLE
+    data = _read_yaml(p)
+    try:
+        return ChipTable.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(format_validation_error(err, str(p), data)) from None
+
+
+def _arch(chip: Chip):
+    from accelscope.arch import arch_from_dict, load_arch
+
+    if "preset" in chip.arch:
+        return load_arch(chip.arch["preset"])
+    return arch_from_dict({"spec_version": 1, **chip.arch}, source=f"chip '{chip.chip}'")
+
+
+def _conv_part(network):
+    """The convolutional part of a CNN: every layer before the first fully connected one."""
+    from accelscope.codesign.resize_ir import rebuild
+
+    layers = []
+    for op in network.layers:
+        if op.kind == "linear":
+            break
+        layers.append(op)
+    return rebuild(network, layers, f"{network.name}-conv")
+
+
+def _network(w: Workload):
+    from accelscope.workload import zoo
+    from accelscope.workload.yaml_import import network_from_dict
+
+    if w.network is not None:
+        return network_from_dict({"spec_version": 1, **w.network}, source="inline network")
+    net = zoo.get(w.model, batch=w.batch)
+    return _conv_part(net) if w.subset == "conv" else net
+
+
+def _describe(w: Workload | None) -> str:
+    if w is None:
+        return ""
+    if w.network is not None:
+        return f"{w.network.get('name', 'network')} (batch {w.network.get('batch', 1)})"
+    part = ", conv layers" if w.subset == "conv" else ""
+    return f"{w.model} (batch {w.batch}{part})"
+
+
+def predict(chip: Chip, row: ChipRow) -> float:
+    """The model's value of *row*'s metric for *chip*."""
+    from accelscope.cost import evaluate
+
+    arch = _arch(chip)
+    if row.workload is None:
+        from accelscope.workload import Linear, Network
+
+        net = Network(name="area-probe", layers=[Linear(name="l", in_features=8, out_features=8)])
+    else:
+        net = _network(row.workload)
+    rep = evaluate(net, arch)
+    if row.metric == "core_area_mm2":
+        return rep.area_mm2 - rep.area_breakdown_mm2["dram_phy"]
+    if row.metric == "dram_accesses_per_mac":
+        return rep.dram_bytes / row.access_bytes / net.total_macs()
+    return float(getattr(rep, row.metric))
+
+
+def validate_published(path: str | Path | None = None) -> tuple[list[RowResult], dict[str, Any]]:
+    """Evaluate every row; return (rows, summary). The summary has the mean absolute error
+    per metric kind (all rows, and rows not fitted) and the chips whose throughput rows are
+    all within 15 % and whose area rows are within 25 %."""
+    table = load_chips(path)
+    results = []
+    for chip in table.chips:
+        for row in chip.rows:
+            try:
+                pred = predict(chip, row)
+            except AccelscopeError as exc:
+                raise SpecError(f"chip '{chip.chip}', {row.metric} row: {exc}") from None
+            err = (pred - row.published) / row.published * 100.0
+            results.append(
+                RowResult(
+                    chip=chip.chip,
+                    team=chip.team,
+                    metric=row.metric,
+                    workload=_describe(row.workload),
+                    published=row.published,
+                    predicted=pred,
+                    error_pct=err,
+                    source=row.source,
+                    fitted=row.fitted,
+                    note=row.note,
+                )
+            )
+    return results, summarize(results)
+
+
+def _within(rows: list[RowResult], kind: str, limit: float) -> list[str]:
+    chips: dict[str, list[float]] = {}
+    for r in rows:
+        if METRIC_KIND[r.metric][0] == kind:
+            chips.setdefault(r.chip, []).append(abs(r.error_pct))
+    return sorted(c for c, errs in chips.items() if max(errs) <= limit)
+
+
+def summarize(rows: list[RowResult]) -> dict[str, Any]:
+    """Mean absolute error per metric kind; chips within the issue's targets."""
+    out: dict[str, Any] = {"mean_abs_error_pct": {}, "mean_abs_error_pct_not_fitted": {}}
+    for kind in sorted({k for k, _ in METRIC_KIND.values()}):
+        errs = [abs(r.error_pct) for r in rows if METRIC_KIND[r.metric][0] == kind]
+        free = [abs(r.error_pct) for r in rows if METRIC_KIND[r.metric][0] == kind and not r.fitted]
+        if errs:
+            out["mean_abs_error_pct"][kind] = float(np.mean(errs))
+        if free:
+            out["mean_abs_error_pct_not_fitted"][kind] = float(np.mean(free))
+    out["chips_throughput_within_15pct"] = _within(rows, "throughput", 15.0)
+    out["chips_area_within_25pct"] = _within(rows, "area", 25.0)
+    out["chips_within_15pct"] = len(out["chips_throughput_within_15pct"])
+    out["rows"] = len(rows)
+    out["chips"] = len({r.chip for r in rows})
+    out["fitted_rows"] = [f"{r.chip}: {r.metric}" for r in rows if r.fitted]
+    return {
+        k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in out.items()
+    }

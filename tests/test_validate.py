@@ -1,0 +1,163 @@
+"""``accelscope validate``: part 1 (closed form = cycle-level simulators) and part 2
+(published-chip table, errors, summary), the command, and the generated docs."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
+from accelscope.errors import SpecError
+from accelscope.validate import check_simulators, load_chips, validate_published
+from accelscope.validate import simulator as sim_module
+from accelscope.validate.published import METRIC_KIND, RowResult, summarize
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ------------------------------------------------------------------------------ part 1
+def test_simulator_check_is_exact_on_every_dataflow_and_convention():
+    check = check_simulators(gemms=24, seed=3)
+    assert check.cases == 24 * 3 * 2
+    assert check.exact == check.cases and check.mismatches == []
+
+
+def test_simulator_check_reports_a_wrong_closed_form(monkeypatch):
+    # A closed form that is one cycle off must be caught, with the case named.
+    real = sim_module.gemm_compute_cycles
+    monkeypatch.setattr(sim_module, "gemm_compute_cycles", lambda *a, **kw: real(*a, **kw) + 1)
+    check = check_simulators(gemms=2, seed=0)
+    assert check.exact == 0 and len(check.mismatches) == check.cases == 12
+    case = check.mismatches[0]
+    assert case["closed_form"] == case["simulated"] + 1 and case["product_ok"]
+
+
+# ------------------------------------------------------------------------------ part 2
+def test_packaged_table_covers_the_required_chips_and_metrics():
+    table = load_chips()
+    rows = [row for chip in table.chips for row in chip.rows]
+    teams = {chip.team for chip in table.chips}
+    assert len(table.chips) >= 6 and len(teams) >= 5
+    assert len(rows) >= 12
+    kinds = {METRIC_KIND[row.metric][0] for row in rows}
+    assert kinds == {"throughput", "dram", "area", "power"}
+    for chip in table.chips:
+        assert chip.source and all(row.source for row in chip.rows)
+
+
+def test_every_row_is_predicted_and_the_error_is_relative():
+    rows, summary = validate_published()
+    assert len(rows) == summary["rows"]
+    for r in rows:
+        assert math.isfinite(r.predicted) and r.predicted > 0, r
+        assert r.error_pct == pytest.approx((r.predicted - r.published) / r.published * 100)
+    fitted = [r for r in rows if r.fitted]
+    # Two shared constants are fitted, one row each (docs/validation.md).
+    assert {(r.chip, r.metric) for r in fitted} == {
+        ("TPU v1", "throughput_per_s"),
+        ("DianNao", "core_area_mm2"),
+    }
+
+
+def test_tpu_mlp0_is_bounded_by_sustained_weight_bandwidth():
+    # MLP0 (five 2000 x 2000 int8 layers, batch 200) streams its 20 MB of weights once per
+    # batch: throughput <= 200 x (34 GB/s x sustained fraction) / 20 MB. Activations (200 x
+    # 2000 bytes per layer) add a little traffic, so the prediction is within 5 % below.
+    rows, _ = validate_published()
+    mlp0 = next(r for r in rows if r.chip == "TPU v1" and r.metric == "throughput_per_s")
+    bound = 200 * 34e9 * SUSTAINED_BANDWIDTH_FRACTION / (5 * 2000 * 2000)
+    assert 0.95 * bound <= mlp0.predicted <= bound
+
+
+def test_summary_mean_errors_and_chip_counts():
+    def row(chip, metric, err, fitted=False):
+        return RowResult(chip, "t", metric, "", 1.0, 1.0 + err / 100, err, "s", fitted, "")
+
+    rows = [
+        row("A", "throughput_per_s", 10.0),
+        row("A", "throughput_per_s", -20.0),  # A: one throughput row beyond 15 %
+        row("B", "throughput_per_s", 5.0, fitted=True),
+        row("B", "cell_area_mm2", -24.0),
+        row("C", "core_area_mm2", 30.0),
+        row("C", "power_w", 50.0),
+    ]
+    s = summarize(rows)
+    assert s["mean_abs_error_pct"]["throughput"] == pytest.approx((10 + 20 + 5) / 3)
+    assert s["mean_abs_error_pct_not_fitted"]["throughput"] == pytest.approx(15.0)
+    assert s["mean_abs_error_pct"]["area"] == pytest.approx(27.0)
+    assert s["chips_throughput_within_15pct"] == ["B"]
+    assert s["chips_area_within_25pct"] == ["B"]
+    assert s["fitted_rows"] == ["B: throughput_per_s"]
+
+
+def test_table_errors_name_file_and_field(tmp_path):
+    bad = tmp_path / "chips.yaml"
+    bad.write_text(
+        "spec_version: 1\nchips:\n  - chip: x\n    team: y\n    source: z\n"
+        "    arch: {preset: tpu-v1}\n    rows:\n      - {metric: speed, published: 1, source: s}\n"
+    )
+    with pytest.raises(SpecError, match=r"chips\.yaml: chips\[0\]\.rows\[0\]\.metric"):
+        load_chips(bad)
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(
+        "spec_version: 1\nchips:\n  - chip: mychip\n    team: y\n    source: z\n"
+        "    arch: {preset: tpu-v1}\n    rows:\n"
+        "      - {metric: throughput_per_s, workload: {model: no-such-net},\n"
+        "         published: 1, source: s}\n"
+    )
+    with pytest.raises(SpecError, match="chip 'mychip', throughput_per_s row: .*no-such-net"):
+        validate_published(unknown)
+
+
+# ------------------------------------------------------------------------------ command
+def test_validate_json_document(cli):
+    res = cli("validate", "--json", "--gemms", "4")
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    assert doc["simulator"]["cases"] == 4 * 6 == doc["simulator"]["exact"]
+    for row in doc["rows"]:
+        assert {"chip", "metric", "published", "predicted", "error_pct", "source", "fitted"} <= set(
+            row
+        )
+    summary = doc["summary"]
+    assert set(summary["mean_abs_error_pct"]) == {"throughput", "dram", "area", "power"}
+    assert summary["chips_within_15pct"] == len(summary["chips_throughput_within_15pct"])
+    errs = [abs(r["error_pct"]) for r in doc["rows"] if r["metric"] == "throughput_per_s"]
+    assert summary["mean_abs_error_pct"]["throughput"] == pytest.approx(np.mean(errs))
+
+
+def test_validate_table_output_and_bad_table(cli, tmp_path):
+    res = cli("validate", "--gemms", "2")
+    assert res.code == 0, res.stderr
+    assert "12/12 cases exact" in res.stdout and "mean absolute error" in res.stdout
+    missing = cli("validate", "--table", str(tmp_path / "none.yaml"))
+    assert (
+        missing.code == 2
+        and missing.stderr.startswith("error: ")
+        and "Traceback" not in missing.stderr
+    )
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("chips: [\n")
+    res = cli("validate", "--table", str(broken), "--gemms", "0")
+    assert res.code == 2 and res.stderr.strip() == f"error: {broken}: not valid YAML at line 2"
+
+
+# ------------------------------------------------------------------------------ docs
+@pytest.mark.slow
+def test_docs_validation_md_is_regenerated():
+    """docs/validation.md must match what experiments/validation.py renders now (a model
+    change regenerates it in the same change)."""
+    spec = importlib.util.spec_from_file_location(
+        "validation_doc", ROOT / "experiments" / "validation.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows, summary = validate_published()
+    check = check_simulators(gemms=module.SIMULATED_GEMMS).to_dict()
+    expected = module.render(rows, summary, check)
+    current = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    assert current == expected, "docs/validation.md is stale: run python experiments/validation.py"
