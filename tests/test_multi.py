@@ -668,3 +668,24 @@ def test_exhaustive_time_budget_keeps_committed_chunks_and_completes(pair, small
     full = multi_explore(pair, small_space, out_dir=tmp_path, chunk_size=32)
     assert full.resumed_parts == 1 and full.evaluated == small_space.size
     assert full.table.equals(multi_explore(pair, small_space, chunk_size=32).table)
+
+
+def test_tie_break_by_set_score_picks_the_tied_design_that_serves_the_set():
+    # Network 0 is equally fast on configurations 0 and 1 (perf 2); configuration 0 is
+    # smaller, but network 1 runs at half speed on it. Area rule: opt_0 = 0; score rule:
+    # opt_0 = 1 (log S = 0 there, log(0.5)/2 on configuration 0). References are the same.
+    perf = np.array([[2.0, 2.0, 1.0], [1.0, 2.0, 2.0]])
+    ok = np.ones((2, 3), dtype=bool)
+    kw = dict(weights=np.array([0.5, 0.5]), mode="geomean", names=["a", "b"])
+    area = np.array([1.0, 2.0, 3.0])
+    by_area = analyze(perf, ok, ok.all(axis=0), area_mm2=area, **kw)
+    by_score = analyze(perf, ok, ok.all(axis=0), area_mm2=area, tie_break="score", **kw)
+    assert by_area.optima.tolist() == [0, 1]
+    assert by_score.optima.tolist() == [1, 1]
+    assert np.array_equal(by_area.rel, by_score.rel)
+    # With the area rule the selection "improves" on a's optimum by sqrt(2) - 1 = 41.4 %,
+    # a tie artefact; with the score rule both networks share one optimum: 0 %.
+    assert by_area.improvement_pct[0] == pytest.approx(100 * (math.sqrt(2) - 1))
+    assert by_score.improvement_pct.tolist() == [0.0, 0.0]
+    with pytest.raises(SpecError, match="tie_break 'size'"):
+        analyze(perf, ok, ok.all(axis=0), area_mm2=area, tie_break="size", **kw)

@@ -161,3 +161,5 @@ def test_docs_validation_md_is_regenerated():
     expected = module.render(rows, summary, check)
     current = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
     assert current == expected, "docs/validation.md is stale: run python experiments/validation.py"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert module.readme_block(rows, summary, check) in readme, "README validation summary is stale"

@@ -84,6 +84,14 @@ def command(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the search.")] = 0,
+    tie_break: Annotated[
+        str,
+        typer.Option(
+            "--tie-break",
+            help="area | score: among designs equally fast for a network, its optimum is "
+            "the smallest (area) or the one that serves the whole set best (score).",
+        ),
+    ] = "area",
     time_budget: Annotated[
         float | None, typer.Option("--time-budget", help="Stop after this many seconds.")
     ] = None,
@@ -130,6 +138,7 @@ def command(
             budget=budget,
             seed=seed,
             time_budget_s=time_budget,
+            tie_break=tie_break,
         )
     except KeyboardInterrupt:
         where = f" in {out_dir}" if out_dir else ""

@@ -230,7 +230,10 @@ def key_table(kc: KernelColumns, key: ConfigColumns) -> KeyTable:
         rows = np.flatnonzero((key.dataflow[:, 0] == code) | (key.dataflow[:, 0] == 3))
         if rows.size == 0:
             continue
-        sub = lambda v: v[rows] if np.ndim(v) and np.shape(v)[0] == u else v  # noqa: E731
+
+        def sub(v, rows: np.ndarray = rows):  # rows of the keys that allow this dataflow
+            return v[rows] if np.ndim(v) and np.shape(v)[0] == u else v
+
         cf_sub = ConfigColumns(*(sub(v) for v in key))
         cf3_sub = ConfigColumns(*(sub(v) for v in cf3))
         split_sub = tuple(sub(v) for v in split)
@@ -260,26 +263,14 @@ def key_table(kc: KernelColumns, key: ConfigColumns) -> KeyTable:
 
 
 class CandidateTable(NamedTuple):
-    """The candidates of every (configuration, kernel): arrays ``[c, g, N_CANDIDATES]``
-    (per-dataflow ones with a leading axis of 3, ``inf`` compute = not allowed or does not
-    fit); tile-independent ones ``[c, g]``. Bytes are per stream."""
+    """The 48 candidates of every configuration, as indices into a :class:`KeyTable`:
+    ``rows [c]`` each configuration's key row, ``combo [c, g, N_CANDIDATES]`` the tile
+    combination of each (kernel, candidate), ``fits`` whether it fits the buffers."""
 
-    order: np.ndarray  # [c, g, n] int64
-    tile_m: np.ndarray
-    tile_k: np.ndarray
-    tile_n: np.ndarray
-    a_bytes: np.ndarray
-    b_bytes: np.ndarray
-    spill_bytes: np.ndarray
-    out_bytes: np.ndarray  # [c, g, n] broadcast
-    once_bytes: np.ndarray
-    compute: np.ndarray  # [3, c, g, n]
-    sram: np.ndarray  # [3, c, g]
-    feed: np.ndarray  # [3, 3, c, g]
-    exposed_a: np.ndarray  # [c, g]
-    exposed_b: np.ndarray
-    exposed_out: np.ndarray
-    streams: np.ndarray  # [c, g]
+    kt: KeyTable
+    rows: np.ndarray
+    combo: np.ndarray
+    fits: np.ndarray
 
 
 def candidates_for(
@@ -293,35 +284,12 @@ def candidates_for(
     """The 48 candidates of every (configuration, kernel): for each (family, free tile) the
     largest grown tile that fits the configuration's buffers. ``rows`` ``[c]``: each
     configuration's key row in ``kt``."""
-    dims = (kc.m, kc.k, kc.n)
-    combo, fits = tiles.pick(kt.tt, rows, dims, bpe, acc, tuple(cap))
-    c, g, n = combo.shape
-    r = rows[:, None, None]
-    gi = np.arange(g)[None, :, None]
-    take = lambda arr: arr[r, gi, combo]  # noqa: E731
-    compute = np.full((len(DATAFLOWS), c, g, n), np.inf)
-    for code in range(len(DATAFLOWS)):
-        vals = kt.compute[code][r, gi, combo]
-        compute[code] = np.where(fits, vals, np.inf)
-    order = np.repeat(tiles.ORDER_OF_FAMILY, tiles.L_FREE)
-    return CandidateTable(
-        order=np.broadcast_to(order, (c, g, n)),
-        tile_m=take(kt.tt.tile_m),
-        tile_k=take(kt.tt.tile_k),
-        tile_n=take(kt.tt.tile_n),
-        a_bytes=take(kt.a_bytes),
-        b_bytes=take(kt.b_bytes),
-        spill_bytes=take(kt.spill_bytes),
-        out_bytes=np.broadcast_to(kt.out_bytes[rows][..., None], (c, g, n)),
-        once_bytes=take(kt.once_bytes),
-        compute=compute,
-        sram=kt.sram[:, rows],
-        feed=kt.feed[:, :, rows],
-        exposed_a=kt.exposed_a[rows],
-        exposed_b=kt.exposed_b[rows],
-        exposed_out=kt.exposed_out[rows],
-        streams=kt.streams[rows],
-    )
+    combo, fits = tiles.pick(kt.tt, rows, (kc.m, kc.k, kc.n), bpe, acc, tuple(cap))
+    return CandidateTable(kt, np.asarray(rows, dtype=np.int64), combo, fits)
+
+
+def _c(x: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=dtype)
 
 
 def choose(
@@ -341,124 +309,92 @@ def choose(
 ) -> Mapping:
     """Pick, for every (config, occurrence), the candidate and dataflow with the lowest
     latency *as the occurrence runs* -- with its operands that stay on chip and its extra
-    reads -- then the fewest DRAM bytes, then the lowest tiling-dependent energy.
+    reads -- then the fewest DRAM bytes, then the lowest tiling-dependent energy (DRAM,
+    buffer fills, array feed), then candidate order; across dataflows the same order, then
+    ws < os < is.
 
-    ``rows`` ``[c]`` maps each configuration to its row of ``ct`` (tables are built once
-    per distinct mapping key); ``pair`` ``[c, O]`` indexes the kernel axis; flags and
-    ``extra_bytes`` are ``[c, O]``; config columns ``[c, 1]``. ``floor_cycles`` ``[c, O]``:
-    work overlapped with the occurrence (fused element-wise ops), which its latency
-    cannot go below. ``dataflow`` ``[c]``: the configurations' dataflow codes (3 = auto),
-    so only allowed dataflows are timed. Returns ``[c, O]`` arrays.
+    ``rows`` ``[c]`` indexes the configurations of ``ct``; ``pair`` ``[O]`` (or ``[c, O]``
+    with equal rows) the kernel of each occurrence; flags and ``extra_bytes`` are
+    ``[c, O]``; configuration columns ``[c]`` or ``[c, 1]``. ``floor_cycles`` ``[c, O]``:
+    work overlapped with the occurrence (fused element-wise ops), which its latency cannot
+    go below. ``dataflow`` ``[c]``: dataflow codes (3 = auto), so only allowed dataflows
+    are timed. The loop is compiled (:func:`accelscope.cost.select.choose_kernel`).
+    Returns ``[c, O]`` arrays.
     """
-    c, n_occ = pair.shape
-    r = rows[:, None]
-    sram_in, sram_w, sram_out = (x[..., None] for x in sram_pj)
-    a = ct.a_bytes[r, pair] * ~a_on_chip[..., None]
-    b = ct.b_bytes[r, pair] * ~b_on_chip[..., None]
-    sp = ct.spill_bytes[r, pair]
-    o_full = ct.out_bytes[r, pair]
-    once = ct.once_bytes[r, pair]
-    streams2 = ct.streams[r, pair]
-    streams = streams2[..., None]
-    const = (o_full * ~out_on_chip[..., None]) + (extra_bytes / streams2)[..., None]
-    mem_s = a + b + sp + const
-    exp2 = (
-        ct.exposed_a[r, pair] * ~a_on_chip
-        + ct.exposed_b[r, pair] * ~b_on_chip
-        + ct.exposed_out[r, pair] * ~out_on_chip
-    )
-    bpc = bytes_per_cycle[..., None]
-    db = double_buffering[..., None]
-    mem_c = mem_s / bpc
-    exp_c = np.minimum(exp2[..., None], mem_s) / bpc
-    total = streams * mem_s + once
-    best_lat = np.full((c, n_occ), np.inf)
-    best_en = np.full((c, n_occ), np.inf)
-    best_total = np.full((c, n_occ), np.inf)
-    choice = np.zeros((c, n_occ), dtype=np.int64)
-    flow = np.zeros((c, n_occ), dtype=np.int64)
+    from accelscope.cost.select import choose_kernel
+
+    kt = ct.kt
+    crow = np.asarray(rows, dtype=np.int64).reshape(-1)
+    krow = ct.rows[crow]
+    occ = np.asarray(pair, dtype=np.int64)
+    occ = occ[0] if occ.ndim == 2 else occ
+    c, n_occ = crow.shape[0], occ.shape[0]
+    flat = lambda v: _c(np.broadcast_to(np.asarray(v, dtype=np.float64).reshape(-1), (c,)))  # noqa: E731
+    codes = np.full(c, 3) if dataflow is None else np.asarray(dataflow).reshape(-1)
+    floor = np.zeros((c, n_occ)) if floor_cycles is None else floor_cycles
+    choice = np.empty((c, n_occ), dtype=np.int64)
+    flow = np.empty((c, n_occ), dtype=np.int64)
+    best_lat = np.empty((c, n_occ))
     array_cycles = np.zeros((c, n_occ))
     sram_sel = np.zeros((c, n_occ))
     feed_sel = np.zeros((3, c, n_occ))
-    codes = np.full(c, 3) if dataflow is None else np.asarray(dataflow).reshape(-1)
-    for code in range(len(DATAFLOWS)):
-        sel = np.flatnonzero((codes == code) | (codes == 3))
-        if sel.size == 0:
-            continue
-        whole = sel.size == c
-        pick_rows = (lambda v: v) if whole else (lambda v: v[sel])  # noqa: E731
-        rs, ps = r if whole else r[sel], pair if whole else pair[sel]
-        comp = ct.compute[code][rs, ps]
-        sram = ct.sram[code][rs, ps]
-        comp_eff = np.maximum(comp, sram[..., None])
-        exp_s, mem_cs = pick_rows(exp_c), pick_rows(mem_c)
-        lat_s = np.where(
-            pick_rows(db), exp_s + np.maximum(comp_eff, mem_cs - exp_s), comp_eff + mem_cs
-        )
-        lat = pick_rows(streams) * lat_s + pick_rows(once) / pick_rows(bpc)
-        if floor_cycles is not None:
-            lat = np.maximum(lat, pick_rows(floor_cycles)[..., None])
-        # Lexicographic (latency, DRAM bytes, candidate order) within the dataflow.
-        best = lat.min(axis=-1, keepdims=True)
-        tot = np.where(lat == best, pick_rows(total), np.inf)
-        ch = tot.argmin(axis=-1)
-        lat_k = best[..., 0]
-        tot_k = np.take_along_axis(tot, ch[..., None], -1)[..., 0]
-        fd = [ct.feed[code, i][rs, ps] for i in range(3)]
-        # Tiling-dependent energy of the chosen candidate (DRAM, fills, array feed).
-        dpj = pick_rows(dram_pj)
-        take = lambda v: np.take_along_axis(pick_rows(v), ch[..., None], -1)[..., 0]  # noqa: E731
-        st = pick_rows(streams2)
-        en_k = (
-            st * (take(a) * (dpj + pick_rows(sram_pj[0])) + take(b) * (dpj + pick_rows(sram_pj[1])))
-            + st * (take(sp) + take(const)) * (dpj + pick_rows(sram_pj[2]))
-            + take(once) * (dpj + pick_rows(sram_pj[1]))
-            + st * (fd[0] * pick_rows(sram_pj[0]) + fd[1] * pick_rows(sram_pj[1]))
-            + st * fd[2] * pick_rows(sram_pj[2])
-        )
-        # Across dataflows: the fastest, then fewer DRAM bytes, then lower energy
-        # (then ws < os < is).
-        cur = lambda v: v if whole else v[sel]  # noqa: E731
-        better = (lat_k < cur(best_lat)) | (
-            (lat_k == cur(best_lat))
-            & ((tot_k < cur(best_total)) | ((tot_k == cur(best_total)) & (en_k < cur(best_en))))
-        )
-
-        def put(dst: np.ndarray, val: np.ndarray, better: np.ndarray = better) -> None:
-            if whole:
-                dst[...] = np.where(better, val, dst)
-            else:
-                dst[sel] = np.where(better, val, dst[sel])
-
-        put(choice, ch)
-        put(flow, np.full(ch.shape, code))
-        put(array_cycles, np.take_along_axis(comp, ch[..., None], -1)[..., 0])
-        put(sram_sel, sram)
-        for i in range(3):
-            put(feed_sel[i], fd[i])
-        put(best_en, en_k)
-        put(best_total, tot_k)
-        put(best_lat, lat_k)
-    ch = choice[..., None]
-    pick = lambda arr: np.take_along_axis(arr, ch, -1)[..., 0]  # noqa: E731
+    choose_kernel(
+        _c(krow, np.int64),
+        _c(crow, np.int64),
+        _c(occ, np.int64),
+        ct.combo,
+        ct.fits,
+        _c(a_on_chip, np.bool_),
+        _c(b_on_chip, np.bool_),
+        _c(out_on_chip, np.bool_),
+        _c(extra_bytes),
+        _c(floor),
+        _c(codes, np.int64),
+        flat(bytes_per_cycle),
+        _c(np.broadcast_to(np.asarray(double_buffering).reshape(-1), (c,)), np.bool_),
+        flat(dram_pj),
+        *(flat(v) for v in sram_pj),
+        _c(kt.a_bytes),
+        _c(kt.b_bytes),
+        _c(kt.spill_bytes),
+        _c(kt.once_bytes),
+        _c(kt.out_bytes),
+        _c(kt.compute),
+        _c(kt.sram),
+        _c(kt.feed),
+        _c(kt.exposed_a),
+        _c(kt.exposed_b),
+        _c(kt.exposed_out),
+        _c(kt.streams),
+        choice,
+        flow,
+        best_lat,
+        array_cycles,
+        sram_sel,
+        feed_sel,
+    )
+    r = krow[:, None]
+    g = occ[None, :]
+    cb = ct.combo[crow[:, None], g, choice]
+    a_off, b_off = ~np.asarray(a_on_chip), ~np.asarray(b_on_chip)
     return Mapping(
         feasible=np.isfinite(best_lat),
         dataflow=flow,
-        order=np.take_along_axis(ct.order[r, pair], choice[..., None], -1)[..., 0],
-        tile_m=pick(ct.tile_m[r, pair]),
-        tile_k=pick(ct.tile_k[r, pair]),
-        tile_n=pick(ct.tile_n[r, pair]),
+        order=tiles.ORDER_OF_FAMILY[choice // tiles.L_FREE],
+        tile_m=kt.tt.tile_m[r, g, cb],
+        tile_k=kt.tt.tile_k[r, g, cb],
+        tile_n=kt.tt.tile_n[r, g, cb],
         array_cycles=array_cycles,
         sram_cycles=sram_sel,
-        a_bytes=pick(a),
-        b_bytes=pick(b),
-        spill_bytes=pick(sp),
-        out_bytes=pick(o_full),
-        once_bytes=pick(once),
-        exposed_a=ct.exposed_a[r, pair] * ~a_on_chip,
-        exposed_b=ct.exposed_b[r, pair],
-        exposed_out=ct.exposed_out[r, pair],
-        streams=streams2,
+        a_bytes=kt.a_bytes[r, g, cb] * a_off,
+        b_bytes=kt.b_bytes[r, g, cb] * b_off,
+        spill_bytes=kt.spill_bytes[r, g, cb],
+        out_bytes=kt.out_bytes[r, g],
+        once_bytes=kt.once_bytes[r, g, cb],
+        exposed_a=kt.exposed_a[r, g] * a_off,
+        exposed_b=kt.exposed_b[r, g],
+        exposed_out=kt.exposed_out[r, g],
+        streams=kt.streams[r, g],
         feed_in=feed_sel[0],
         feed_w=feed_sel[1],
         feed_out=feed_sel[2],

@@ -216,38 +216,6 @@ def tile_table(
     )
 
 
-def _grown_max(
-    dim: int,
-    o1: np.ndarray,
-    o2: np.ndarray,
-    xr: np.ndarray,
-    x: np.ndarray,
-    a: np.ndarray,
-    ci: np.ndarray,
-    cw: np.ndarray,
-    co: np.ndarray,
-    cu: np.ndarray,
-) -> np.ndarray:
-    """Largest grown tile the buffers allow (real-valued) given the other two tiles (in
-    m, k, n order): input ``Tm*Tk*x*rho <= ci``, weight ``Tk*Tn*x <= cw``, output
-    ``Tm*Tn*a <= co``, unified sum ``<= cu``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if dim == 0:  # Tm given (Tk, Tn)
-            tk, tn = o1, o2
-            return np.minimum(
-                np.minimum(ci / (tk * xr), co / (tn * a)), (cu - tk * tn * x) / (tk * xr + tn * a)
-            )
-        if dim == 1:  # Tk given (Tm, Tn)
-            tm, tn = o1, o2
-            return np.minimum(
-                np.minimum(ci / (tm * xr), cw / (tn * x)), (cu - tm * tn * a) / (tm * xr + tn * x)
-            )
-        tm, tk = o1, o2  # Tn given (Tm, Tk)
-        return np.minimum(
-            np.minimum(cw / (tk * x), co / (tm * a)), (cu - tm * tk * xr) / (tk * x + tm * a)
-        )
-
-
 def pick(
     tt: TileTable,
     rows: np.ndarray,
@@ -258,45 +226,44 @@ def pick(
 ) -> tuple[np.ndarray, np.ndarray]:
     """For every configuration (its key row ``rows [c]``) and every (kernel, family, free):
     the combo index of the largest grown tile that fits, and whether the candidate fits at
-    all. Returns (combo index ``[c, g, N_CANDIDATES]``, fits)."""
+    all. Returns (combo index ``[c, g, N_CANDIDATES]``, fits).
+
+    The grown value is found in closed form: split ``s`` of the grown dimension ``D`` fits
+    iff ``s >= D / floor_q(raw)`` with ``raw`` the largest real tile the buffers allow
+    (input ``Tm*Tk*bpe*rho <= ci``, weight ``Tk*Tn*bpe <= cw``, output
+    ``Tm*Tn*acc <= co``, their sum ``<= cu``), else the first smaller-than-``q`` tile
+    ``<= raw``; the non-grown tiles must fit on their own too (compiled loop:
+    :func:`accelscope.cost.select.pick_kernel`).
+    """
+    from accelscope.cost.select import pick_kernel
+
     c = rows.shape[0]
     g = tt.other1.shape[1]
-    r = rows[:, None, None, None]
-    ci, cw, co, cu = (np.asarray(v)[:, None, None, None] for v in cap)
-    x, a = bpe[:, None, None, None], acc[:, None, None, None]
-    xr = x * tt.rho[rows][..., None, None]
-    o1, o2 = tt.other1[rows], tt.other2[rows]  # [c, g, F, L_FREE]
-    q = tt.q[rows][:, :, None, None]
-    raw = np.empty((c, g, N_FAMILIES, L_FREE))
-    for dim in range(3):
-        fam = np.flatnonzero(tt.grown_dim == dim)
-        raw[:, :, fam] = _grown_max(dim, o1[:, :, fam], o2[:, :, fam], xr, x, a, ci, cw, co, cu)
-    dim_full = np.stack([np.broadcast_to(v, (1, g)) for v in dims])[tt.grown_dim]  # [F, 1, g]
-    dfull = np.moveaxis(dim_full, 0, -1)[..., None]  # [1, g, F, 1]
-    # Index in the grown ladder: the first balanced split that fits, found in closed form
-    # (split s fits iff s >= D / floor_q(raw)), else the first smaller tile that fits.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        floor_q = np.floor(raw / q) * q
-        need = np.where(raw >= dfull, 1.0, dfull / floor_q)
-    idx = np.searchsorted(_SPLITS, need, side="left").astype(np.int64)
-    small = idx >= len(GROWN_SPLITS)
-    if small.any():
-        ci_, gi_, fi_, li_ = np.nonzero(small)
-        lad = tt.grown_ladder[rows[ci_], gi_, fi_, len(GROWN_SPLITS) :]
-        count = (lad > raw[ci_, gi_, fi_, li_][:, None]).sum(axis=1)
-        idx[ci_, gi_, fi_, li_] = len(GROWN_SPLITS) + count
-    fits = idx < L_GROWN
-    idx = np.minimum(idx, L_GROWN - 1)
-    combo = (
-        np.arange(N_FAMILIES)[:, None] * (L_FREE * L_GROWN) + np.arange(L_FREE)[None, :] * L_GROWN
-    )[None, None] + idx
-    combo = combo.reshape(c, g, N_CANDIDATES)
-    fits = fits.reshape(c, g, N_CANDIDATES)
-    # The non-grown tiles must fit on their own too (the closed form assumes it).
-    gi = np.arange(g)[None, :, None]
-    fa = tt.fp_a[r[..., 0], gi, combo]
-    fb = tt.fp_b[r[..., 0], gi, combo]
-    fo = tt.fp_o[r[..., 0], gi, combo]
-    cap3 = [np.asarray(v)[:, None, None] for v in cap]
-    fits &= (fa <= cap3[0]) & (fb <= cap3[1]) & (fo <= cap3[2]) & (fa + fb + fo <= cap3[3])
+    f64 = np.float64
+    dims3 = np.stack([np.broadcast_to(np.asarray(v, dtype=f64).reshape(-1), (g,)) for v in dims])
+    combo = np.empty((c, g, N_CANDIDATES), dtype=np.int64)
+    fits = np.empty((c, g, N_CANDIDATES), dtype=bool)
+
+    def col(v) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=f64).reshape(-1), (c,)))
+
+    pick_kernel(
+        np.ascontiguousarray(rows, dtype=np.int64),
+        col(bpe),
+        col(acc),
+        *(col(v) for v in cap),
+        np.ascontiguousarray(tt.other1, dtype=f64),
+        np.ascontiguousarray(tt.other2, dtype=f64),
+        np.ascontiguousarray(tt.grown_ladder, dtype=f64),
+        np.ascontiguousarray(tt.grown_dim, dtype=np.int64),
+        np.ascontiguousarray(dims3),
+        np.ascontiguousarray(np.asarray(tt.q, dtype=f64).reshape(-1)),
+        np.ascontiguousarray(np.broadcast_to(tt.rho, tt.other1.shape[:2]), dtype=f64),
+        _SPLITS,
+        np.ascontiguousarray(tt.fp_a, dtype=f64),
+        np.ascontiguousarray(tt.fp_b, dtype=f64),
+        np.ascontiguousarray(tt.fp_o, dtype=f64),
+        combo,
+        fits,
+    )
     return combo, fits

@@ -60,6 +60,7 @@ from accelscope.search.multi_eval import (
 from accelscope.search.multi_inputs import unique_names
 from accelscope.search.multi_score import (
     MODES,
+    TIE_BREAKS,
     MultiAnalysis,
     NoAdmissibleDesignError,
     analyze,
@@ -144,6 +145,7 @@ class MultiResult:
     chunk_size: int = DEFAULT_CHUNK
     strategy: str = "exhaustive"
     search: dict[str, Any] | None = None  # budget, seed, population (evolutionary)
+    tie_break: str = "area"  # how equally fast designs pick a network's optimum
 
     # ---- accessors ---------------------------------------------------------------------
     @property
@@ -274,6 +276,7 @@ class MultiResult:
             ],
             "weights": {n: float(w) for n, w in zip(self.names, self.weights, strict=True)},
             "mode": self.mode,
+            "tie_break": self.tie_break,
             "objective": self.objective.label,
             "performance": (
                 self.objective.metric
@@ -376,6 +379,7 @@ def multi_explore(
     seed: int = 0,
     population: int = DEFAULT_POPULATION,
     time_budget_s: float | None = None,
+    tie_break: str = "area",
 ) -> MultiResult:
     """Find the accelerator configuration that serves *networks* best (module docstring).
 
@@ -391,7 +395,9 @@ def multi_explore(
     given) and searches larger ones. With a search, per-network optima, references,
     cross-performance and improvements are computed over the evaluated designs.
     ``time_budget_s`` stops submitting new work after that many seconds (committed work
-    is kept; the same call resumes it).
+    is kept; the same call resumes it). ``tie_break`` picks a network's optimum among
+    equally fast designs: ``area`` (smallest) or ``score`` (the one that serves the set
+    best; :mod:`accelscope.search.multi_score`).
     """
     t0 = time.monotonic()
     nets = list(networks)
@@ -408,6 +414,8 @@ def multi_explore(
     cons = [c if isinstance(c, Constraint) else parse_constraint(c, known) for c in cons_src]
     if chunk_size <= 0:
         raise SpecError(f"chunk size must be positive, got {chunk_size}")
+    if tie_break not in TIE_BREAKS:
+        raise SpecError(f"tie break '{tie_break}': expected one of {', '.join(TIE_BREAKS)}")
     strat = resolve_strategy(strategy, space, budget)
     if population < 4:
         raise SpecError(f"population must be at least 4, got {population}")
@@ -480,7 +488,7 @@ def multi_explore(
     finally:
         if tmp is not None:
             tmp.cleanup()
-    analysis = _score(table, nets, shown, w, run_mode, obj, cons, with_area)
+    analysis = _score(table, nets, shown, w, run_mode, obj, cons, with_area, tie_break)
     return MultiResult(
         networks=nets,
         names=shown,
@@ -492,6 +500,7 @@ def multi_explore(
         table=table,
         analysis=analysis,
         with_area=with_area,
+        tie_break=tie_break,
         elapsed_s=time.monotonic() - t0,
         resumed_parts=resumed,
         out_dir=None if tmp is not None else Path(out_dir),
@@ -536,6 +545,7 @@ def _score(
     obj: Objective,
     cons: list[Constraint],
     with_area: bool,
+    tie_break: str = "area",
 ) -> MultiAnalysis:
     """Build perf / admissibility arrays from the table and run the analysis."""
     n_net = len(nets)
@@ -571,6 +581,7 @@ def _score(
         names=names,
         area_mm2=np.asarray(col("area_mm2"), dtype=np.float64),
         pareto=with_area,
+        tie_break=tie_break,
     )
 
 

@@ -11,9 +11,12 @@ Pure NumPy on arrays over configurations, independent of how they were evaluated
 Definitions (``opt_n`` = per-network optimum, ``w`` = weights normalized to sum 1):
 
 * ``opt_n = argmax_{c : alone[n, c]} perf[n, c]``; ties (configurations equally fast,
-  e.g. differing only in a parameter the network does not feel) go to the smallest area,
-  then the lowest position — the same design ``explore(objectives=[objective, "area"])``
-  reports as best.
+  e.g. differing only in a parameter the network does not feel) go, with
+  ``tie_break="area"`` (default), to the smallest area, then the lowest position — the
+  same design ``explore(objectives=[objective, "area"])`` reports as best; with
+  ``tie_break="score"`` to the highest set score ``S`` first (the tied design that serves
+  the other networks best), then area and position. The references ``perf[n, opt_n]``
+  are the same under both rules; only which tied design stands for ``n`` changes.
 * relative performance ``r[n, c] = perf[n, c] / perf[n, opt_n]`` (in (0, 1] on ``together``).
 * score ``S(c)``: ``geomean`` — ``(prod_n r[n, c]) ** (1/N)``; ``weighted`` —
   ``prod_n r[n, c] ** w_n``; ``worst`` — ``min_{n : w_n > 0} r[n, c]``. Scores are
@@ -38,6 +41,8 @@ from accelscope.errors import AccelscopeError, SpecError
 from accelscope.search.pareto import pareto_mask
 
 MODES: tuple[str, ...] = ("geomean", "weighted", "worst")
+#: How ties between equally fast configurations pick a network's optimum (module docstring).
+TIE_BREAKS: tuple[str, ...] = ("area", "score")
 
 
 class NoAdmissibleDesignError(AccelscopeError):
@@ -127,6 +132,7 @@ def analyze(
     names: Sequence[str],
     area_mm2: np.ndarray,
     pareto: bool = False,
+    tie_break: str = "area",
 ) -> MultiAnalysis:
     """Per-network optima, cross-performance, selection and joint optimum (module docstring).
 
@@ -144,14 +150,21 @@ def analyze(
             raise NoAdmissibleDesignError(
                 f"network '{names[n]}' has no configuration that meets the constraints"
             )
+    if tie_break not in TIE_BREAKS:
+        raise SpecError(
+            f"tie_break '{tie_break}': expected one of {', '.join(TIE_BREAKS)}"
+        )
     area = np.asarray(area_mm2, dtype=np.float64)
-    optima = np.array([_best(perf[n], alone[n], area) for n in range(n_net)], dtype=np.int64)
-    best = perf[np.arange(n_net), optima]
+    best = np.array([perf[n][alone[n]].max() for n in range(n_net)])
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = perf / best[:, None]
     rel = np.where(np.isfinite(rel), rel, 0.0)
     scores_all = log_scores(rel, weights, mode)
     log_score = np.where(together, scores_all, -np.inf)
+    prefer = log_score if tie_break == "score" else None
+    optima = np.array(
+        [_best(perf[n], alone[n], area, prefer) for n in range(n_net)], dtype=np.int64
+    )
     cross = rel[:, optima].T
     cand = scores_all[optima]
     cand_ok = together[optima]
@@ -192,8 +205,13 @@ def analyze(
     )
 
 
-def _best(value: np.ndarray, ok: np.ndarray, area: np.ndarray) -> int:
-    """Position of the largest *value* where *ok* (ties: smallest area, then position)."""
+def _best(
+    value: np.ndarray, ok: np.ndarray, area: np.ndarray, prefer: np.ndarray | None = None
+) -> int:
+    """Position of the largest *value* where *ok*; ties: the largest *prefer* (when given),
+    then the smallest area, then position."""
     cand = np.flatnonzero(ok)
     top = cand[value[cand] == value[cand].max()]
-    return int(top[np.lexsort((top, area[top]))[0]])
+    if prefer is None:
+        return int(top[np.lexsort((top, area[top]))[0]])
+    return int(top[np.lexsort((top, area[top], -prefer[top]))[0]])
