@@ -82,9 +82,8 @@ def run_scalesim(python: str, rows: int, cols: int, dataflow: str, work: Path) -
     tag = f"{rows}x{cols}-{dataflow}"
     cfg, topo, layout = work / f"{tag}.cfg", work / f"{tag}.csv", work / f"{tag}-layout.csv"
     cfg.write_text(_CONFIG.format(rows=rows, cols=cols, dataflow=dataflow))
-    topo.write_text(
-        "Layer, M, N, K,\n" + "".join(f"g{i}, {m}, {n}, {k},\n" for i, (m, n, k) in enumerate(GEMMS))
-    )
+    rows_csv = "".join(f"g{i}, {m}, {n}, {k},\n" for i, (m, n, k) in enumerate(GEMMS))
+    topo.write_text("Layer, M, N, K,\n" + rows_csv)
     layout.write_text(
         "Layer,a,b,c,d,e,f,g,h,\n" + "".join(f"g{i},1,1,1,1,1,1,1,1,\n" for i in range(len(GEMMS)))
     )
@@ -131,8 +130,11 @@ def main(argv: list[str] | None = None) -> int:
         d_none = 100.0 * (r["none"] - r["scalesim"]) / r["scalesim"]
         d_pipe = 100.0 * (r["pipelined"] - r["scalesim"]) / r["scalesim"]
         gemm = f"({r['m']},{r['n']},{r['k']})"
-        print(f"{gemm:>16} {r['rows']}x{r['cols']:<4} {r['dataflow']:>3} {r['scalesim']:>10} "
-              f"{r['none']:>8} {d_none:>+6.1f}% {r['pipelined']:>10} {d_pipe:>+11.1f}%")  # fmt: skip
+        array = f"{r['rows']}x{r['cols']}"
+        print(
+            f"{gemm:>16} {array:<6} {r['dataflow']:>3} {r['scalesim']:>10} {r['none']:>8} "
+            f"{d_none:>+6.1f}% {r['pipelined']:>10} {d_pipe:>+11.1f}%"
+        )
     return 0
 
 

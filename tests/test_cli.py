@@ -209,3 +209,37 @@ def test_evaluate_buffer_too_small_names_layer_and_field(cli, tmp_path):
         "features.0",
         "buffers.output_kib",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--budgt", "3"], "No such option: --budgt"),
+        (["explore", "resnet50", "--budget", "abc"], "Invalid value for '--budget'"),
+        (["evalute", "resnet50"], "No such command 'evalute'"),
+        (["evaluate"], "Missing argument 'model'"),
+        (["evaluate", "resnet50", "extra"], "unexpected extra argument"),
+        (["zoo", "list", "--jsn"], "No such option: --jsn"),
+        (["validate", "--gemms", "-1"], "Invalid value for '--gemms'"),
+        (["multi", "alexnet", "--tie-break"], "Option '--tie-break' requires an argument"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(cli, args, expected):
+    # typer raises its bundled click's exceptions (typer._click); whichever copy raises,
+    # the user sees one line naming the problem and where to get help, never a traceback.
+    res = cli(*args)
+    assert res.code == 2, (args, res.stderr)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    assert expected in lines[0] and "--help" in lines[0]
+    assert "Traceback" not in res.stderr and res.stdout == ""
+
+
+def test_version_flag_and_bare_command(cli):
+    from accelscope import __version__
+
+    res = cli("--version")
+    assert res.code == 0 and res.stdout.strip() == __version__
+    bare = cli()
+    # No command: the help, and exit 2 (a usage error) without an extra error line.
+    assert bare.code == 2 and "Usage:" in bare.stdout and "error" not in bare.stderr

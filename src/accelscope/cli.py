@@ -567,6 +567,24 @@ def version_cmd() -> None:
     out.print(__version__)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(__version__)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Application-driven design-space exploration of DNN accelerators."""
+
+
 def _register_commands() -> None:
     """Add ``accelscope NAME`` for every module in :mod:`accelscope.commands`."""
     import importlib
@@ -615,15 +633,37 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             err.print("error: interrupted", markup=False)
             return 130
-        except Exception as exc:  # click usage errors
-            import click
-
-            if isinstance(exc, click.exceptions.ClickException):
-                exc.show()
-                return 2
-            raise
+        except Exception as exc:
+            message = usage_error_message(exc)
+            if message is None:
+                raise
+            _print_warnings(caught)
+            if message:
+                err.print(message, markup=False, highlight=False, soft_wrap=True)
+            return 2
     _print_warnings(caught)
     return code
+
+
+def usage_error_message(exc: BaseException) -> str | None:
+    """One line for a command-line usage error, whichever copy of click raised it (typer
+    bundles its own as ``typer._click``; a separately installed ``click`` has the same
+    class names), ``""`` when click already printed the help, or None for any other
+    exception. The hint names the command's help."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "ClickException" not in names:
+        return None
+    if "NoArgsIsHelpError" in names:
+        return ""  # the help text was printed already
+    try:
+        text = str(exc.format_message())  # type: ignore[attr-defined]
+    except Exception:  # pragma: no cover - a click that changed its API
+        text = str(exc)
+    text = " ".join(text.split()) or type(exc).__name__
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", None) or "accelscope"
+    hint = f" (see '{path} --help')" if "UsageError" in names else ""
+    return f"error: {text}{hint}"
 
 
 def _print_warnings(caught: list[warnings.WarningMessage]) -> None:

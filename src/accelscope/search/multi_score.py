@@ -151,9 +151,7 @@ def analyze(
                 f"network '{names[n]}' has no configuration that meets the constraints"
             )
     if tie_break not in TIE_BREAKS:
-        raise SpecError(
-            f"tie_break '{tie_break}': expected one of {', '.join(TIE_BREAKS)}"
-        )
+        raise SpecError(f"tie_break '{tie_break}': expected one of {', '.join(TIE_BREAKS)}")
     area = np.asarray(area_mm2, dtype=np.float64)
     best = np.array([perf[n][alone[n]].max() for n in range(n_net)])
     with np.errstate(divide="ignore", invalid="ignore"):
