@@ -13,12 +13,22 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from accelscope import __version__
+from accelscope.console import SafeConsole
 from accelscope.errors import AccelscopeError, SpecError
 from accelscope.fmt import joules, percent, seconds, si
+from accelscope.limits import (
+    MAX_BATCH,
+    MAX_SEARCH_BUDGET,
+    MAX_SEED,
+    MAX_SEQ_LEN,
+    MAX_TOP,
+    MAX_WORKERS,
+    check_time_budget,
+)
 
 app = typer.Typer(
     name="accelscope",
@@ -36,16 +46,23 @@ app.add_typer(zoo_app, name="zoo")
 app.add_typer(workload_app, name="workload")
 app.add_typer(arch_app, name="arch")
 
+
 # Pipes and logs get a wide console so tables are not wrapped at 80 columns.
-out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)  # messages are single lines, never wrapped
+out = SafeConsole(
+    soft_wrap=False, width=None if sys.stdout.isatty() else 200, markup=False, highlight=False
+)
+err = SafeConsole(stderr=True, soft_wrap=True, markup=False, highlight=False)  # single lines
 
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON document instead of a table.")
 ]
-BatchOpt = Annotated[int | None, typer.Option("--batch", help="Batch size (default: the model's).")]
+BatchOpt = Annotated[
+    int | None,
+    typer.Option("--batch", min=1, max=MAX_BATCH, help="Batch size (default: the model's)."),
+]
 SeqOpt = Annotated[
-    int | None, typer.Option("--seq-len", help="Sequence length for sequence models.")
+    int | None,
+    typer.Option("--seq-len", min=1, max=MAX_SEQ_LEN, help="Sequence length for sequence models."),
 ]
 InputShapeOpt = Annotated[
     list[str] | None,
@@ -63,7 +80,10 @@ PngOpt = Annotated[
 ]
 ExecutorOpt = Annotated[str, typer.Option("--executor", help="serial | processes | dask")]
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", help="Workers for processes/dask (default 2).")
+    int | None,
+    typer.Option(
+        "--workers", min=1, max=MAX_WORKERS, help="Workers for processes/dask (default 2)."
+    ),
 ]
 SchedulerOpt = Annotated[
     str | None,
@@ -75,6 +95,15 @@ OutDirOpt = Annotated[
 OverwriteOpt = Annotated[
     bool, typer.Option("--overwrite", help="Replace results of a different run in --out.")
 ]
+TimeBudgetOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--time-budget",
+        callback=check_time_budget,
+        help="Stop submitting work after this many seconds (finished work is kept).",
+    ),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Random seed.")]
 AllowUnsupportedOpt = Annotated[
     bool,
     typer.Option(
@@ -233,7 +262,7 @@ def workload_show(
     )
     if summary["unsupported"]:
         names = ", ".join(f"{u['name']} ({u['op_type']})" for u in summary["unsupported"])
-        out.print(f"[yellow]unsupported (zero-cost placeholders): {names}[/yellow]")
+        out.print(Text(f"unsupported (zero-cost placeholders): {names}", style="yellow"))
 
 
 # ---------------------------------------------------------------------------- arch
@@ -446,11 +475,12 @@ def explore_cmd(
     strategy: Annotated[
         str, typer.Option("--strategy", help="auto | exhaustive | evolutionary | random")
     ] = "auto",
-    budget: Annotated[int | None, typer.Option("--budget", help="Evaluation budget.")] = None,
-    time_budget: Annotated[
-        float | None, typer.Option("--time-budget", help="Stop after this many seconds.")
+    budget: Annotated[
+        int | None,
+        typer.Option("--budget", min=1, max=MAX_SEARCH_BUDGET, help="Evaluation budget."),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    time_budget: TimeBudgetOpt = None,
+    seed: SeedOpt = 0,
     executor: ExecutorOpt = "serial",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -458,7 +488,9 @@ def explore_cmd(
     overwrite: OverwriteOpt = False,
     batch: BatchOpt = None,
     seq_len: SeqOpt = None,
-    top: Annotated[int, typer.Option("--top", help="Designs shown in the table.")] = 10,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=MAX_TOP, help="Designs shown in the table.")
+    ] = 10,
     report: ReportOpt = None,
     png: PngOpt = None,
     json_out: JsonOpt = False,
@@ -633,6 +665,10 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             err.print("error: interrupted", markup=False)
             return 130
+        except OSError as exc:  # permission, no space, is-a-directory, ... while reading/writing
+            _print_warnings(caught)
+            err.print(f"error: {os_error_message(exc)}", markup=False, highlight=False)
+            return 2
         except Exception as exc:
             message = usage_error_message(exc)
             if message is None:
@@ -643,6 +679,13 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     _print_warnings(caught)
     return code
+
+
+def os_error_message(exc: OSError) -> str:
+    """``path: reason`` of an operating-system error (the path it concerns, if known)."""
+    reason = exc.strerror or str(exc)
+    paths = [p for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{': '.join(str(p) for p in paths)}: {reason}" if paths else reason
 
 
 def usage_error_message(exc: BaseException) -> str | None:

@@ -9,7 +9,6 @@ def progress_bar(label: str, *extra: str) -> Any:
     """A rich ``Progress`` on stderr: LABEL, bar, done/total, *extra* text columns (format
     strings over the task, e.g. ``"feasible {task.fields[feasible]}"``), elapsed time, ETA.
     The caller starts and stops it."""
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -19,13 +18,15 @@ def progress_bar(label: str, *extra: str) -> Any:
         TimeRemainingColumn,
     )
 
+    from accelscope.console import SafeConsole
+
     return Progress(
-        TextColumn(label),
+        TextColumn(label, markup=False),
         BarColumn(),
         MofNCompleteColumn(),
-        *(TextColumn(text) for text in extra),
+        *(TextColumn(text, markup=False) for text in extra),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=SafeConsole(stderr=True, markup=False, highlight=False),
     )

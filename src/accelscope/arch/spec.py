@@ -38,8 +38,10 @@ def _from_numpy(value: Any) -> Any:
 
 
 _Numpy = BeforeValidator(_from_numpy)
-PosInt = Annotated[int, Field(gt=0, strict=True), _Numpy]
-PosFloat = Annotated[float, Field(gt=0, strict=True), _Numpy]
+#: Bounds keep every product within int64/float64 arrays (2^31 PEs per side is far above
+#: any real array; 1e12 covers KiB, GB/s and pJ figures); beyond them, a clear error.
+PosInt = Annotated[int, Field(gt=0, le=(1 << 31) - 1, strict=True), _Numpy]
+PosFloat = Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False, strict=True), _Numpy]
 StrictBool = Annotated[bool, Field(strict=True), _Numpy]
 Dataflow = Literal["ws", "os", "is", "auto"]
 

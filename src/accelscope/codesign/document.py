@@ -69,17 +69,31 @@ def document(
 def write_outputs(out_dir: Path, doc: dict[str, Any], plan: Plan | None) -> None:
     """``summary.json``, ``curves.csv`` (layer, width, latency_s, energy_j, params) and
     ``plan.yaml`` (the reshaped network, loadable with ``accelscope workload show``)."""
+    import io
+
     import yaml
 
+    from accelscope.store.parts import atomic_write_text
+
+    check_out_dir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
-    with (out_dir / "curves.csv").open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["layer", "width", "latency_s", "energy_j", "params"])
-        for layer in doc["layers"]:
-            rows = zip(layer["curve"], layer["curve_energy_j"], layer["curve_params"], strict=True)
-            for (width, lat), energy, params in rows:
-                writer.writerow([layer["name"], width, repr(lat), repr(energy), params])
+    atomic_write_text(out_dir / "summary.json", json.dumps(doc, indent=2) + "\n")
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(["layer", "width", "latency_s", "energy_j", "params"])
+    for layer in doc["layers"]:
+        rows = zip(layer["curve"], layer["curve_energy_j"], layer["curve_params"], strict=True)
+        for (width, lat), energy, params in rows:
+            writer.writerow([layer["name"], width, repr(lat), repr(energy), params])
+    atomic_write_text(out_dir / "curves.csv", buf.getvalue())
     if plan is not None:
         text = yaml.safe_dump(plan.network.to_yaml_dict(), sort_keys=False)
-        (out_dir / "plan.yaml").write_text(text)
+        atomic_write_text(out_dir / "plan.yaml", text)
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Fail early (before any work) when *out_dir* exists and is not a directory."""
+    from accelscope.errors import InputFileError
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputFileError(f"{out_dir}: exists and is not a directory")

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from accelscope.cli import BatchOpt, SeqOpt
+
 
 def _parse_range(text: str) -> tuple[float, float]:
     from accelscope.codesign.sweep import check_range
@@ -39,7 +41,10 @@ def command(
         str, typer.Option("--range", help="Widths as fractions of the current, LO:HI.")
     ] = "0.5:1.5",
     multiple: Annotated[
-        int, typer.Option("--multiple", help="Widths are multiples of this (heads: divisors).")
+        int,
+        typer.Option(
+            "--multiple", min=1, max=1 << 20, help="Widths are multiples of this (heads: divisors)."
+        ),
     ] = 1,
     goal: Annotated[
         str, typer.Option("--goal", help="Plan goal: max-params | min-latency | none.")
@@ -52,8 +57,8 @@ def command(
         Path | None,
         typer.Option("--out", help="Write summary.json, curves.csv and plan.yaml here."),
     ] = None,
-    batch: Annotated[int | None, typer.Option("--batch", help="Batch size.")] = None,
-    seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length.")] = None,
+    batch: BatchOpt = None,
+    seq_len: SeqOpt = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write an HTML report to this file.")
     ] = None,
@@ -66,7 +71,7 @@ def command(
     from accelscope.arch import load_arch
     from accelscope.cli import _emit_json, _load, out, provenance, write_report_if_asked
     from accelscope.codesign import make_plan, sweep
-    from accelscope.codesign.document import document, write_outputs
+    from accelscope.codesign.document import check_out_dir, document, write_outputs
     from accelscope.codesign.plan import GOALS
     from accelscope.errors import SpecError, suggest
 
@@ -80,6 +85,8 @@ def command(
         )
     if not 0 < min_params <= 10:
         raise SpecError(f"--min-params must be a fraction > 0, got {min_params:g}")
+    if out_dir is not None:
+        check_out_dir(out_dir)
     spec = load_arch(arch)
     net = _load(model, batch, seq_len)
     names = [n.strip() for item in (layers or []) for n in item.split(",") if n.strip()]

@@ -17,7 +17,9 @@ from accelscope.cli import (
     PngOpt,
     ReportOpt,
     SchedulerOpt,
+    SeedOpt,
     SeqOpt,
+    TimeBudgetOpt,
     WorkersOpt,
     _emit_json,
     err,
@@ -26,6 +28,7 @@ from accelscope.cli import (
     write_report_if_asked,
 )
 from accelscope.fmt import seconds
+from accelscope.limits import MAX_SEARCH_BUDGET
 
 
 def command(
@@ -80,10 +83,13 @@ def command(
     budget: Annotated[
         int | None,
         typer.Option(
-            "--budget", help="Distinct designs the evolutionary search may evaluate (2000)."
+            "--budget",
+            min=1,
+            max=MAX_SEARCH_BUDGET,
+            help="Distinct designs the evolutionary search may evaluate (2000).",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the search.")] = 0,
+    seed: SeedOpt = 0,
     tie_break: Annotated[
         str,
         typer.Option(
@@ -92,9 +98,7 @@ def command(
             "the smallest (area) or the one that serves the whole set best (score).",
         ),
     ] = "area",
-    time_budget: Annotated[
-        float | None, typer.Option("--time-budget", help="Stop after this many seconds.")
-    ] = None,
+    time_budget: TimeBudgetOpt = None,
     executor: ExecutorOpt = "serial",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,

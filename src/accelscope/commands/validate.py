@@ -8,8 +8,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from accelscope.cli import JsonOpt, _emit_json, err, out, provenance
+from accelscope.limits import MAX_SEED
 
 
 def _fmt(value: float) -> str:
@@ -38,7 +40,7 @@ def _print_rows(rows: list[Any]) -> None:
             r.workload,
             _fmt(r.published),
             _fmt(r.predicted),
-            f"[{style}]{r.error_pct:+.1f} %[/{style}]",
+            Text(f"{r.error_pct:+.1f} %", style=style),
             "fitted" if r.fitted else "",
         )
     out.print(table)
@@ -47,12 +49,16 @@ def _print_rows(rows: list[Any]) -> None:
 def _print_summary(summary: dict[str, Any], check: dict[str, Any] | None) -> None:
     if check is not None:
         exact = check["exact"] == check["cases"]
-        verdict = "[green]exact[/green]" if exact else "[red]MISMATCH[/red]"
-        out.print(
+        line = Text(
             f"Part 1 -- closed form vs cycle-level simulators: {check['exact']}/{check['cases']} "
-            f"cases {verdict} ({check['gemms']} random GEMMs x {len(check['dataflows'])} "
-            f"dataflows x 2 fold conventions, {check['array_shapes']} array shapes)"
+            "cases "
         )
+        line.append("exact" if exact else "MISMATCH", style="green" if exact else "red")
+        line.append(
+            f" ({check['gemms']} random GEMMs x {len(check['dataflows'])} dataflows x 2 fold "
+            f"conventions, {check['array_shapes']} array shapes)"
+        )
+        out.print(line)
     mae, free = summary["mean_abs_error_pct"], summary["mean_abs_error_pct_not_fitted"]
     parts = [
         f"{kind} {mae[kind]:.1f} %" + (f" ({free[kind]:.1f} % not fitted)" if kind in free else "")
@@ -82,10 +88,15 @@ def command(
     gemms: Annotated[
         int,
         typer.Option(
-            "--gemms", min=0, help="Random GEMMs simulated cycle by cycle in part 1 (0: skip)."
+            "--gemms",
+            min=0,
+            max=100_000,
+            help="Random GEMMs simulated cycle by cycle in part 1 (0: skip).",
         ),
     ] = 60,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of part 1's random GEMMs.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of part 1's random GEMMs.")
+    ] = 0,
 ) -> None:
     """Check the cost model: closed-form timing against the built-in cycle-level simulators
     (must be exact), and predictions against published accelerators (errors per row and

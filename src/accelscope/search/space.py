@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from accelscope.errors import InputFileError, SpecError, UnknownNameError, suggest
+from accelscope.limits import MAX_SPACE_POINTS, MAX_VALUES_PER_PARAMETER
 
 #: Parameters a design space may set, with their kind.
 NUMERIC_PARAMETERS = (
@@ -47,6 +48,7 @@ CATEGORICAL_PARAMETERS = (
     "residency",
 )
 PARAMETERS = NUMERIC_PARAMETERS + CATEGORICAL_PARAMETERS
+
 
 SPACES_DIR = Path(__file__).with_name("spaces")
 
@@ -108,11 +110,19 @@ class ParamSpec(BaseModel):
             r = self.range
             if r.stop < r.start:
                 raise ValueError(f"range stop {r.stop:g} is below start {r.start:g}")
-            n = int(math.floor((r.stop - r.start) / r.step + 1e-9)) + 1
+            count = (r.stop - r.start) / r.step + 1e-9
+            if not math.isfinite(count) or count >= MAX_VALUES_PER_PARAMETER:
+                raise ValueError(
+                    f"range {r.start:g}..{r.stop:g} in steps of {r.step:g} gives more than "
+                    f"{MAX_VALUES_PER_PARAMETER:,} values; use a larger step"
+                )
+            n = int(math.floor(count)) + 1
             vals = [r.start + i * r.step for i in range(n)]
             return [int(v) if float(v).is_integer() else v for v in vals]
         if self.pow2 is not None:
             lo, hi = round(math.log2(self.pow2.min)), round(math.log2(self.pow2.max))
+            if hi - lo >= 1024:
+                raise ValueError(f"pow2 {self.pow2.min:g}..{self.pow2.max:g} spans too many values")
             if hi < lo:
                 raise ValueError(f"pow2 max {self.pow2.max:g} is below min {self.pow2.min:g}")
             return [int(2**e) if e >= 0 else 2.0**e for e in range(lo, hi + 1)]
@@ -167,6 +177,12 @@ class DesignSpace(BaseModel):
                     spec.grid()
                 except ValueError as exc:
                     raise ValueError(f"parameter '{name}': {exc}") from None
+        size = math.prod(len(spec.grid()) for spec in self.parameters.values() if spec.tie is None)
+        if size > MAX_SPACE_POINTS:
+            raise ValueError(
+                f"the space has {size:.3g} points, more than the {MAX_SPACE_POINTS:.3g} "
+                "(2^53) a grid index can address; narrow some parameters"
+            )
         for required in ("clock_mhz", "rows", "cols", "dram_gbps"):
             if required not in self.parameters:
                 raise ValueError(f"parameter '{required}' is required")
@@ -244,10 +260,14 @@ def _column_values(name: str, grid: list[Scalar]) -> np.ndarray:
         from accelscope.cost.configs import category_codes
 
         return category_codes(name, np.asarray([str(v) for v in grid]), what="parameter")
-    arr = np.asarray(grid)
-    if arr.dtype.kind not in "iuf":
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in grid):
         raise SpecError(f"parameter '{name}': expected numbers, got {grid!r}")
-    return arr
+    as_float = np.asarray(grid, dtype=np.float64)
+    if not np.all(np.isfinite(as_float)) or np.any(np.abs(as_float) > 1e12):
+        raise SpecError(
+            f"parameter '{name}': values must be finite numbers of at most 1e12, got {grid!r}"
+        )
+    return np.asarray(grid)
 
 
 def space_from_dict(data: Any, source: str = "<dict>") -> DesignSpace:

@@ -150,9 +150,21 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write *data* to *path* so that a crash leaves the old file or the new one, whole."""
     path = Path(path)
     tmp = path.with_name(f"{_TMP_PREFIX}{path.name}-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:  # disk full, permission, ...: no half-written file is left
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """:func:`atomic_write_bytes` of UTF-8 *text*."""
+    atomic_write_bytes(path, text.encode("utf-8"))

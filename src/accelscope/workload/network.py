@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from accelscope.limits import MAX_BATCH, MAX_NETWORK_MACS, MAX_SEQ_LEN
 from accelscope.workload.kernels import Kernel, KernelTable
 from accelscope.workload.ops import AnyOp, OpBase, Unsupported
 
@@ -25,8 +26,8 @@ class Network(BaseModel):
     spec_version: Literal[1] = 1
     name: str = Field(min_length=1)
     family: Family = "custom"
-    batch: int = Field(default=1, gt=0)
-    seq_len: int | None = Field(default=None, gt=0)
+    batch: int = Field(default=1, gt=0, le=MAX_BATCH)
+    seq_len: int | None = Field(default=None, gt=0, le=MAX_SEQ_LEN)
     source: str = ""
     layers: tuple[AnyOp, ...] = Field(min_length=1)
 
@@ -37,6 +38,12 @@ class Network(BaseModel):
             if op.name in seen:
                 raise ValueError(f"duplicate layer name '{op.name}'")
             seen.add(op.name)
+        macs = self.total_macs()
+        if macs > MAX_NETWORK_MACS:
+            raise ValueError(
+                f"the network needs {macs:.3g} MACs, more than the {MAX_NETWORK_MACS:.3g} "
+                "the cost model supports"
+            )
         return self
 
     # ---- totals ---------------------------------------------------------------------

@@ -15,11 +15,14 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from accelscope.limits import MAX_DIMENSION
 from accelscope.precision import bytes_per_element
 from accelscope.workload.kernels import ConvGeometry, GemmKernel, Kernel, VectorKernel
 
-PositiveInt = Annotated[int, Field(gt=0)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
+#: Dimensions and counts are bounded (accelscope.limits.MAX_DIMENSION = 2^40) so that
+#: products stay within int64 arrays; a larger value is a clear validation error.
+PositiveInt = Annotated[int, Field(gt=0, le=MAX_DIMENSION)]
+NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_DIMENSION)]
 
 #: Vector-unit operations per output element for element-wise functions (assumption,
 #: docs/workloads.md). Transcendentals (exp, tanh, erf) count 4 ops, as a short

@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from accelscope.errors import InputFileError, SpecError
+from accelscope.limits import MAX_DIMENSION
 from accelscope.workload.network import Network
 
 #: Fields that take the network-level default when a layer leaves them out.
@@ -38,25 +39,34 @@ _BINOPS = {
 def eval_size_expression(text: str, names: dict[str, int]) -> int | None:
     """Evaluate an integer size expression such as ``"batch * seq_len * 4"``.
 
-    Only integer literals, the given *names*, ``+ - * //`` and parentheses are allowed;
-    this walks the syntax tree itself (no ``eval``). Returns None for anything else, so
-    ordinary strings (``relu``) pass through untouched.
+    Only integer literals, the given *names* whose values are integers, ``+ - * //`` and
+    parentheses are allowed, and every intermediate value stays within
+    :data:`~accelscope.limits.MAX_DIMENSION`; this walks the syntax tree itself (no
+    ``eval``). Returns None for anything else, so ordinary strings (``relu``) pass through
+    untouched and then fail the field's integer check with a clear message.
     """
+
+    ints = {k: v for k, v in names.items() if type(v) is int}  # never strings or lists
+
+    def bounded(value: int) -> int:
+        if abs(value) > MAX_DIMENSION:
+            raise ValueError("too large")
+        return value
 
     def walk(node: ast.AST) -> int:
         if isinstance(node, ast.Expression):
             return walk(node.body)
         if isinstance(node, ast.Constant) and type(node.value) is int:
-            return node.value
-        if isinstance(node, ast.Name) and node.id in names:
-            return names[node.id]
+            return bounded(node.value)
+        if isinstance(node, ast.Name) and node.id in ints:
+            return bounded(ints[node.id])
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return _BINOPS[type(node.op)](walk(node.left), walk(node.right))
+            return bounded(_BINOPS[type(node.op)](walk(node.left), walk(node.right)))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return -walk(node.operand)
         raise ValueError("not a size expression")
 
-    if not any(n in text for n in names) or len(text) > 200:
+    if not any(n in text for n in ints) or len(text) > 200:
         return None
     try:
         return walk(ast.parse(text, mode="eval"))
