@@ -44,6 +44,7 @@ import numpy as np
 
 from accelscope.errors import AccelscopeError, SpecError
 from accelscope.parallel import Deadline
+from accelscope.search.chunks import chunk_tasks, grid_chunks, rows_in
 from accelscope.search.constraints import (
     OBJECTIVES,
     Constraint,
@@ -454,19 +455,13 @@ def multi_explore(
             _Progress(progress, space.size, 0) as bar,
         ):
             if strat == "exhaustive":
-                tasks = [
-                    (
-                        f"chunk-{start // chunk_size:06d}",
-                        np.arange(start, min(start + chunk_size, space.size)),
-                    )
-                    for start in range(0, space.size, chunk_size)
-                ]
-                todo = [t for t in tasks if not store.has(t[0])]
-                bar.reset(space.size, space.size - sum(len(t[1]) for t in todo))
+                committed = frozenset(grid_chunks(store.names(), space.size, chunk_size))
+                bar.reset(space.size, rows_in(committed, space.size, chunk_size))
+                todo = chunk_tasks(space.size, chunk_size, committed)
                 for name, columns in ex.run(todo, should_stop=deadline.expired):
                     store.write(name, _to_arrow(columns))
                     bar.advance(len(columns["index"]))
-                part_names = [t[0] for t in tasks]
+                part_names = grid_chunks(store.names(), space.size, chunk_size)
             else:
                 part_names = run_search(
                     store,

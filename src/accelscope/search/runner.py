@@ -21,6 +21,7 @@ import numpy as np
 
 from accelscope.errors import AccelscopeError, SpecError
 from accelscope.parallel import Deadline, make_executor
+from accelscope.search.chunks import chunk_tasks, grid_chunks, rows_in
 from accelscope.search.constraints import (
     Constraint,
     Objective,
@@ -181,9 +182,7 @@ def explore(
             _Progress(progress, objs[0]) as bar,
         ):
             if strat == "exhaustive":
-                parts = _run_chunks(
-                    store, ex, _chunk_tasks(space.size, chunk_size), deadline, bar, cons
-                )
+                parts = _run_grid(store, ex, space.size, chunk_size, deadline, bar, cons)
             elif strat == "random":
                 n = min(budget or min(space.size, 10_000), space.size)
                 rng = np.random.default_rng(seed)
@@ -220,9 +219,14 @@ def explore(
     return result
 
 
-def _chunk_tasks(size: int, chunk: int):
-    for start in range(0, size, chunk):
-        yield (f"chunk-{start // chunk:06d}", np.arange(start, min(start + chunk, size)))
+def _run_grid(store: PartStore, ex, size: int, chunk: int, deadline, bar, cons) -> list[str]:
+    """Exhaustive evaluation in lazily generated chunks; returns the committed names."""
+    committed = frozenset(grid_chunks(store.names(), size, chunk))
+    bar.start(total=size, done=rows_in(committed, size, chunk))
+    for name, columns in ex.run(chunk_tasks(size, chunk, committed), should_stop=deadline.expired):
+        store.write(name, to_arrow(columns))
+        bar.update(columns, cons)
+    return grid_chunks(store.names(), size, chunk)
 
 
 def _run_chunks(store: PartStore, ex, tasks, deadline: Deadline, bar, cons) -> list[str]:

@@ -10,6 +10,14 @@ into place with :func:`os.replace`, which is atomic on POSIX: after a crash at a
 moment (SIGKILL included) a part either exists completely or not at all. Restarting the
 same command skips the parts that exist, so no row is lost and none is duplicated.
 Stale temporary files from a killed run are removed on open.
+
+Every part carries, in its Parquet key-value metadata, the run fingerprint, its own name,
+its row count and a SHA-256 of its data (the Arrow IPC serialization of the table). On
+open every committed part is verified: a part that cannot be read (truncated, empty,
+damaged), whose data no longer matches its checksum (a flipped bit), or that belongs to
+another run or another part name (copied in, or left behind with ``run.json`` deleted) is
+reported with one warning line naming the part and the reason, deleted, and computed
+again by the run. A part is never trusted on its name alone.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +84,43 @@ class PartStore:
             )
         for stale in self.parts.glob(_TMP_PREFIX + "*"):
             stale.unlink(missing_ok=True)
+        self.discarded: list[tuple[str, str]] = self._verify_parts()
+
+    def _verify_parts(self) -> list[tuple[str, str]]:
+        """Check every committed part; delete (and report) those that fail."""
+        bad = []
+        for path in sorted(self.parts.glob("*.parquet")):
+            reason = self._problem(path)
+            if reason is None:
+                continue
+            path.unlink(missing_ok=True)
+            bad.append((path.stem, reason))
+            warnings.warn(
+                f"{path}: discarded and recomputed ({reason})", PartDiscardedWarning, stacklevel=2
+            )
+        return bad
+
+    def _problem(self, path: Path) -> str | None:
+        """Why the part at *path* cannot be trusted, or None."""
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(path)
+        except Exception as exc:  # truncated, empty, not Parquet, damaged pages
+            return f"unreadable: {type(exc).__name__}"
+        meta = table.schema.metadata or {}
+        fields = {k.decode(): v.decode() for k, v in meta.items() if k.startswith(b"accelscope.")}
+        if not fields:
+            return "no accelscope checksum (written by another program or version)"
+        if fields.get("accelscope.fingerprint") != self.fingerprint:
+            return "belongs to a different run"
+        if fields.get("accelscope.part") != path.stem:
+            return f"holds part '{fields.get('accelscope.part')}', not '{path.stem}'"
+        if fields.get("accelscope.rows") != str(table.num_rows):
+            return "row count does not match its metadata"
+        if fields.get("accelscope.sha256") != table_checksum(table):
+            return "data does not match its checksum"
+        return None
 
     # ---- parts -----------------------------------------------------------------------
     def path(self, name: str) -> Path:
@@ -92,16 +138,34 @@ class PartStore:
         import pyarrow.parquet as pq
 
         tmp = self.parts / f"{_TMP_PREFIX}{name}-{os.getpid()}.parquet"
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path(name))
+        stamp = {
+            "accelscope.fingerprint": self.fingerprint,
+            "accelscope.part": name,
+            "accelscope.rows": str(table.num_rows),
+            "accelscope.sha256": table_checksum(table),
+        }
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **stamp})
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path(name))
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         self._fsync_dir(self.parts)
 
     def read(self, name: str):
+        """Part *name* as a ``pyarrow.Table`` (without the store's own metadata)."""
         import pyarrow.parquet as pq
 
-        return pq.read_table(self.path(name))
+        table = pq.read_table(self.path(name))
+        meta = {
+            k: v
+            for k, v in (table.schema.metadata or {}).items()
+            if not k.startswith(b"accelscope.")
+        }
+        return table.replace_schema_metadata(meta or None)
 
     def read_all(self, names: list[str] | None = None):
         """All committed parts (or *names*) concatenated in name order."""
@@ -130,6 +194,22 @@ class PartStore:
     @staticmethod
     def _fsync_dir(path: Path) -> None:
         fsync_dir(path)
+
+
+class PartDiscardedWarning(UserWarning):
+    """A committed part failed verification and will be computed again."""
+
+
+def table_checksum(table) -> str:
+    """SHA-256 of a ``pyarrow.Table``'s data: its Arrow IPC stream with the schema metadata
+    removed and the chunks combined, so the same data always gives the same digest."""
+    import pyarrow as pa
+
+    plain = table.replace_schema_metadata(None).combine_chunks()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, plain.schema) as writer:
+        writer.write_table(plain)
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
 
 
 def fsync_dir(path: Path) -> None:
