@@ -243,3 +243,19 @@ def test_version_flag_and_bare_command(cli):
     bare = cli()
     # No command: the help, and exit 2 (a usage error) without an extra error line.
     assert bare.code == 2 and "Usage:" in bare.stdout and "error" not in bare.stderr
+
+
+def test_help_starts_without_numpy_or_the_workload_package():
+    # Start-up cost: `accelscope --help` must not import NumPy, pydantic or the model code
+    # (issue 11: it took 0.5 CPU-s because `import accelscope` loaded the workload package).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from accelscope.cli import main; rc = main(['--help']); "
+        "heavy = [m for m in ('numpy', 'pydantic', 'accelscope.workload') if m in sys.modules]; "
+        "print('HEAVY', heavy); sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stdout

@@ -1,8 +1,31 @@
-"""accelscope: application-driven design-space exploration of DNN accelerators."""
+"""accelscope: application-driven design-space exploration of DNN accelerators.
+
+The public names below are imported on first use, so ``import accelscope`` (and the
+command line's start-up) does not load NumPy, pydantic or the workload package.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from accelscope.errors import AccelscopeError
-from accelscope.workload import Network, from_yaml, load_model
 
 __version__ = "0.1.0"
 
 __all__ = ["AccelscopeError", "Network", "from_yaml", "load_model", "__version__"]
+
+_LAZY = {"Network": "accelscope.workload", "from_yaml": "accelscope.workload",
+         "load_model": "accelscope.workload"}  # fmt: skip
+
+if TYPE_CHECKING:  # pragma: no cover
+    from accelscope.workload import Network, from_yaml, load_model
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'accelscope' has no attribute '{name}'")
