@@ -140,28 +140,13 @@ def tile_table(
     nested = np.maximum(r_i, c_i) % np.minimum(r_i, c_i) == 0
     dims = (m, k, n)
     shape2 = np.broadcast_shapes(m.shape, q.shape)
-    free_l = [
-        _ladder(
-            np.broadcast_to(d, shape2),
-            np.broadcast_to(q, shape2),
-            np.broadcast_to(a_min, shape2),
-            np.broadcast_to(nested, shape2),
-            FREE_SPLITS,
-            FREE_SUB,
-        )
-        for d in dims
-    ]
-    grown_l = [
-        _ladder(
-            np.broadcast_to(d, shape2),
-            np.broadcast_to(q, shape2),
-            np.broadcast_to(a_min, shape2),
-            np.broadcast_to(nested, shape2),
-            GROWN_SPLITS,
-            GROWN_SUB,
-        )
-        for d in dims
-    ]
+    bq, bmin, bnest = (np.broadcast_to(v, shape2) for v in (q, a_min, nested))
+
+    def ladders(splits: tuple[int, ...], subs: tuple[int, ...]) -> list[np.ndarray]:
+        return [_ladder(np.broadcast_to(d, shape2), bq, bmin, bnest, splits, subs) for d in dims]
+
+    free_l = ladders(FREE_SPLITS, FREE_SUB)
+    grown_l = ladders(GROWN_SPLITS, GROWN_SUB)
     qq = np.broadcast_to(q, shape2)
     k_quarter = np.minimum(k, sub_array(np.maximum(np.floor(qq / 4.0), 1.0), a_min, nested))
     fixed = [  # (dimension, value) fixed by each family

@@ -248,17 +248,9 @@ def _column_values(name: str, grid: list[Scalar]) -> np.ndarray:
     """Grid values as a NumPy column; categoricals become integer codes."""
     if name == "double_buffering":
         return np.asarray([bool(v) for v in grid], dtype=bool)
-    if name in (
-        "dataflow",
-        "precision",
-        "technology",
-        "dram_type",
-        "fold_overlap",
-        "fusion",
-        "residency",
-    ):
-        from accelscope.cost.configs import category_codes
+    from accelscope.cost.configs import CATEGORICAL_COLUMNS, category_codes
 
+    if name in CATEGORICAL_COLUMNS:
         return category_codes(name, np.asarray([str(v) for v in grid]), what="parameter")
     if any(isinstance(v, bool) or not isinstance(v, int | float) for v in grid):
         raise SpecError(f"parameter '{name}': expected numbers, got {grid!r}")
