@@ -615,19 +615,13 @@ def sub_batch_networks(network: Network, sizes: list[int] | None = None) -> list
     return out or [network]
 
 
+#: Results that add up over the passes of a sub-batch (every per-layer array but the bound).
 _SCALED = (
     "latency_cycles",
     "array_macs",
     "energy_j",
     "dram_bytes",
-    "layer_cycles",
-    "layer_dram_bytes",
-    "layer_energy_j",
-    "layer_compute_cycles",
-    "layer_memory_cycles",
-    "layer_vector_cycles",
-    "layer_sram_cycles",
-    "layer_array_macs",
+    *(key for key in _LAYER if key != "layer_bound"),
 )
 
 

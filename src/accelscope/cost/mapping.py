@@ -321,7 +321,7 @@ def choose(
     are timed. The loop is compiled (:func:`accelscope.cost.select.choose_kernel`).
     Returns ``[c, O]`` arrays.
     """
-    from accelscope.cost.select import choose_kernel
+    from accelscope.cost.select import choose_kernel, column
 
     kt = ct.kt
     crow = np.asarray(rows, dtype=np.int64).reshape(-1)
@@ -329,7 +329,6 @@ def choose(
     occ = np.asarray(pair, dtype=np.int64)
     occ = occ[0] if occ.ndim == 2 else occ
     c, n_occ = crow.shape[0], occ.shape[0]
-    flat = lambda v: _c(np.broadcast_to(np.asarray(v, dtype=np.float64).reshape(-1), (c,)))  # noqa: E731
     codes = np.full(c, 3) if dataflow is None else np.asarray(dataflow).reshape(-1)
     floor = np.zeros((c, n_occ)) if floor_cycles is None else floor_cycles
     choice = np.empty((c, n_occ), dtype=np.int64)
@@ -350,10 +349,10 @@ def choose(
         _c(extra_bytes),
         _c(floor),
         _c(codes, np.int64),
-        flat(bytes_per_cycle),
-        _c(np.broadcast_to(np.asarray(double_buffering).reshape(-1), (c,)), np.bool_),
-        flat(dram_pj),
-        *(flat(v) for v in sram_pj),
+        column(bytes_per_cycle, c),
+        column(double_buffering, c, np.bool_),
+        column(dram_pj, c),
+        *(column(v, c) for v in sram_pj),
         _c(kt.a_bytes),
         _c(kt.b_bytes),
         _c(kt.spill_bytes),

@@ -14,6 +14,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+
+def column(values, n: int, dtype: type = np.float64) -> np.ndarray:
+    """*values* (a scalar, ``[n]`` or ``[n, 1]``) as the contiguous ``[n]`` array the
+    compiled loops take."""
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(values, dtype=dtype).reshape(-1), (n,)))
+
+
 _JIT = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
 
 

@@ -220,7 +220,7 @@ def pick(
     ``<= raw``; the non-grown tiles must fit on their own too (compiled loop:
     :func:`accelscope.cost.select.pick_kernel`).
     """
-    from accelscope.cost.select import pick_kernel
+    from accelscope.cost.select import column, pick_kernel
 
     c = rows.shape[0]
     g = tt.other1.shape[1]
@@ -229,14 +229,11 @@ def pick(
     combo = np.empty((c, g, N_CANDIDATES), dtype=np.int64)
     fits = np.empty((c, g, N_CANDIDATES), dtype=bool)
 
-    def col(v) -> np.ndarray:
-        return np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=f64).reshape(-1), (c,)))
-
     pick_kernel(
         np.ascontiguousarray(rows, dtype=np.int64),
-        col(bpe),
-        col(acc),
-        *(col(v) for v in cap),
+        column(bpe, c),
+        column(acc, c),
+        *(column(v, c) for v in cap),
         np.ascontiguousarray(tt.other1, dtype=f64),
         np.ascontiguousarray(tt.other2, dtype=f64),
         np.ascontiguousarray(tt.grown_ladder, dtype=f64),

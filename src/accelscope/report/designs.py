@@ -20,15 +20,6 @@ HOVER_METRICS = (
     "power_w",
     "utilization",
 )
-_CATEGORICAL = (
-    "dataflow",
-    "precision",
-    "technology",
-    "dram_type",
-    "fold_overlap",
-    "fusion",
-    "residency",
-)
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,7 @@ class DesignSpace(BaseModel):
         return v
 
     def model_post_init(self, __context: Any) -> None:
+        size = 1
         for name, spec in self.parameters.items():
             if name not in PARAMETERS:
                 raise ValueError(f"unknown parameter '{name}'{suggest(name, list(PARAMETERS))}")
@@ -174,10 +175,9 @@ class DesignSpace(BaseModel):
                     raise ValueError(f"parameter '{name}' is tied to '{spec.tie}', itself tied")
             else:
                 try:
-                    spec.grid()
+                    size *= len(spec.grid())
                 except ValueError as exc:
                     raise ValueError(f"parameter '{name}': {exc}") from None
-        size = math.prod(len(spec.grid()) for spec in self.parameters.values() if spec.tie is None)
         if size > MAX_SPACE_POINTS:
             raise ValueError(
                 f"the space has {size:.3g} points, more than the {MAX_SPACE_POINTS:.3g} "
