@@ -144,6 +144,28 @@ CASES: list[tuple[str, dict, list[str], str]] = [
         ["evaluate", "alexnet", "--arch", "{dir}/a.yaml"],
         "gddr9",
     ),  # noqa: E501
+    (
+        "arch-port-negative",
+        {
+            "a.yaml": _arch().replace(
+                "unified_kib: 64}", "unified_kib: 64, port_bytes_per_cycle: -3}"
+            )
+        },
+        ["evaluate", "alexnet", "--arch", "{dir}/a.yaml"],
+        "port_bytes_per_cycle",
+    ),
+    (
+        "arch-staging-zero",
+        {"a.yaml": _arch().replace("unified_kib: 64}", "unified_kib: 64, staging_kib: 0}")},
+        ["evaluate", "alexnet", "--arch", "{dir}/a.yaml"],
+        "staging_kib",
+    ),
+    (
+        "arch-execution-unknown",
+        {"a.yaml": _arch() + "execution: {fusion: max}\n"},
+        ["evaluate", "alexnet", "--arch", "{dir}/a.yaml"],
+        "execution.fusion",
+    ),
     # ---- design spaces ---------------------------------------------------------------
     (
         "space-tiny-step",
