@@ -39,6 +39,13 @@ def run_cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> CliRes
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory):
+    """Caches (the zoo catalogue) go to a fresh directory, never the user's own."""
+    os.environ["ACCELSCOPE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+
+
 @pytest.fixture
 def cli():
     return run_cli

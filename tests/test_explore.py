@@ -266,18 +266,32 @@ def test_cli_explore_json_and_no_feasible_message(cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_existing_dask_scheduler_and_pandas(tiny_cnn):
+def test_existing_dask_scheduler_and_pandas(tiny_cnn, tmp_path):
     from distributed import LocalCluster
 
     space = space_from_dict(SMALL_SPACE)
     with LocalCluster(
         n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
+        # Without --out the workers send their columns back; with a shared --out they
+        # commit the parts themselves.
         remote = explore(
             tiny_cnn, space, executor="dask", scheduler=cluster.scheduler_address, chunk_size=16
         )
+        shared = explore(
+            tiny_cnn,
+            space,
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            chunk_size=16,
+            out_dir=tmp_path / "shared",
+        )
     local = explore(tiny_cnn, space, chunk_size=16)
     assert remote.table.equals(local.table)
+    assert shared.table.equals(local.table)
+    assert len(list((tmp_path / "shared" / "parts").glob("chunk-*.parquet"))) == -(
+        -space.size // 16
+    )
     df = local.to_pandas()
     assert len(df) == space.size and {"latency_s", "area_mm2", "pareto", "rows"} <= set(df)
     assert df.loc[df["pareto"], "latency_s"].min() == local.best["latency_s"]

@@ -185,23 +185,9 @@ def _load(
 @zoo_app.command("list")
 def zoo_list(json_out: JsonOpt = False) -> None:
     """List the built-in networks with family, MACs and parameters."""
-    from accelscope.workload import zoo
+    from accelscope.workload.catalogue import catalogue_rows
 
-    rows = []
-    for entry in zoo.list_models():
-        net = zoo.get(entry.name)
-        rows.append(
-            {
-                "name": entry.name,
-                "family": entry.family,
-                "description": entry.description,
-                "batch": net.batch,
-                "seq_len": net.seq_len,
-                "macs": net.total_macs(),
-                "params": net.total_params(),
-                "source": entry.source,
-            }
-        )
+    rows = catalogue_rows()
     if json_out:
         _emit_json({"models": rows})
         return
@@ -518,6 +504,7 @@ def explore_cmd(
             out_dir=out_dir,
             overwrite=overwrite,
             progress=not json_out and sys.stderr.isatty(),
+            top=top,
         )
     except KeyboardInterrupt:
         where = f" in {out_dir}" if out_dir else ""

@@ -5,8 +5,13 @@ An executor runs one *task function* ``fn(payload, indices) -> columns`` over ta
 pure, so results do not depend on the executor; ``payload`` (e.g. the network and the
 design space) is sent to each worker once. Work is submitted lazily (a bounded number of
 tasks in flight), so a time budget or an interrupt stops promptly — though the first task
-always runs, so a stopped run still has a result — and results are yielded as they
-complete for the caller to commit durably.
+always runs, so a stopped run still has a result.
+
+Two ways to get results: ``run`` yields every task's columns to the caller (the search
+strategies need them); ``commit`` has the worker itself write its part through a
+:class:`~accelscope.store.parts.PartWriter` and send back only a compact *receipt*
+(``reduce(columns)``: a row count, a feasible count, a best value), so no result table
+crosses a process or network boundary and the client only merges.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ EXECUTORS = ("serial", "processes", "dask")
 
 Task = tuple[str, np.ndarray]  # (part name, grid indices)
 TaskFn = Callable[[Any, np.ndarray], dict[str, Any]]
+Reduce = Callable[[dict[str, Any]], Any]  # columns -> a small picklable receipt
 
 _WORKER_STATE: dict[str, Any] = {}
 
@@ -55,6 +61,17 @@ def _run_with(fn: TaskFn, payload: Any, task: Task) -> tuple[str, dict[str, Any]
     return name, fn(payload, indices)
 
 
+def _commit_with(fn: TaskFn, payload: Any, writer: Any, reduce: Reduce, task: Task):
+    """Evaluate *task*, commit its part with *writer*, return ``(name, reduce(columns))``."""
+    name, columns = _run_with(fn, payload, task)
+    writer.write_columns(name, columns)
+    return name, reduce(columns)
+
+
+def _commit_in_worker(writer: Any, reduce: Reduce, task: Task):
+    return _commit_with(_WORKER_STATE["fn"], _WORKER_STATE["payload"], writer, reduce, task)
+
+
 class Executor:
     """Serial executor: ``run(tasks)`` yields ``(name, columns)`` in task order."""
 
@@ -72,6 +89,19 @@ class Executor:
             if i and should_stop():  # the first task always runs, so a result exists
                 return
             yield _run_with(self.fn, self.payload, task)
+
+    def commit(
+        self,
+        tasks: Iterable[Task],
+        writer: Any,
+        reduce: Reduce,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> Iterator[tuple[str, Any]]:
+        """Evaluate and commit every task on the workers; yield ``(name, receipt)``."""
+        for i, task in enumerate(tasks):
+            if i and should_stop():
+                return
+            yield _commit_with(self.fn, self.payload, writer, reduce, task)
 
     def close(self) -> None:
         pass
@@ -147,6 +177,21 @@ class ProcessExecutor(Executor):
         for fut in _bounded(tasks, submit, next_done, 2 * self.workers, should_stop):
             yield fut.result()
 
+    def commit(self, tasks, writer, reduce, should_stop=lambda: False):
+        pending: set = set()
+
+        def submit(task: Task) -> None:
+            pending.add(self.pool.submit(_commit_in_worker, writer, reduce, task))
+
+        def next_done():
+            done, rest = wait(pending, return_when=FIRST_COMPLETED)
+            pending.clear()
+            pending.update(rest)
+            return done
+
+        for fut in _bounded(tasks, submit, next_done, 2 * self.workers, should_stop):
+            yield fut.result()
+
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
@@ -189,6 +234,26 @@ class DaskExecutor(Executor):
 
         def submit(task: Task) -> None:
             ac.add(self.client.submit(_run_with, self.fn, self._payload, task, pure=False))
+
+        def next_done():
+            return [next(ac)]
+
+        in_flight = 2 * max(self.workers, n_workers)
+        for fut in _bounded(tasks, submit, next_done, in_flight, should_stop):
+            yield fut.result()
+
+    def commit(self, tasks, writer, reduce, should_stop=lambda: False):
+        from distributed import as_completed
+
+        ac = as_completed()
+        n_workers = len(self.client.scheduler_info().get("workers", {}))
+
+        def submit(task: Task) -> None:
+            ac.add(
+                self.client.submit(
+                    _commit_with, self.fn, self._payload, writer, reduce, task, pure=False
+                )
+            )
 
         def next_done():
             return [next(ac)]

@@ -300,8 +300,11 @@ def _apply(
     tc: TechColumns,
     cf: ConfigColumns,
     res_bytes: np.ndarray,
+    per_layer: bool = True,
 ) -> tuple[dict[str, np.ndarray], _Occurrences]:
-    """Per-layer arrays ``[c, L]`` of one schedule on a chunk of configurations."""
+    """Arrays of one schedule on a chunk of configurations: ``cycles`` per layer
+    ``[c, L]``; the other sums per layer too with *per_layer*, else network totals
+    ``[c, 1]`` (and no compute/memory/vector/sram split)."""
     c = len(cfg)
     n_layers = len(table.layer_names)
     col = lambda x: np.asarray(x)[:, None]  # noqa: E731
@@ -414,19 +417,23 @@ def _apply(
     en_g, dram_dev_g, phy_g = (np.where(ok, x, 0.0) for x in (en_g, dram_dev_g, phy_g))
     cnt = s.g_count
     mg = _onehot(s.g_layer, cnt, n_layers)
+    # Per-layer sums [c, L] for a report; network totals [c, 1] (one product) otherwise.
+    # Latency stays per layer: fused vector work overlaps its own layer's GEMMs only.
+    sum_g = mg if per_layer else cnt[:, None].astype(np.float64)
     gemm_lat = lat_g @ mg
     layer = {
-        "compute": np.where(on_vector, 0.0, streams * arr_c) @ mg,
-        "sram": np.where(on_vector, 0.0, streams * sram_c) @ mg,
-        "memory": (dram / bpc) @ mg,
-        "vector": np.where(on_vector, v_cyc, 0.0) @ mg,
-        "dram": dram @ mg,
-        "energy": en_g @ mg,
-        "dram_dev": dram_dev_g @ mg,
-        "phy": phy_g @ mg,
-        "bad": (bad_g * 1.0) @ mg,
-        "array_macs": np.where(on_vector, 0.0, macs) @ mg,
+        "dram": dram @ sum_g,
+        "energy": en_g @ sum_g,
+        "dram_dev": dram_dev_g @ sum_g,
+        "phy": phy_g @ sum_g,
+        "bad": (bad_g * 1.0) @ sum_g,
+        "array_macs": np.where(on_vector, 0.0, macs) @ sum_g,
     }
+    if per_layer:
+        layer["compute"] = np.where(on_vector, 0.0, streams * arr_c) @ mg
+        layer["sram"] = np.where(on_vector, 0.0, streams * sram_c) @ mg
+        layer["memory"] = (dram / bpc) @ mg
+        layer["vector"] = np.where(on_vector, v_cyc, 0.0) @ mg
 
     # ---- vector occurrences -----------------------------------------------------------
     v = s.v_kernel
@@ -451,12 +458,14 @@ def _apply(
         fused_m = mv * s.v_fused[:, None]
         alone_m = mv * ~s.v_fused[:, None]
         layer_lat = np.maximum(gemm_lat, cyc @ fused_m) + vlat @ alone_m
-        layer["vector"] = layer["vector"] + cyc @ mv
-        layer["memory"] = layer["memory"] + vmem @ mv
-        layer["dram"] = layer["dram"] + vdram @ mv
-        layer["energy"] = layer["energy"] + ven @ mv
-        layer["dram_dev"] = layer["dram_dev"] + (vdram * col(cfg.dram_pj_per_byte)) @ mv
-        layer["phy"] = layer["phy"] + (vdram * col(tc.phy_pj)) @ mv
+        sum_v = mv if per_layer else s.v_count[:, None].astype(np.float64)
+        layer["dram"] = layer["dram"] + vdram @ sum_v
+        layer["energy"] = layer["energy"] + ven @ sum_v
+        layer["dram_dev"] = layer["dram_dev"] + (vdram * col(cfg.dram_pj_per_byte)) @ sum_v
+        layer["phy"] = layer["phy"] + (vdram * col(tc.phy_pj)) @ sum_v
+        if per_layer:
+            layer["vector"] = layer["vector"] + cyc @ mv
+            layer["memory"] = layer["memory"] + vmem @ mv
     else:
         layer_lat = gemm_lat
     layer["cycles"] = layer_lat
@@ -482,7 +491,6 @@ def _evaluate_chunk(
 ) -> tuple[dict[str, np.ndarray], _Detail]:
     table = network.kernel_table
     c = len(cfg)
-    n_layers = len(table.layer_names)
     col = lambda x: np.asarray(x)[:, None]  # noqa: E731
     tc = tech_columns(cfg)
     ab = area_breakdown(cfg, tc)
@@ -513,25 +521,30 @@ def _evaluate_chunk(
     for m in modes:
         rows = np.flatnonzero(cfg.fusion == m)
         if len(modes) == 1:
-            part, occ = _apply(scheds[m], table, ct, ct_rows, cfg, tc, cf, res_bytes)
+            part, occ = _apply(scheds[m], table, ct, ct_rows, cfg, tc, cf, res_bytes, per_layer)
         else:
             sub = cfg.take(rows)
             cf_sub = ConfigColumns(*(np.asarray(x)[rows] for x in cf))
             tc_sub = TechColumns(*(np.asarray(x)[rows] for x in tc))
             part, occ = _apply(
-                scheds[m], table, ct, ct_rows[rows], sub, tc_sub, cf_sub, res_bytes[rows]
+                scheds[m],
+                table,
+                ct,
+                ct_rows[rows],
+                sub,
+                tc_sub,
+                cf_sub,
+                res_bytes[rows],
+                per_layer,
             )
         for key, val in part.items():
             if key not in layer:
-                layer[key] = np.zeros((c, n_layers))
+                layer[key] = np.zeros((c, val.shape[1]))
             layer[key][rows] = val
 
     leak = leakage_pj_per_cycle(cfg, tc, ab.area_mm2 - ab.phy_mm2)
     phy_static_pj = tc.phy_static_mw * 1e3 / cfg.clock_mhz  # pJ per cycle
     cycles = layer["cycles"]
-    layer_energy = (
-        layer["energy"] + layer["dram_dev"] + layer["phy"] + col(leak + phy_static_pj) * cycles
-    )
     clock_ok = np.isfinite(tc.vdd_v)
     mappable = ~(layer["bad"] > 0).any(axis=1)
     feasible = clock_ok & mappable
@@ -571,6 +584,9 @@ def _evaluate_chunk(
         "array_macs": array_macs,
     }
     if per_layer:
+        layer_energy = (
+            layer["energy"] + layer["dram_dev"] + layer["phy"] + col(leak + phy_static_pj) * cycles
+        )
         stacked = np.stack([layer["compute"], layer["memory"], layer["vector"], layer["sram"]])
         bound = stacked.argmax(axis=0).astype(np.int8)
         bound = np.where(stacked.max(axis=0) > 0, bound, np.int8(4)).astype(np.int8)

@@ -132,7 +132,7 @@ def run_nsga2(
                 cols = _evaluate_generation(ex, name, new)
                 store.write(name, to_arrow(cols))
             cache.add(cols)
-            bar.update(cols, cons)
+            bar.update_columns(cols, cons)
             names.append(name)
         f, g = _objectives_and_constraints(cache.lookup(flat), objs, cons)
         algorithm.evaluator.eval(StaticProblem(problem, F=f, G=g), pop)

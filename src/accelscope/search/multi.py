@@ -45,6 +45,7 @@ import numpy as np
 from accelscope.errors import AccelscopeError, SpecError
 from accelscope.parallel import Deadline
 from accelscope.search.chunks import chunk_tasks, grid_chunks, rows_in
+from accelscope.search.commit import commit_chunks
 from accelscope.search.constraints import (
     OBJECTIVES,
     Constraint,
@@ -458,9 +459,15 @@ def multi_explore(
                 committed = frozenset(grid_chunks(store.names(), space.size, chunk_size))
                 bar.reset(space.size, rows_in(committed, space.size, chunk_size))
                 todo = chunk_tasks(space.size, chunk_size, committed)
-                for name, columns in ex.run(todo, should_stop=deadline.expired):
-                    store.write(name, _to_arrow(columns))
-                    bar.advance(len(columns["index"]))
+                commit_chunks(
+                    store,
+                    ex,
+                    todo,
+                    count_rows,
+                    bar.advance,
+                    should_stop=deadline.expired,
+                    ship_back=bool(scheduler) and tmp is not None,
+                )
                 part_names = grid_chunks(store.names(), space.size, chunk_size)
             else:
                 part_names = run_search(
@@ -509,10 +516,9 @@ def multi_explore(
     )
 
 
-def _to_arrow(columns: dict[str, np.ndarray]):
-    import pyarrow as pa
-
-    return pa.table({k: np.asarray(v) for k, v in columns.items()})
+def count_rows(columns: dict[str, np.ndarray]) -> int:
+    """A worker's receipt for a committed chunk: its row count."""
+    return len(columns["index"])
 
 
 def _read_sorted(store: PartStore, names: list[str]):

@@ -173,7 +173,7 @@ class SearchProgress:
     def start(self, total: int, done: int = 0) -> None:
         self.bar.reset(total, done)
 
-    def update(self, columns: dict[str, Any], cons: list[Constraint]) -> None:
+    def update_columns(self, columns: dict[str, Any], cons: list[Constraint]) -> None:
         self.bar.advance(len(columns["index"]))
 
 

@@ -22,15 +22,16 @@ import numpy as np
 from accelscope.errors import AccelscopeError, SpecError
 from accelscope.parallel import Deadline, make_executor
 from accelscope.search.chunks import chunk_tasks, grid_chunks, rows_in
+from accelscope.search.commit import commit_chunks
 from accelscope.search.constraints import (
     Constraint,
     Objective,
     parse_constraint,
     parse_objective,
 )
-from accelscope.search.pareto import pareto_mask
 from accelscope.search.space import PARAMETERS, DesignSpace
-from accelscope.search.table import METRICS, evaluate_points, to_arrow
+from accelscope.search.summary import StreamingSummary, flagged_parts, meets
+from accelscope.search.table import METRICS, evaluate_points
 from accelscope.store.parts import PartStore
 from accelscope.workload.network import Network
 
@@ -47,9 +48,14 @@ class NoFeasibleDesignError(AccelscopeError):
 
 @dataclass
 class ExploreResult:
-    """Outcome of an exploration: the full table plus the Pareto set and the best design."""
+    """Outcome of an exploration: counts, the Pareto set, the best designs, and the full
+    table on demand.
 
-    table: Any  # pyarrow.Table, one row per evaluated configuration
+    The full table (``table``, ``to_pandas()``, ``iter_table()``) is read back from the
+    committed parts when asked for, so a run of any size summarizes in bounded memory;
+    ``best``, ``pareto`` and ``row()`` of the kept rows need no table.
+    """
+
     objectives: list[Objective]
     constraints: list[Constraint]
     strategy: str
@@ -58,12 +64,35 @@ class ExploreResult:
     pareto_rows: np.ndarray  # row numbers of the Pareto set (sorted by first objective)
     best_row: int | None
     elapsed_s: float
+    top_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     resumed_parts: int = 0
     out_dir: Path | None = None
     space: DesignSpace | None = None
     network: Network | None = None
     diagnosis: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    kept_rows: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
+    source: _PartSource | None = field(default=None, repr=False)
+    _table: Any = field(default=None, repr=False)
+
+    @property
+    def table(self):
+        """The full result table (``pyarrow.Table``): one row per evaluated configuration,
+        with ``meets_constraints`` and ``pareto`` flags. Read into memory on first use."""
+        if self._table is None:
+            import pyarrow as pa
+
+            self._table = pa.concat_tables(list(self.iter_table()))
+        return self._table
+
+    def iter_table(self):
+        """The full table part by part (``pyarrow.Table`` pieces), in bounded memory."""
+        if self._table is not None:
+            yield self._table
+            return
+        if self.source is None:
+            raise AccelscopeError("this result has no stored table")
+        yield from self.source.parts(self.constraints, self.pareto_rows)
 
     def to_pandas(self):
         """The result table as a pandas DataFrame (columns: index, parameters, metrics,
@@ -71,6 +100,8 @@ class ExploreResult:
         return self.table.to_pandas()
 
     def row(self, i: int) -> dict[str, Any]:
+        if i in self.kept_rows:
+            return _decode_categoricals(dict(self.kept_rows[i]))
         out = {}
         for name in self.table.column_names:
             value = self.table.column(name)[i].as_py()
@@ -89,8 +120,22 @@ class ExploreResult:
         """The best configuration as an :class:`~accelscope.arch.Arch`."""
         if self.best_row is None or self.space is None:
             return None
-        idx = int(self.table.column("index")[self.best_row].as_py())
+        idx = int(self.row(self.best_row)["index"])
         return self.space.configs(np.array([idx])).to_arch(0, name="best")
+
+
+@dataclass
+class _PartSource:
+    """Where a result's full table lives: committed parts of a store (kept alive with
+    the temporary directory that holds them, when the run had no ``out_dir``)."""
+
+    store: PartStore
+    names: list[str]
+    dedupe: bool
+    keepalive: Any = None
+
+    def parts(self, cons: list[Constraint], pareto_rows: np.ndarray):
+        return flagged_parts(self.store.read, self.names, cons, pareto_rows, dedupe=self.dedupe)
 
 
 def _decode_categoricals(row: dict[str, Any]) -> dict[str, Any]:
@@ -134,12 +179,14 @@ def explore(
     chunk_size: int = DEFAULT_CHUNK,
     population: int = 100,
     progress: bool = False,
+    top: int = 10,
 ) -> ExploreResult:
     """Explore *space* for *network*; see the module docstring.
 
     ``constraints`` defaults to the space's own. ``budget`` caps evaluations (random and
     evolutionary; exhaustive refuses a budget smaller than the space). ``time_budget_s``
-    stops submitting new work after that many seconds (finished work is kept).
+    stops submitting new work after that many seconds (finished work is kept). ``top``
+    best feasible designs are kept for ``top_rows`` (more are found by reading the table).
     """
     t0 = time.monotonic()
     objs = [o if isinstance(o, Objective) else parse_objective(o) for o in objectives]
@@ -176,13 +223,14 @@ def explore(
     store = PartStore(out_dir, run_spec, overwrite=overwrite)
     resumed = len(store.names())
     deadline = Deadline(time_budget_s)
+    receipt = ChunkReceipt(objs[0], tuple(cons), ship_back=bool(scheduler) and tmp is not None)
     try:
         with (
             make_executor(executor, (network, space), workers=workers, scheduler=scheduler) as ex,
             _Progress(progress, objs[0]) as bar,
         ):
             if strat == "exhaustive":
-                parts = _run_grid(store, ex, space.size, chunk_size, deadline, bar, cons)
+                parts = _run_grid(store, ex, space.size, chunk_size, deadline, bar, receipt)
             elif strat == "random":
                 n = min(budget or min(space.size, 10_000), space.size)
                 rng = np.random.default_rng(seed)
@@ -191,7 +239,7 @@ def explore(
                     (f"sample-{i // chunk_size:06d}", sample[i : i + chunk_size])
                     for i in range(0, n, chunk_size)
                 ]
-                parts = _run_chunks(store, ex, tasks, deadline, bar, cons)
+                parts = _run_chunks(store, ex, tasks, deadline, bar, receipt)
             else:
                 from accelscope.search.evolutionary import run_nsga2
 
@@ -208,10 +256,15 @@ def explore(
                     bar,
                 )
         committed = [name for name in parts if store.has(name)]
-        result = summarize(store, objs, cons, strat, time.monotonic() - t0, names=committed)
-    finally:
-        if tmp is not None:  # read_table loads parts into memory: the files can go
+        result = summarize(
+            store, objs, cons, strat, time.monotonic() - t0, names=committed, top=top
+        )
+    except BaseException:
+        if tmp is not None:
             tmp.cleanup()
+        raise
+    if tmp is not None:  # the parts stay readable while the result lives
+        result.source.keepalive = tmp
     result.resumed_parts = resumed
     result.out_dir = None if tmp is not None else Path(out_dir)
     result.space = space
@@ -219,33 +272,51 @@ def explore(
     return result
 
 
-def _run_grid(store: PartStore, ex, size: int, chunk: int, deadline, bar, cons) -> list[str]:
+def _run_grid(store: PartStore, ex, size: int, chunk: int, deadline, bar, receipt) -> list[str]:
     """Exhaustive evaluation in lazily generated chunks; returns the committed names."""
     committed = frozenset(grid_chunks(store.names(), size, chunk))
     bar.start(total=size, done=rows_in(committed, size, chunk))
-    for name, columns in ex.run(chunk_tasks(size, chunk, committed), should_stop=deadline.expired):
-        store.write(name, to_arrow(columns))
-        bar.update(columns, cons)
+    _commit(store, ex, chunk_tasks(size, chunk, committed), deadline, bar, receipt)
     return grid_chunks(store.names(), size, chunk)
 
 
-def _run_chunks(store: PartStore, ex, tasks, deadline: Deadline, bar, cons) -> list[str]:
+def _run_chunks(store: PartStore, ex, tasks, deadline: Deadline, bar, receipt) -> list[str]:
     """Evaluate and commit the tasks not yet in *store*; returns all task part names."""
     tasks = list(tasks)
     todo = [t for t in tasks if not store.has(t[0])]
     done_rows = sum(len(t[1]) for t in tasks) - sum(len(t[1]) for t in todo)
     bar.start(total=sum(len(t[1]) for t in tasks), done=done_rows)
-    for name, columns in ex.run(todo, should_stop=deadline.expired):
-        store.write(name, to_arrow(columns))
-        bar.update(columns, cons)
+    _commit(store, ex, todo, deadline, bar, receipt)
     return [t[0] for t in tasks]
 
 
-def meets(table_cols: dict[str, np.ndarray], cons: list[Constraint]) -> np.ndarray:
-    ok = np.asarray(table_cols["feasible"], dtype=bool).copy()
-    for c in cons:
-        ok &= c.holds(np.asarray(table_cols[c.name], dtype=np.float64))
-    return ok
+def _commit(store: PartStore, ex, tasks, deadline: Deadline, bar, receipt: ChunkReceipt) -> None:
+    commit_chunks(
+        store,
+        ex,
+        tasks,
+        receipt,
+        bar.update,
+        should_stop=deadline.expired,
+        ship_back=receipt.ship_back,
+    )
+
+
+@dataclass(frozen=True)
+class ChunkReceipt:
+    """What a worker reports for a committed chunk: rows, feasible rows, best value of
+    the first objective (minimized; ``inf`` when none is feasible). Picklable."""
+
+    objective: Objective
+    constraints: tuple[Constraint, ...]
+    ship_back: bool = False  # the client commits the parts (workers cannot reach them)
+
+    def __call__(self, columns: dict[str, Any]) -> tuple[int, int, float]:
+        ok = meets(columns, self.constraints)
+        best = math.inf
+        if ok.any():
+            best = float(self.objective.as_minimized(columns[self.objective.metric])[ok].min())
+        return len(columns["index"]), int(ok.sum()), best
 
 
 def summarize(
@@ -255,69 +326,32 @@ def summarize(
     strategy: str,
     elapsed: float,
     names: list[str] | None = None,
+    *,
+    top: int = 10,
 ) -> ExploreResult:
-    """Read the committed parts (*names*, default all) and mark the constrained optimum
-    and the Pareto set."""
-    import pyarrow as pa
-
-    table = store.read_all(names)
-    if table is None:
+    """Merge the committed parts (*names*, default all) one at a time: counts, the
+    constrained optimum, the Pareto set and the *top* designs (memory bounded by a part)."""
+    names = store.names() if names is None else list(names)
+    dedupe = strategy == "evolutionary"
+    summary = StreamingSummary(objs, cons, top=top, dedupe=dedupe)
+    for name in names:
+        summary.add(store.read(name))
+    if summary.evaluated == 0:
         raise AccelscopeError("no configuration was evaluated (time budget too small?)")
-    # One row per configuration: keep the first evaluation of every grid index.
-    index = table.column("index").to_numpy()
-    _, first = np.unique(index, return_index=True)
-    if len(first) != len(index):
-        table = table.take(pa.array(np.sort(first)))
-    if strategy != "evolutionary":
-        table = table.take(pa.array(np.argsort(table.column("index").to_numpy(), kind="stable")))
-    cols = {name: table.column(name).to_numpy() for name in table.column_names}
-    ok = meets(cols, cons)
-    points = np.column_stack([o.as_minimized(cols[o.metric]) for o in objs])
-    points[~ok] = np.inf
-    on_front = pareto_mask(points)
-    table = table.append_column("meets_constraints", pa.array(ok))
-    table = table.append_column("pareto", pa.array(on_front))
-    front_rows = np.flatnonzero(on_front)
-    order = np.lexsort(points[front_rows].T[::-1])
-    front_rows = front_rows[order]
-    best_row = int(front_rows[0]) if front_rows.size else None
-    diagnosis = "" if best_row is not None else diagnose(cols, cons)
+    best_row = summary.best_row
     return ExploreResult(
-        table=table,
         objectives=objs,
         constraints=cons,
         strategy=strategy,
-        evaluated=table.num_rows,
-        feasible=int(ok.sum()),
-        pareto_rows=front_rows,
+        evaluated=summary.evaluated,
+        feasible=summary.feasible,
+        pareto_rows=summary.pareto_rows,
         best_row=best_row,
         elapsed_s=elapsed,
-        diagnosis=diagnosis,
-    )
-
-
-def diagnose(cols: dict[str, np.ndarray], cons: list[Constraint]) -> str:
-    """One sentence naming the constraint that ruled out the most designs."""
-    n = len(cols["feasible"])
-    unmappable = int((~np.asarray(cols["feasible"], dtype=bool)).sum())
-    counts = [
-        (int((~c.holds(np.asarray(cols[c.name], dtype=np.float64))).sum()), c.text) for c in cons
-    ]
-    counts.append((unmappable, "layers must fit the buffers"))
-    worst = max(counts)
-    if worst[0] == 0:
-        return f"no configuration satisfies all constraints together ({n} evaluated)"
-    best_values = ""
-    for c in cons:
-        if c.text == worst[1]:
-            values = np.asarray(cols[c.name], dtype=np.float64)
-            finite = values[np.isfinite(values)]
-            if finite.size:
-                lo, hi = finite.min(), finite.max()
-                best_values = f"; evaluated {c.name} ranges from {lo:.4g} to {hi:.4g}"
-    return (
-        f"no configuration satisfies the constraints: '{worst[1]}' ruled out {worst[0]} of {n} "
-        f"evaluated designs ({100.0 * worst[0] / n:.0f}%){best_values}"
+        top_rows=summary.top_rows,
+        diagnosis="" if best_row is not None else summary.diagnose(),
+        kept_rows=summary.rows(),
+        source=_PartSource(store, names, dedupe),
     )
 
 
@@ -345,21 +379,24 @@ class _Progress:
         self.bar.start()
         self.task = self.bar.add_task("explore", total=total, completed=done, feasible=0, best="-")
 
-    def update(self, columns: dict[str, Any], cons: list[Constraint]) -> None:
+    def update(self, counts: tuple[int, int, float]) -> None:
+        """Advance by one part's ``(rows, feasible rows, best minimized value)``."""
         if self.bar is None:
             return
-        ok = meets(columns, cons)
-        self.feasible += int(ok.sum())
-        if ok.any():
-            vals = self.objective.as_minimized(columns[self.objective.metric])[ok]
-            self.best = min(self.best, float(vals.min()))
+        rows, feasible, best = counts
+        self.feasible += feasible
+        self.best = min(self.best, best)
         shown = self.best if self.objective.direction == "min" else -self.best
         self.bar.update(
             self.task,
-            advance=len(columns["index"]),
+            advance=rows,
             feasible=self.feasible,
             best=f"{shown:.4g} {self.objective.metric}" if math.isfinite(self.best) else "-",
         )
+
+    def update_columns(self, columns: dict[str, Any], cons: list[Constraint]) -> None:
+        """Advance by one part's columns (strategies that see them)."""
+        self.update(ChunkReceipt(self.objective, tuple(cons))(columns))
 
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:

@@ -98,6 +98,6 @@ def evaluate_points(network: Network, space: DesignSpace, indices: np.ndarray) -
 
 
 def to_arrow(columns: dict[str, Any]):
-    import pyarrow as pa
+    from accelscope.store.parts import columns_table
 
-    return pa.table({k: np.asarray(v) for k, v in columns.items()})
+    return columns_table(columns)

@@ -135,25 +135,13 @@ class PartStore:
 
     def write(self, name: str, table) -> None:
         """Commit *table* (a ``pyarrow.Table``) as part *name*, atomically."""
-        import pyarrow.parquet as pq
+        self.writer.write(name, table)
 
-        tmp = self.parts / f"{_TMP_PREFIX}{name}-{os.getpid()}.parquet"
-        stamp = {
-            "accelscope.fingerprint": self.fingerprint,
-            "accelscope.part": name,
-            "accelscope.rows": str(table.num_rows),
-            "accelscope.sha256": table_checksum(table),
-        }
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **stamp})
-        try:
-            pq.write_table(table, tmp, compression="zstd")
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path(name))
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        self._fsync_dir(self.parts)
+    @property
+    def writer(self) -> PartWriter:
+        """A small picklable handle that commits parts of this store from any process
+        that sees the same directory (a worker of a pool or a dask cluster)."""
+        return PartWriter(self.parts, self.fingerprint)
 
     def read(self, name: str):
         """Part *name* as a ``pyarrow.Table`` (without the store's own metadata)."""
@@ -194,6 +182,53 @@ class PartStore:
     @staticmethod
     def _fsync_dir(path: Path) -> None:
         fsync_dir(path)
+
+
+class PartWriter:
+    """Commits parts into a store's ``parts/`` directory, atomically, with the store's
+    checksum metadata. Picklable: worker processes write their own parts."""
+
+    def __init__(self, parts_dir: Path, run_fingerprint: str):
+        self.parts_dir = Path(parts_dir)
+        self.fingerprint = run_fingerprint
+
+    def write(self, name: str, table) -> None:
+        """Commit *table* (a ``pyarrow.Table``) as part *name*: temporary file, fsync, rename."""
+        import pyarrow.parquet as pq
+
+        tmp = self.parts_dir / f"{_TMP_PREFIX}{name}-{os.getpid()}.parquet"
+        stamp = {
+            "accelscope.fingerprint": self.fingerprint,
+            "accelscope.part": name,
+            "accelscope.rows": str(table.num_rows),
+            "accelscope.sha256": table_checksum(table),
+        }
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **stamp})
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.parts_dir / f"{name}.parquet")
+        except OSError as exc:  # disk full, permission, ...: name the part, leave nothing
+            tmp.unlink(missing_ok=True)
+            reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
+            raise OSError(exc.errno, reason, str(self.parts_dir / f"{name}.parquet")) from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(self.parts_dir)
+
+    def write_columns(self, name: str, columns: dict[str, Any]) -> None:
+        """Commit a dict of equally long arrays as part *name*."""
+        self.write(name, columns_table(columns))
+
+
+def columns_table(columns: dict[str, Any]):
+    """A ``pyarrow.Table`` of a dict of equally long arrays (column order kept)."""
+    import numpy as np
+    import pyarrow as pa
+
+    return pa.table({k: np.asarray(v) for k, v in columns.items()})
 
 
 class PartDiscardedWarning(UserWarning):

@@ -5,27 +5,54 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from accelscope.workload.kernels import ConvGeometry, GemmKernel, KernelTable, VectorKernel
-from accelscope.workload.network import Network
-from accelscope.workload.ops import (
-    GRU,
-    LSTM,
-    Attention,
-    Conv2d,
-    Elementwise,
-    Embedding,
-    Linear,
-    MatMul,
-    Norm,
-    Pool2d,
-    ShapeOp,
-    Softmax,
-    Unsupported,
-)
-from accelscope.workload.yaml_import import from_yaml
+#: Public names imported on first use, so importing a submodule (the zoo catalogue,
+#: say) does not load NumPy and pydantic.
+_LAZY: dict[str, str] = {
+    "ConvGeometry": "accelscope.workload.kernels",
+    "GemmKernel": "accelscope.workload.kernels",
+    "KernelTable": "accelscope.workload.kernels",
+    "VectorKernel": "accelscope.workload.kernels",
+    "Network": "accelscope.workload.network",
+    "from_yaml": "accelscope.workload.yaml_import",
+    **{
+        name: "accelscope.workload.ops"
+        for name in (
+            "GRU", "LSTM", "Attention", "Conv2d", "Elementwise", "Embedding", "Linear",
+            "MatMul", "Norm", "Pool2d", "ShapeOp", "Softmax", "Unsupported",
+        )
+    },
+}  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from accelscope.workload.kernels import ConvGeometry, GemmKernel, KernelTable, VectorKernel
+    from accelscope.workload.network import Network
+    from accelscope.workload.ops import (
+        GRU,
+        LSTM,
+        Attention,
+        Conv2d,
+        Elementwise,
+        Embedding,
+        Linear,
+        MatMul,
+        Norm,
+        Pool2d,
+        ShapeOp,
+        Softmax,
+        Unsupported,
+    )
+    from accelscope.workload.yaml_import import from_yaml
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'accelscope.workload' has no attribute '{name}'")
+
 
 __all__ = [
     "Network",
@@ -86,6 +113,8 @@ def load_model(
             path, allow_unsupported=allow_unsupported, input_shapes=input_shapes, batch=batch
         )
     if suffix in (".yaml", ".yml"):
+        from accelscope.workload.yaml_import import from_yaml
+
         return from_yaml(path, batch=batch, seq_len=seq_len)
     if path.exists() or "/" in text or suffix:
         if not path.exists():

@@ -1,0 +1,114 @@
+"""Peak memory of big explorations, run through the CLI as a user would (not a test).
+
+1. A complete exhaustive run over a 9,878,400-point space (AlexNet, results written to
+   ``--out``, 2 worker processes). Target: peak RSS <= 1 GB in every process.
+2. A 1.2e8-point space under a 60 s ``--time-budget``: the run stops cleanly, keeps its
+   parts and summarizes them. Target: peak RSS <= 1 GB.
+
+Peak RSS is ``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the largest resident set of any
+finished descendant (the CLI process or one of its workers).
+
+    .venv/bin/python benchmarks/bench_memory.py [--skip-full] [--executor processes]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+BASE = {
+    "rows": {"pow2": [4, 256]},
+    "cols": {"pow2": [4, 256]},
+    "units": [1, 2, 3, 4],
+    "dataflow": ["ws", "os", "is"],
+    "unified_kib": {"pow2": [128, 8192]},
+    "dram_gbps": [8, 16, 32, 64, 128],
+    "clock_mhz": [500, 800, 1000, 1200],
+    "lanes": [16, 64, 256],
+    "double_buffering": [True, False],
+    "technology": ["28nm", "7nm"],
+}
+SPACE_10M = {
+    "name": "bench-9.9m",
+    "parameters": {**BASE, "dram_pj_per_byte": [5, 10, 15, 20, 25, 30, 35, 40, 45, 50]},
+    "constraints": ["area_mm2 <= 50"],
+}
+SPACE_100M = {
+    "name": "bench-100m",
+    "parameters": {
+        **SPACE_10M["parameters"],
+        "clock_mhz": {"range": [400, 1400, 50]},  # 21 values
+        "lanes": [8, 16, 32, 64, 128, 256, 512],
+    },
+    "constraints": ["area_mm2 <= 50"],
+}
+
+
+def run(label: str, space: dict, extra: list[str], executor: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "space.yaml"
+        path.write_text(yaml.safe_dump(space))
+        out = Path(tmp) / "out"
+        cmd = [
+            sys.executable, "-m", "accelscope", "explore", "alexnet", "--space", str(path),
+            "--objective", "latency", "--objective", "area", "--out", str(out),
+            "--executor", executor, "--strategy", "exhaustive", "--json", *extra,
+        ]  # fmt: skip
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode != 0:
+            print(f"{label}: exit {proc.returncode}: {proc.stderr.strip()[-400:]}")
+            return
+        doc = json.loads(proc.stdout)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        size = (out / "results.parquet").stat().st_size / 2**20
+        print(
+            f"{label}: {doc['evaluated']:,} of {doc['space_size']:,} points evaluated, "
+            f"{doc['feasible']:,} feasible, {len(doc['pareto'])} on the front; {wall:.0f} s wall, "
+            f"{cpu:.0f} CPU-s; peak RSS {after.ru_maxrss / 2**10:.0f} MiB; "
+            f"results.parquet {size:.0f} MiB"
+        )
+
+
+CASES = {
+    "full": ("complete 9.9e6-point run", SPACE_10M, False),
+    "budget": ("1.2e8-point space, --time-budget", SPACE_100M, True),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-full", action="store_true", help="skip the ~10M-point run")
+    parser.add_argument("--executor", default="processes")
+    parser.add_argument("--time-budget", type=float, default=60.0)
+    parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if args.case:  # one case per process, so each peak RSS is its own
+        label, space, budgeted = CASES[args.case]
+        extra = ["--time-budget", str(args.time_budget)] if budgeted else []
+        run(f"{label} {args.time_budget:g} s" if budgeted else label, space, extra, args.executor)
+        return 0
+    for case in ("budget",) if args.skip_full else ("full", "budget"):
+        subprocess.run(
+            [sys.executable, __file__, "--case", case, "--executor", args.executor,
+             "--time-budget", str(args.time_budget)],
+            check=False,
+        )  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
