@@ -396,3 +396,74 @@ def test_tiled_compute_never_grows_with_the_stream_tile():
                 37.0, 50.0, 300.0, 37.0, 50.0, t, 16.0, 8.0, is_os, pipelined
             )
             assert np.all(np.diff(cyc) <= 0)
+
+
+def test_compiled_tiled_cycles_equal_the_numpy_expressions_bit_for_bit():
+    from accelscope.cost.systolic import tiled_compute_cycles_numpy
+
+    rng = np.random.default_rng(11)
+    n = 20_000
+    rows = 2.0 ** rng.integers(1, 9, n)
+    cols = 2.0 ** rng.integers(1, 9, n)
+    d_row = rng.integers(1, 5000, n).astype(float)
+    d_col = rng.integers(1, 5000, n).astype(float)
+    d_stream = rng.integers(1, 100_000, n).astype(float)
+
+    # Tiles as the mapper makes them: the whole dimension, a multiple of the edge, or less.
+    def tile(d, edge):
+        kind = rng.integers(0, 3, n)
+        multiple = np.minimum(d, edge * rng.integers(1, 8, n))
+        below = np.minimum(d, np.maximum(1.0, np.floor(edge * rng.random(n))))
+        return np.where(kind == 0, d, np.where(kind == 1, multiple, below))
+
+    t_row, t_col = tile(d_row, rows), tile(d_col, cols)
+    t_stream = np.maximum(1.0, np.floor(d_stream * rng.random(n)))
+    is_os = rng.random(n) < 0.4
+    pipelined = rng.random(n) < 0.6
+    args = (d_row, d_col, d_stream, t_row, t_col, t_stream, rows, cols)
+    got = tiled_compute_cycles(*args, is_os, pipelined)
+    want = tiled_compute_cycles_numpy(*args, is_os, pipelined)
+    assert np.array_equal(got, want)
+    for os_val in (False, True):
+        for pip_val in (False, True):
+            assert np.array_equal(
+                tiled_compute_cycles(*args, os_val, pip_val),
+                tiled_compute_cycles_numpy(*args, os_val, pip_val),
+            )
+
+
+def test_compiled_tile_traffic_equals_the_numpy_expressions_bit_for_bit():
+    from accelscope.cost.tiled_kernel import tile_traffic
+    from accelscope.cost.traffic import conv_columns, conv_pass_elements, gemm_traffic
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    m = rng.integers(1, 50_000, n).astype(float)
+    k = rng.integers(1, 5_000, n).astype(float)
+    nn = rng.integers(1, 5_000, n).astype(float)
+    tm = np.maximum(1.0, np.floor(m * rng.random(n)))
+    tk = np.maximum(1.0, np.floor(k * rng.random(n)))
+    tn = np.maximum(1.0, np.floor(nn * rng.random(n)))
+    order = rng.integers(0, 3, n)
+    bpe = rng.choice([1.0, 2.0], n)
+    acc = rng.choice([2.0, 4.0], n)
+    # Geometry rows: (batch, channels, in_h, in_w, out_h, out_w, stride_h, stride_w,
+    # span_h, span_w); a zero row is not a convolution.
+    geometry = np.zeros((n, 10), dtype=np.int64)
+    conv = rng.random(n) < 0.7
+    side = rng.integers(7, 225, n)
+    stride = rng.integers(1, 3, n)
+    span = rng.integers(1, 8, n)
+    out = np.maximum(1, (side - span) // stride + 1)
+    geometry[conv] = np.column_stack(
+        [rng.integers(1, 5, n), rng.integers(1, 513, n), side, side, out, out, stride, stride,
+         span, span]
+    )[conv]  # fmt: skip
+    cv = conv_columns(geometry)
+    want = gemm_traffic(order, tm, tk, tn, m, k, nn, bpe, acc, conv_pass_elements(m, k, tm, cv))
+    got = tile_traffic(
+        order, tm, tk, tn, m, k, nn, bpe, acc, cv.is_conv, cv.batch, cv.channels, cv.in_h,
+        cv.in_w, cv.out_w, cv.stride_h, cv.stride_w, cv.span_h, cv.span_w,
+    )  # fmt: skip
+    for a, b in zip(got, (want.a_bytes, want.b_bytes, want.spill_bytes, want.b_whole), strict=True):
+        assert np.array_equal(a, b)

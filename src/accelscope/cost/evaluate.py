@@ -233,17 +233,22 @@ _KEY_FIELDS = (
 
 def mapping_keys(cf: ConfigColumns) -> np.ndarray:
     """Integer key of every configuration: equal keys share one tile table."""
-    cols = np.stack([np.asarray(getattr(cf, k), dtype=np.float64) for k in _KEY_FIELDS], axis=1)
-    cols = np.where(np.isfinite(cols), cols, -1.0)
-    _, inverse = np.unique(cols, axis=0, return_inverse=True)
-    return inverse.reshape(-1)
+    from accelscope.cost.rowkeys import row_groups
+
+    n = np.asarray(cf.rows).reshape(-1).shape[0]
+    columns = [
+        np.broadcast_to(np.asarray(getattr(cf, k), dtype=np.float64).reshape(-1), (n,))
+        for k in _KEY_FIELDS
+    ]
+    return row_groups(columns)[1]
 
 
 def _candidates(
-    cf: ConfigColumns, cap: Capacities, kc: KernelColumns
+    cf: ConfigColumns, cap: Capacities, kc: KernelColumns, keys: np.ndarray | None = None
 ) -> tuple[CandidateTable, np.ndarray]:
-    """Candidates of every configuration: tile tables built once per distinct key."""
-    keys = mapping_keys(cf)
+    """Candidates of every configuration: tile tables built once per distinct key
+    (*keys*: :func:`mapping_keys` of *cf*, computed when not given)."""
+    keys = mapping_keys(cf) if keys is None else keys
     _, first, rows = np.unique(keys, return_index=True, return_inverse=True)
     key = ConfigColumns(*(np.asarray(x)[first][:, None] for x in cf))
     kt = key_table(kc, key)
@@ -487,7 +492,11 @@ class _Detail:
 
 
 def _evaluate_chunk(
-    network: Network, li: _LayerIndex, cfg: ConfigBatch, per_layer: bool
+    network: Network,
+    li: _LayerIndex,
+    cfg: ConfigBatch,
+    per_layer: bool,
+    keys: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], _Detail]:
     table = network.kernel_table
     c = len(cfg)
@@ -512,7 +521,7 @@ def _evaluate_chunk(
             a_on_chip=_a_always_on_chip(table, list(scheds.values()))[None, :],
             conv=conv,
         )
-        ct, ct_rows = _candidates(cf, cap, kc)
+        ct, ct_rows = _candidates(cf, cap, kc, keys)
     else:
         ct, ct_rows = None, np.zeros(c, dtype=np.int64)
 
@@ -647,6 +656,7 @@ def _best_sub_batch(
     cfg: ConfigBatch,
     per_layer: bool,
     sizes: list[int] | None = None,
+    keys: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], list[_Detail], np.ndarray]:
     """Evaluate every sub-batch and keep, per configuration, the fastest way to run the
     whole batch. Returns (results, details per sub-batch, index of the chosen one)."""
@@ -654,7 +664,7 @@ def _best_sub_batch(
     batch = network.batch
     results, details = [], []
     for net in subs:
-        res, det = _evaluate_chunk(net, _layer_index(net.kernel_table), cfg, per_layer)
+        res, det = _evaluate_chunk(net, _layer_index(net.kernel_table), cfg, per_layer, keys)
         passes = batch // net.batch
         for key in _SCALED:
             if key in res:
@@ -707,8 +717,9 @@ def evaluate_batch(
     names = _TOTALS + (_LAYER if per_layer else ())
     # Configurations sharing a mapping key share tile tables: evaluate them together.
     tc0 = tech_columns(configs)
-    order = np.argsort(mapping_keys(_config_columns(configs, tc0)), kind="stable")
-    sorted_keys = mapping_keys(_config_columns(configs, tc0))[order]
+    keys = mapping_keys(_config_columns(configs, tc0))
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
     parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
     for start, stop in _chunks(sorted_keys, size, MAX_KEYS_PER_CHUNK):
         idx = order[start:stop]
@@ -717,7 +728,9 @@ def evaluate_batch(
             if (start == 0 and stop >= n and np.array_equal(idx, np.arange(n)))
             else configs.take(idx)
         )
-        res, _, _ = _best_sub_batch(network, li, chunk, per_layer, sub_batches)
+        res, _, _ = _best_sub_batch(
+            network, li, chunk, per_layer, sub_batches, sorted_keys[start:stop]
+        )
         for k in names:
             parts[k].append(res[k])
     arrays = {k: (v[0] if len(v) == 1 else np.concatenate(v)) for k, v in parts.items()}

@@ -284,8 +284,23 @@ def candidates_for(
     """The 48 candidates of every (configuration, kernel): for each (family, free tile) the
     largest grown tile that fits the configuration's buffers. ``rows`` ``[c]``: each
     configuration's key row in ``kt``."""
-    combo, fits = tiles.pick(kt.tt, rows, (kc.m, kc.k, kc.n), bpe, acc, tuple(cap))
-    return CandidateTable(kt, np.asarray(rows, dtype=np.int64), combo, fits)
+    from accelscope.cost.rowkeys import row_groups
+    from accelscope.cost.select import column
+
+    # Configurations with the same key and buffers have the same candidates: pick once.
+    c = np.asarray(rows).shape[0]
+    fields = [np.asarray(rows, dtype=np.float64), column(bpe, c), column(acc, c)]
+    fields += [column(v, c) for v in cap]
+    first, inverse = row_groups(fields)
+    combo, fits = tiles.pick(
+        kt.tt,
+        np.asarray(rows)[first],
+        (kc.m, kc.k, kc.n),
+        fields[1][first],
+        fields[2][first],
+        tuple(f[first] for f in fields[3:]),
+    )
+    return CandidateTable(kt, np.asarray(rows, dtype=np.int64), combo[inverse], fits[inverse])
 
 
 def _c(x: np.ndarray, dtype: type = np.float64) -> np.ndarray:

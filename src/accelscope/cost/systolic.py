@@ -248,8 +248,41 @@ def tiled_compute_cycles(
     (tested); with tiles the unpipelined count is still exact, and the pipelined one pairs
     each fold's stream chunk with its own preload (the exact schedule pairs it with the
     next fold's), which differs only where chunk sizes change. Float64 arrays, broadcast;
-    ``is_os`` and ``pipelined`` may be scalars (one formula evaluated) or arrays.
+    ``is_os`` and ``pipelined`` may be scalars or arrays.
+
+    Evaluated by a compiled ufunc (:mod:`accelscope.cost.tiled_kernel`), bit-identical to
+    the array expression :func:`tiled_compute_cycles_numpy` (tested).
     """
+    from accelscope.cost.tiled_kernel import tiled_cycles
+
+    f = np.float64
+    return tiled_cycles(
+        np.asarray(d_row, f),
+        np.asarray(d_col, f),
+        np.asarray(d_stream, f),
+        np.asarray(t_row, f),
+        np.asarray(t_col, f),
+        np.asarray(t_stream, f),
+        np.asarray(rows, f),
+        np.asarray(cols, f),
+        np.asarray(is_os, dtype=bool),
+        np.asarray(pipelined, dtype=bool),
+    )
+
+
+def tiled_compute_cycles_numpy(
+    d_row: np.ndarray,
+    d_col: np.ndarray,
+    d_stream: np.ndarray,
+    t_row: np.ndarray,
+    t_col: np.ndarray,
+    t_stream: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    is_os: np.ndarray | bool,
+    pipelined: np.ndarray | bool,
+) -> np.ndarray:
+    """:func:`tiled_compute_cycles` as NumPy array expressions (the readable reference)."""
     if np.ndim(is_os) or np.ndim(pipelined):
         out = None
         for os_val in (False, True):
@@ -257,7 +290,7 @@ def tiled_compute_cycles(
                 sel = (np.asarray(is_os) == os_val) & (np.asarray(pipelined) == pip_val)
                 if not np.any(sel):
                     continue
-                val = tiled_compute_cycles(
+                val = tiled_compute_cycles_numpy(
                     d_row, d_col, d_stream, t_row, t_col, t_stream, rows, cols, os_val, pip_val
                 )
                 out = val if out is None else np.where(sel, val, out)
