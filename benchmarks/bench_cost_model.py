@@ -7,8 +7,8 @@ the peak memory. Run on purpose (not part of the test suite)::
 
     .venv/bin/python benchmarks/bench_cost_model.py [--configs 100000] [--chunk N]
 
-Targets on a 2-core machine: >= 1,000,000 evaluations per CPU-second and < 2 GB peak
-memory. BLAS is limited to one thread (the cost model's matrix products are small; idle
+Targets on a 2-core machine: >= 2,000,000 evaluations per CPU-second on ResNet-50 and
+< 2 GB peak memory. BLAS is limited to one thread (the cost model's matrix products are small; idle
 BLAS threads only spin and inflate the CPU time), and the compiled inner loops are warmed
 up before timing (numba compiles them once per installation).
 """
