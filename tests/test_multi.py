@@ -337,6 +337,28 @@ def test_resume_and_rescore(nets, small_space, tmp_path, budget):
     assert tighter.analysis.feasible < first.analysis.feasible
 
 
+def test_analysis_reads_few_columns_and_results_file_streams_the_table(
+    nets, small_space, tmp_path
+):
+    import pyarrow.parquet as pq
+
+    res = multi_explore(nets, small_space, out_dir=tmp_path / "r", chunk_size=32)
+    # Memory: the analysis holds the columns it scores with, not the whole table.
+    assert set(res.columns) < set(res.source.row(0))
+    assert len(res.columns) <= 2 + 2 * len(nets)
+    doc = res.to_dict()  # designs come from single rows of their parts
+    res.write_outputs(doc)
+    written = pq.read_table(tmp_path / "r" / "results.parquet")
+    assert written.select(res.table.column_names).equals(res.table)  # table read lazily
+    score = written.column("score").to_numpy()
+    assert np.array_equal(np.isfinite(res.analysis.log_score), written.column("admissible"))
+    assert np.allclose(np.log(score[score > 0]), res.analysis.log_score[score > 0])
+    # Every design in the document matches its row of the full table.
+    joint = doc["joint_optimum"]
+    row = int(np.searchsorted(res.table.column("index").to_numpy(), joint["index"]))
+    assert joint["area_mm2"] == res.table.column("area_mm2")[row].as_py()
+
+
 def test_process_executor_matches_serial(nets, small_space, result):
     par = multi_explore(
         nets,

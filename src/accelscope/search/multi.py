@@ -36,7 +36,7 @@ import math
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ class MultiResult:
     objective: Objective
     constraints: list[Constraint]
     space: DesignSpace
-    table: Any  # pyarrow.Table, one row per configuration, sorted by grid index
+    columns: dict[str, np.ndarray]  # the columns the analysis read, sorted by grid index
     analysis: MultiAnalysis
     with_area: bool
     elapsed_s: float
@@ -148,19 +148,35 @@ class MultiResult:
     strategy: str = "exhaustive"
     search: dict[str, Any] | None = None  # budget, seed, population (evolutionary)
     tie_break: str = "area"  # how equally fast designs pick a network's optimum
+    source: _Rows | None = field(default=None, repr=False)
+    _table: Any = field(default=None, repr=False)
 
     # ---- accessors ---------------------------------------------------------------------
     @property
+    def table(self):
+        """Every configuration (``pyarrow.Table``, sorted by grid index): parameters and
+        every network's metrics. Read from the committed parts on first use; the analysis
+        itself only holds the few columns it needs."""
+        if self._table is None:
+            self._table = self.source.table()
+        return self._table
+
+    @property
     def evaluated(self) -> int:
-        return int(self.table.num_rows)
+        return int(self.columns["index"].shape[0])
 
     @property
     def selected_name(self) -> str | None:
         sel = self.analysis.selected
         return None if sel is None else self.names[sel]
 
-    def _column(self, name: str) -> np.ndarray:
-        return self.table.column(name).to_numpy()
+    def _value(self, name: str, position: int) -> Any:
+        """Column *name* at table row *position* (one part read when not in memory)."""
+        if name in self.columns:
+            return self.columns[name][position]
+        if self._table is not None:
+            return self._table.column(name)[position].as_py()
+        return self.source.row(position)[name]
 
     def scores(self, position: int) -> dict[str, float]:
         """Geometric mean, weighted geometric mean and worst case of the relative
@@ -179,16 +195,16 @@ class MultiResult:
     def design(self, position: int) -> dict[str, Any]:
         """Configuration at table row *position*: parameters, area, the metrics of every
         network on it, its relative performances and scores (JSON-ready)."""
-        index = int(self._column("index")[position])
+        index = int(self._value("index", position))
         full = self.space.configs(np.array([index])).row(0)
         out: dict[str, Any] = {"index": index}
         out.update({k: _clean(full[k]) for k in DESIGN_KEYS if k in full})
         for metric in CONFIG_METRICS:
-            out[metric] = _clean(self._column(metric)[position])
+            out[metric] = _clean(self._value(metric, position))
         per_net: dict[str, Any] = {}
         for k, name in enumerate(self.names):
-            entry = {m: _clean(self._column(column_name(k, m))[position]) for m in _SHOWN_METRICS}
-            entry["feasible"] = bool(self._column(column_name(k, "feasible"))[position])
+            entry = {m: _clean(self._value(column_name(k, m), position)) for m in _SHOWN_METRICS}
+            entry["feasible"] = bool(self._value(column_name(k, "feasible"), position))
             entry["relative_performance"] = _clean(self.analysis.rel[k, position])
             per_net[name] = entry
         out["networks"] = per_net
@@ -336,20 +352,93 @@ class MultiResult:
 
         if self.out_dir is None:
             return
-        table = self.table
-        with np.errstate(over="ignore"):
-            table = table.append_column(
-                "admissible", pa.array(np.isfinite(self.analysis.log_score))
-            )
-            table = table.append_column("score", pa.array(np.exp(self.analysis.log_score)))
-        for k, name in enumerate(self.names):
-            table = table.append_column(f"rel:{name}", pa.array(self.analysis.rel[k]))
+        path = self.out_dir / "results.parquet"
         tmp = self.out_dir / f".tmp-results-{os.getpid()}.parquet"
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, self.out_dir / "results.parquet")
+        writer = None
+        try:
+            for start, piece in self.source.pieces(self._table):
+                rows = slice(start, start + piece.num_rows)
+                log_score = self.analysis.log_score[rows]
+                with np.errstate(over="ignore"):
+                    piece = piece.append_column("admissible", pa.array(np.isfinite(log_score)))
+                    piece = piece.append_column("score", pa.array(np.exp(log_score)))
+                for k, name in enumerate(self.names):
+                    piece = piece.append_column(f"rel:{name}", pa.array(self.analysis.rel[k, rows]))
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, piece.schema, compression="zstd")
+                writer.write_table(piece)
+            if writer is not None:
+                writer.close()
+                writer = None
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, path)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+        finally:
+            if writer is not None:
+                writer.close()
+            tmp.unlink(missing_ok=True)
         atomic_write_bytes(
             self.out_dir / "summary.json", json.dumps(doc, indent=2, default=str).encode()
         )
+
+
+class _Rows:
+    """Where the full table of a multi result lives: the committed parts, and for every
+    table row (sorted by grid index) its part and its row in that part. Keeps the
+    temporary directory of a run without ``out_dir`` alive while the result lives."""
+
+    def __init__(self, store: PartStore, names: list[str], part: np.ndarray, row: np.ndarray):
+        self.store, self.names = store, names
+        self.part, self.row_in_part = part, row
+        self.keepalive: Any = None
+        self._cached: tuple[int, Any] | None = None
+
+    def _read(self, k: int):
+        table = self.store.read(self.names[k])
+        drop = [c for c in table.column_names if c == "feasible" or c.startswith(SEARCH_PREFIX)]
+        return table.drop_columns(drop) if drop else table
+
+    def row(self, position: int) -> dict[str, Any]:
+        k = int(self.part[position])
+        if self._cached is None or self._cached[0] != k:
+            self._cached = (k, self._read(k))
+        table = self._cached[1]
+        i = int(self.row_in_part[position])
+        return {name: table.column(name)[i].as_py() for name in table.column_names}
+
+    def _in_order(self) -> bool:
+        """Rows sorted by index are the parts' rows in part order (grid chunks)."""
+        n = self.part.shape[0]
+        order = self.part.astype(np.int64) * (n + 1) + self.row_in_part
+        return bool(np.all(np.diff(order) > 0))
+
+    def pieces(self, whole: Any = None):
+        """``(first row, table piece)`` of the table in order: part by part when the parts
+        are already in index order, else the whole table at once."""
+        if whole is None and self._in_order():
+            start = 0
+            for k in np.unique(self.part):
+                rows = self.row_in_part[self.part == k]
+                table = self._read(int(k))
+                if rows.shape[0] != table.num_rows:
+                    import pyarrow as pa
+
+                    table = table.take(pa.array(rows))
+                yield start, table
+                start += table.num_rows
+            return
+        yield 0, whole if whole is not None else self.table()
+
+    def table(self):
+        import pyarrow as pa
+
+        tables = [self._read(k) for k in range(len(self.names))]
+        offsets = np.cumsum([0] + [t.num_rows for t in tables])
+        whole = pa.concat_tables(tables, promote_options="default")
+        take = offsets[self.part] + self.row_in_part
+        return whole.take(pa.array(take)).combine_chunks()
 
 
 def _clean(value: Any) -> Any:
@@ -486,11 +575,14 @@ def multi_explore(
                     deadline=deadline,
                     bar=bar,
                 )
-        table = _read_sorted(store, [n for n in part_names if store.has(n)])
-    finally:
+        names = [n for n in part_names if store.has(n)]
+        columns, rows = _read_compact(store, names, _needed(len(nets), obj, cons))
+    except BaseException:
         if tmp is not None:
             tmp.cleanup()
-    analysis = _score(table, nets, shown, w, run_mode, obj, cons, with_area, tie_break)
+        raise
+    rows.keepalive = tmp  # the parts stay readable while the result lives
+    analysis = _score(columns, nets, shown, w, run_mode, obj, cons, with_area, tie_break)
     return MultiResult(
         networks=nets,
         names=shown,
@@ -499,7 +591,7 @@ def multi_explore(
         objective=obj,
         constraints=cons,
         space=space,
-        table=table,
+        columns=columns,
         analysis=analysis,
         with_area=with_area,
         tie_break=tie_break,
@@ -513,6 +605,7 @@ def multi_explore(
             if strat == "evolutionary"
             else None
         ),
+        source=rows,
     )
 
 
@@ -521,24 +614,43 @@ def count_rows(columns: dict[str, np.ndarray]) -> int:
     return len(columns["index"])
 
 
-def _read_sorted(store: PartStore, names: list[str]):
-    """All parts as one in-memory table, one row per grid index, sorted by index (without
-    the columns only the evolutionary search uses)."""
-    import pyarrow as pa
+def _needed(n_net: int, obj: Objective, cons: list[Constraint]) -> list[str]:
+    """The columns the analysis reads: index, area, the configuration-level constraint
+    columns, and per network feasibility, the objective and its constraint metrics."""
+    names = ["index", "area_mm2"]
+    names += [c.name for c in cons if c.name not in NETWORK_METRICS]
+    for k in range(n_net):
+        names.append(column_name(k, "feasible"))
+        names.append(column_name(k, obj.metric))
+        names += [column_name(k, c.name) for c in cons if c.name in NETWORK_METRICS]
+    return list(dict.fromkeys(names))
 
-    table = store.read_all(names)
-    if table is None:
+
+def _read_compact(
+    store: PartStore, names: list[str], needed: list[str]
+) -> tuple[dict[str, np.ndarray], _Rows]:
+    """The *needed* columns of every part, one row per grid index (its first evaluation),
+    sorted by index, read part by part; and where each row lives, for the rest."""
+    pieces: dict[str, list[np.ndarray]] = {c: [] for c in needed}
+    part_of: list[np.ndarray] = []
+    row_of: list[np.ndarray] = []
+    for k, name in enumerate(names):
+        table = store.read(name, needed)
+        for c in needed:
+            pieces[c].append(table.column(c).to_numpy())
+        part_of.append(np.full(table.num_rows, k, dtype=np.int32))
+        row_of.append(np.arange(table.num_rows, dtype=np.int32))
+    if not part_of or sum(p.shape[0] for p in part_of) == 0:
         raise AccelscopeError("no configuration was evaluated (time budget too small?)")
-    drop = [c for c in table.column_names if c == "feasible" or c.startswith(SEARCH_PREFIX)]
-    if drop:
-        table = table.drop_columns(drop)
-    index = table.column("index").to_numpy()
+    index = np.concatenate(pieces["index"])
     _, first = np.unique(index, return_index=True)  # sorted unique indices
-    return table.take(pa.array(first)).combine_chunks()
+    columns = {c: np.concatenate(v)[first] for c, v in pieces.items()}
+    rows = _Rows(store, names, np.concatenate(part_of)[first], np.concatenate(row_of)[first])
+    return columns, rows
 
 
 def _score(
-    table,
+    columns: dict[str, np.ndarray],
     nets: list[Network],
     names: list[str],
     weights: np.ndarray,
@@ -552,15 +664,16 @@ def _score(
     n_net = len(nets)
 
     def col(name: str) -> np.ndarray:
-        return table.column(name).to_numpy()
+        return columns[name]
 
     config_cons = [c for c in cons if c.name not in NETWORK_METRICS]
     net_cons = [c for c in cons if c.name in NETWORK_METRICS]
-    config_ok = np.ones(table.num_rows, dtype=bool)
+    n_cfg = columns["index"].shape[0]
+    config_ok = np.ones(n_cfg, dtype=bool)
     for c in config_cons:
         config_ok &= c.holds(np.asarray(col(c.name), dtype=np.float64))
-    perf = np.empty((n_net, table.num_rows))
-    alone = np.empty((n_net, table.num_rows), dtype=bool)
+    perf = np.empty((n_net, n_cfg))
+    alone = np.empty((n_net, n_cfg), dtype=bool)
     for k in range(n_net):
         feasible = np.asarray(col(column_name(k, "feasible")), dtype=bool)
         ok = config_ok & feasible

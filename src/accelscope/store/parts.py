@@ -142,9 +142,10 @@ class PartStore:
         that sees the same directory (a worker of a pool or a dask cluster)."""
         return PartWriter(self.parts, self.fingerprint)
 
-    def read(self, name: str):
-        """Part *name* as a ``pyarrow.Table`` (without the store's own metadata)."""
-        table = read_parquet(self.path(name))
+    def read(self, name: str, columns: list[str] | None = None):
+        """Part *name* as a ``pyarrow.Table`` (without the store's own metadata); only
+        *columns* when given."""
+        table = read_parquet(self.path(name), columns)
         meta = {
             k: v
             for k, v in (table.schema.metadata or {}).items()
@@ -244,13 +245,14 @@ def table_checksum(table) -> str:
     return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
 
 
-def read_parquet(path: Path):
-    """One Parquet file as a ``pyarrow.Table``. ``ParquetFile.read`` rather than
-    ``read_table``: the latter loads ``pyarrow.dataset`` and pandas (0.6 CPU-s) first."""
+def read_parquet(path: Path, columns: list[str] | None = None):
+    """One Parquet file (its *columns*, default all) as a ``pyarrow.Table``.
+    ``ParquetFile.read`` rather than ``read_table``: the latter loads ``pyarrow.dataset``
+    and pandas (0.6 CPU-s) first."""
     import pyarrow.parquet as pq
 
     with pq.ParquetFile(path) as handle:
-        return handle.read()
+        return handle.read(columns=columns)
 
 
 def fsync_dir(path: Path) -> None:
