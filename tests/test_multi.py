@@ -337,9 +337,7 @@ def test_resume_and_rescore(nets, small_space, tmp_path, budget):
     assert tighter.analysis.feasible < first.analysis.feasible
 
 
-def test_analysis_reads_few_columns_and_results_file_streams_the_table(
-    nets, small_space, tmp_path
-):
+def test_analysis_reads_few_columns_and_results_file_streams_the_table(nets, small_space, tmp_path):
     import pyarrow.parquet as pq
 
     res = multi_explore(nets, small_space, out_dir=tmp_path / "r", chunk_size=32)
