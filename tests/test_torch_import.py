@@ -109,6 +109,30 @@ def test_conv1d_same_padding() -> None:
     assert net.total_macs() == 100 * 4 * 5 * 8  # 16,000
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "length"),
+    [
+        ({"padding": 1}, 100),
+        ({"padding": 2, "stride": 2}, 101),
+        ({"padding": 3, "dilation": 2}, 64),
+        ({"padding": 0}, 50),
+    ],
+)
+def test_conv1d_integer_padding_counts_like_the_flop_counter(kwargs, length) -> None:
+    # Issue 14: the 1-D -> 2-D lift padded the height too, costing ~3x the MACs.
+    from torch.utils.flop_counter import FlopCounterMode
+
+    module = nn.Conv1d(6, 10, 3, **kwargs)
+    x = torch.zeros(2, 6, length)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        out = module(x)
+    net = from_torch(module, x)
+    (conv,) = [op for op in net.layers if isinstance(op, Conv2d)]
+    assert conv.in_h == 1 and conv.padding[0] == conv.padding[2] == 0
+    assert (conv.out_h, conv.out_w) == (1, out.shape[-1])
+    assert net.total_macs() == counter.get_total_flops() // 2
+
+
 class AttnBlock(nn.Module):
     """Projections + explicit attention (matmul/softmax) + fused SDPA on the same q, k, v."""
 

@@ -107,7 +107,9 @@ def _conv(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec | list[Any]:
         x = (x[0], x[1], 1, x[2]) if len(x) == 3 else (1, x[0], 1, x[1])
         out = (out[0], out[1], 1, out[2]) if len(out) == 3 else (1, out[0], 1, out[1])
         w = (w[0], w[1], 1, w[2])
-        lift = lambda v, d: (1, _pair(v, d)[0])  # noqa: E731
+        # The height of the lifted image is 1: its stride and dilation are 1 and its
+        # padding is 0 (the default d of each argument); only the width takes the value.
+        lift = lambda v, d: (d, _pair(v, d)[0])  # noqa: E731
     elif len(w) == 4:
         if len(x) == 3:  # unbatched
             x, out = (1, *x), (1, *out)
