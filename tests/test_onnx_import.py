@@ -748,3 +748,37 @@ def test_gemm_with_activation_b_is_matmul(tmp_path: Path) -> None:
     # B is produced at run time: an activation x activation product, (3x8) @ (8x5) = 120 MACs
     assert isinstance(g, MatMul) and (g.batch, g.m, g.k, g.n) == (1, 3, 8, 5)
     assert g.macs() == 120 and not g.kernels()[0].b_is_weight
+
+
+class _MaskedSDPA(torch.nn.Module):
+    """A projection and scaled-dot-product attention with a boolean mask: the TorchScript
+    exporter writes its masked softmax with IsNaN (issue 14: it blocked 17 of 52 models)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.qkv = torch.nn.Linear(16, 48)
+
+    def forward(self, x, mask):
+        q, k, v = self.qkv(x).view(2, 8, 3, 2, 8).permute(2, 0, 3, 1, 4)
+        return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+
+def test_masked_attention_export_with_isnan_imports(tmp_path: Path) -> None:
+    import onnx
+
+    path = tmp_path / "sdpa.onnx"
+    mask = torch.ones(2, 1, 8, 8, dtype=torch.bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _MaskedSDPA().eval(),
+            (torch.zeros(2, 8, 16), mask),
+            str(path),
+            dynamo=False,
+            input_names=["x", "mask"],
+            opset_version=17,
+        )
+    assert "IsNaN" in {n.op_type for n in onnx.load(str(path)).graph.node}
+    net = from_onnx(path)
+    # qkv 2*8*16*48 = 12,288; Q K^T and A V: 2 batch * 2 heads * 8*8*8 = 2,048 each.
+    assert net.total_macs() == 12_288 + 2 * 2_048

@@ -85,6 +85,9 @@ ELEMENTWISE_FUNCTIONS: dict[str, str] = {
     "Or": "max",
     "Xor": "sub",
     "Not": "neg",
+    # The exporter's masked softmax for scaled-dot-product attention tests for NaN rows.
+    "IsNaN": "sub",
+    "IsInf": "sub",
 }
 
 #: Data-movement operators -> ShapeOp function (no arithmetic, no cost).
