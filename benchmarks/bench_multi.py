@@ -11,6 +11,7 @@ committed parts for another budget, and the 2-process executor.
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -55,6 +56,8 @@ def main() -> None:
             timed("processes (2 workers)", nets, space, Path(tmp) / "proc", executor="processes")
     verdict = "meets" if total <= 60 else "MISSES"
     print(f"reference experiment: {total:.1f} s ({verdict} the 60 s target)")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(f"peak resident memory of this process: {rss / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":
