@@ -782,3 +782,77 @@ def test_masked_attention_export_with_isnan_imports(tmp_path: Path) -> None:
     net = from_onnx(path)
     # qkv 2*8*16*48 = 12,288; Q K^T and A V: 2 batch * 2 heads * 8*8*8 = 2,048 each.
     assert net.total_macs() == 12_288 + 2 * 2_048
+
+
+def _weights(**arrays) -> list:
+    return [numpy_helper.from_array(v.astype(np.float32), k) for k, v in arrays.items()]
+
+
+def test_products_of_weights_are_costed_not_folded(tmp_path: Path) -> None:
+    # Issue 14: DeBERTa's projections of its relative-position embeddings are products
+    # of weights only; folding them as constants lost 37% of its MACs.
+    nodes = [
+        helper.make_node("MatMul", ["W1", "W2"], ["P"], name="proj"),
+        helper.make_node("MatMul", ["x", "P"], ["y"], name="use"),
+    ]
+    path = _save(
+        tmp_path,
+        "wprod.onnx",
+        nodes,
+        [_vi("x", [1, 4, 8])],
+        [_vi("y", [1, 4, 16])],
+        _weights(W1=RNG.random((8, 16)), W2=RNG.random((16, 16))),
+    )
+    net = from_onnx(path)
+    # W1 @ W2: 8*16*16 = 2,048; x @ P: 4*8*16 = 512. Learned: W1 128 + W2 256.
+    assert net.total_macs() == 2_048 + 512
+    assert net.total_params() == 128 + 256
+
+
+def test_tied_and_reused_weights_are_counted_once(tmp_path: Path) -> None:
+    # A token embedding tied to the output projection (GPT-2's lm_head), and one
+    # recurrent weight read by every step of an unrolled loop.
+    nodes = [
+        helper.make_node("Gather", ["E", "ids"], ["h0"], name="embed"),
+        helper.make_node("MatMul", ["h0", "R"], ["h1"], name="step1"),
+        helper.make_node("MatMul", ["h1", "R"], ["h2"], name="step2"),
+        helper.make_node("MatMul", ["h2", "R"], ["h3"], name="step3"),
+        helper.make_node("Transpose", ["E"], ["Et"], name="tie", perm=[1, 0]),
+        helper.make_node("MatMul", ["h3", "Et"], ["logits"], name="lm_head"),
+    ]
+    path = _save(
+        tmp_path,
+        "tied.onnx",
+        nodes,
+        [_vi("ids", [1, 5], TensorProto.INT64)],
+        [_vi("logits", [1, 5, 100])],
+        _weights(E=RNG.random((100, 16)), R=RNG.random((16, 16))),
+    )
+    net = from_onnx(path)
+    assert net.total_params() == 100 * 16 + 16 * 16  # not 2x E, not 3x R
+    # The MACs are every use's: 3 steps * 5*16*16 + lm_head 5*16*100.
+    assert net.total_macs() == 3 * 1_280 + 8_000
+
+
+def test_torch_export_with_a_tied_embedding_counts_parameters_once(tmp_path: Path) -> None:
+    class Tied(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb = torch.nn.Embedding(100, 16)
+            self.mix = torch.nn.Linear(16, 16)
+            self.head = torch.nn.Linear(16, 100, bias=False)
+            self.head.weight = self.emb.weight
+
+        def forward(self, ids):
+            return self.head(torch.tanh(self.mix(self.emb(ids))))
+
+    model = Tied()
+    path = tmp_path / "tied_torch.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model.eval(), (torch.zeros(1, 7, dtype=torch.long),), str(path), dynamo=False
+        )
+    net = from_onnx(path)
+    # The exporter stores head.weight again as a transposed copy; it is the same tensor.
+    assert net.total_params() == sum(p.numel() for p in model.parameters()) == 1_600 + 272

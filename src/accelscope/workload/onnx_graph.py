@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import onnx
 
 from accelscope.errors import InputFileError, ShapeInferenceError, SpecError, suggest
@@ -104,6 +105,44 @@ def load_model(path: Path) -> onnx.ModelProto:
     except Exception as exc:  # DecodeError, OSError, ...
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputFileError(f"{path}: not an ONNX model file ({detail})") from None
+
+
+#: Smallest matrix compared for ties (smaller ones can be equal by coincidence).
+TIE_MIN_ELEMENTS = 1024
+
+
+def tied_weights(model: onnx.ModelProto) -> dict[str, str]:
+    """``{initializer: the earlier initializer it repeats}`` for 2-D weights stored twice.
+
+    Exporters write a tied weight (an output projection that shares the token embedding)
+    as a second, transposed copy; the file keeps no tie. A matrix whose values equal an
+    earlier one, or its transpose, is the same parameter. Only inline data is compared
+    (matrices of at least :data:`TIE_MIN_ELEMENTS` elements that are not one repeated
+    value); a file without weight data cannot show its ties.
+    """
+    import hashlib
+
+    from onnx import numpy_helper
+
+    def digest(a: np.ndarray) -> bytes:
+        text = f"{a.shape}{a.dtype}".encode()
+        return hashlib.blake2b(text + np.ascontiguousarray(a).tobytes(), digest_size=20).digest()
+
+    seen: dict[bytes, str] = {}
+    ties: dict[str, str] = {}
+    for t in model.graph.initializer:
+        if len(t.dims) != 2 or not t.raw_data or numel(tuple(t.dims)) < TIE_MIN_ELEMENTS:
+            continue
+        a = numpy_helper.to_array(t)
+        if a.dtype.kind not in "fiu" or a.min() == a.max():
+            continue
+        own = digest(a)
+        first = seen.get(own) or seen.get(digest(a.T))
+        if first is not None:
+            ties[t.name] = first
+        else:
+            seen[own] = t.name
+    return ties
 
 
 def strip_weights(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:

@@ -23,6 +23,8 @@ from accelscope.workload.ops import (
     LSTM,
     Attention,
     Conv2d,
+    Embedding,
+    Linear,
     MatMul,
     OpBase,
     Softmax,
@@ -51,6 +53,7 @@ def from_onnx(
     """
     path = Path(path)
     model = og.load_model(path)
+    ties = og.tied_weights(model)
     init_shapes = og.strip_weights(model)
     og.check_model(model, path)
     model = og.ensure_opset(model, path)
@@ -59,7 +62,7 @@ def from_onnx(
     og.check_static_inputs(model, path, weights)
     inferred = og.infer_shapes(model, path)
     info = og.build_info(inferred, path, init_shapes, weights, activations)
-    layers = _map_nodes(info, path, allow_unsupported)
+    layers = _map_nodes(info, path, allow_unsupported, ties)
     if not layers:
         raise ShapeInferenceError(f"{path}: the graph has no nodes to import")
     return _network(layers, info, name or path.stem, path)
@@ -80,7 +83,9 @@ def _unique_names(nodes: list) -> list[str]:
     return out
 
 
-def _map_nodes(info: og.GraphInfo, path: Path, allow_unsupported: bool) -> list[OpBase]:
+def _map_nodes(
+    info: og.GraphInfo, path: Path, allow_unsupported: bool, ties: dict[str, str] | None = None
+) -> list[OpBase]:
     mapper = Mapper(info)
     nodes = list(info.graph.node)
     names = _unique_names(nodes)
@@ -89,10 +94,12 @@ def _map_nodes(info: og.GraphInfo, path: Path, allow_unsupported: bool) -> list[
     producer: dict[str, str] = {}
     activation_inputs = set(info.activation_inputs)
     layers: list[OpBase] = []
+    params = _ParamRoots(info, ties or {})
     for i, proto in enumerate(nodes):
         if i in mapper.absorbed:
             for out in proto.output:
                 producer[out] = mapper.absorbed[i]
+            params.read(mapper.absorbed[i], proto.input)
             continue
         sources = []
         for t in proto.input:
@@ -106,8 +113,11 @@ def _map_nodes(info: og.GraphInfo, path: Path, allow_unsupported: bool) -> list[
         if folded:
             ops: list[OpBase] = [mapper.folded(node)]
             info.const.update(o for o in proto.output if o)
+            params.derive(proto.input, proto.output)
         else:
             ops = _map_one(mapper, node, path, allow_unsupported)
+            if len(ops) == 1:
+                params.read(ops[0].name, proto.input)
             if proto.op_type in ("Shape", "Size"):
                 info.const.update(o for o in proto.output if o)
         for op in ops[1:]:
@@ -120,7 +130,81 @@ def _map_nodes(info: og.GraphInfo, path: Path, allow_unsupported: bool) -> list[
             if out:
                 producer[out] = ops[-1].name
         layers.extend(ops)
-    return layers
+    return params.deduplicated(layers)
+
+
+#: Layers whose parameters are the learned tensors they read (GEMM operands, tables).
+_WEIGHT_READERS = (Linear, Conv2d, Embedding, MatMul)
+
+
+def _elem_types(info: og.GraphInfo) -> dict[str, int]:
+    """ONNX element type of every initializer and declared graph input."""
+    types = {v.name: int(v.type.tensor_type.elem_type) for v in info.graph.input}
+    types.update({t.name: int(t.data_type) for t in info.graph.initializer})
+    return types
+
+
+#: Initializer types that hold indices, shapes or masks, never learned parameters
+#: (position ids, token types, reshape targets); quantized weights (int8/uint8) and
+#: biases (int32) count.
+_INDEX_TYPES = frozenset({7, 9, 13})  # INT64, BOOL, UINT64
+
+
+class _ParamRoots:
+    """Which learned initializers each layer reads, through any constant-folded chain
+    (a transpose, a slice, a product of weights), so every initializer is counted once:
+    at the first layer that reads it. Tied weights (GPT-2's ``lm_head`` reads the token
+    embedding), the slices of one fused QKV weight, and an unrolled RNN's recurrent
+    weights (one MatMul per step) are each one tensor; so is a weight the exporter wrote
+    twice (a transposed copy for a tied output projection)."""
+
+    def __init__(self, info: og.GraphInfo, ties: dict[str, str]) -> None:
+        self.info = info
+        types = _elem_types(info)
+        learned = {w for w in info.weights if types.get(w) not in _INDEX_TYPES}
+        # A repeated copy of a weight (see og.tied_weights) is that weight.
+        self.roots: dict[str, frozenset[str]] = {w: frozenset([ties.get(w, w)]) for w in learned}
+        self.by_layer: dict[str, set[str]] = {}
+
+    def _of(self, tensors) -> frozenset[str]:
+        out: frozenset[str] = frozenset()
+        for t in tensors:
+            out |= self.roots.get(t, frozenset())
+        return out
+
+    def derive(self, inputs, outputs) -> None:
+        """A folded node: its outputs carry the weights its inputs came from."""
+        roots = self._of(inputs)
+        if roots:
+            for o in outputs:
+                if o:
+                    self.roots[o] = roots
+
+    def read(self, layer: str, inputs) -> None:
+        self.by_layer.setdefault(layer, set()).update(self._of(inputs))
+
+    def _elements(self, root: str) -> int:
+        dims = self.info.shapes.get(root)
+        if dims is None or any(d is None for d in dims):
+            return 0
+        return og.numel(tuple(int(d) for d in dims))
+
+    def deduplicated(self, layers: list[OpBase]) -> list[OpBase]:
+        """*layers* with ``param_count`` set where the initializers a weight-reading layer
+        reads differ from its shape-derived count (shared, sliced or multiplied weights);
+        scalars (scales, zero points, epsilons) are not parameters."""
+        counted: set[str] = set()
+        out = []
+        for op in layers:
+            roots = self.by_layer.get(op.name, set())
+            if isinstance(op, _WEIGHT_READERS) and roots and op.param_count is None:
+                new = roots - counted
+                count = sum(n for r in new if (n := self._elements(r)) > 1)
+                counted |= roots
+                if count != op.used_params():
+                    op = op.model_copy(update={"param_count": count})
+            out.append(op)
+        return out
 
 
 def _map_one(mapper: Mapper, node: NodeRef, path: Path, allow_unsupported: bool) -> list[OpBase]:

@@ -194,6 +194,12 @@ def _same_pads(
     return begins + ends
 
 
+#: GEMM-like operators: a product of learned weights is costed, never constant-folded.
+WEIGHT_PRODUCT_OPS: frozenset[str] = frozenset(
+    {"MatMul", "Gemm", "Conv", "ConvTranspose", "MatMulInteger", "Einsum"}
+)
+
+
 class Mapper:
     """Maps nodes of one prepared graph; remembers nodes fused into earlier layers."""
 
@@ -201,6 +207,8 @@ class Mapper:
         self.info = info
         #: node index -> layer name that absorbed it (e.g. a bias Add fused into Linear).
         self.absorbed: dict[int, str] = {}
+        #: Tensors computed from learned weights before run time could fold them.
+        self.weight_derived: set[str] = set(info.weights)
         self.handlers: dict[str, Callable[[NodeRef], list[OpBase]]] = {
             "Conv": self._conv,
             "ConvInteger": lambda n: self._conv(n, b_idx=-1),
@@ -257,11 +265,23 @@ class Mapper:
         return tensor in self.info.const
 
     def is_folded(self, node: NodeRef) -> bool:
-        """True when every input is known before run time (the node is constant-folded)."""
+        """True when every input is known before run time (the node is constant-folded).
+
+        A product of learned weights (a GEMM-like node whose inputs are all constant and
+        include a weight, e.g. DeBERTa's projections of its relative-position embeddings)
+        is never folded away: the model computes it at run time, so it is costed, once.
+        """
         if node.op_type == "Gather" and self._is_embedding(node):
             return False
         names = [t for t in node.proto.input if t]
-        return all(self.is_const(t) for t in names)
+        if not all(self.is_const(t) for t in names):
+            return False
+        from_weights = any(t in self.weight_derived for t in names)
+        if from_weights and node.op_type in WEIGHT_PRODUCT_OPS:
+            return False
+        if from_weights:
+            self.weight_derived.update(o for o in node.proto.output if o)
+        return True
 
     def _is_embedding(self, node: NodeRef) -> bool:
         data = node.inp(0)
