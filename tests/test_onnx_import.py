@@ -589,13 +589,27 @@ def test_allow_unsupported_placeholder_and_warning(tmp_path: Path) -> None:
     assert net.layer("post").inputs == ("det",)
 
 
-def test_interpolating_resize_is_unsupported_with_reason(tmp_path: Path) -> None:
-    nodes = [helper.make_node("Resize", ["x", "", "sc"], ["y"], name="up", mode="linear")]
+@pytest.mark.parametrize(("mode", "ops"), [("linear", 9), ("cubic", 35)])
+def test_interpolating_resize_is_vector_work(tmp_path: Path, mode: str, ops: int) -> None:
+    nodes = [helper.make_node("Resize", ["x", "", "sc"], ["y"], name="up", mode=mode)]
     sc = numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "sc")
     path = _save(
         tmp_path, "rs.onnx", nodes, [_vi("x", [1, 2, 4, 4])], [_vi("y", [1, 2, 8, 8])], [sc]
     )
-    with pytest.raises(UnsupportedOperatorError, match="'linear' interpolation"):
+    (up,) = from_onnx(path).layers
+    # 2x upsampling of 4x4 to 8x8 over 2 channels: 128 outputs, bilinear 3 lerps of 3
+    # ops; bicubic 5 four-tap filters of 7 ops.
+    assert isinstance(up, Elementwise) and up.elements == 128
+    assert up.other_ops() == 128 * ops
+
+
+def test_cubic_resize_over_three_axes_is_unsupported_with_reason(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Resize", ["x", "", "sc"], ["y"], name="up", mode="cubic")]
+    sc = numpy_helper.from_array(np.array([1, 2, 2, 2], dtype=np.float32), "sc")
+    path = _save(
+        tmp_path, "rs3.onnx", nodes, [_vi("x", [1, 2, 4, 4])], [_vi("y", [1, 4, 8, 8])], [sc]
+    )
+    with pytest.raises(UnsupportedOperatorError, match="'cubic' interpolation over 3 axes"):
         from_onnx(path)
 
 

@@ -535,3 +535,36 @@ def test_llama_with_no_grad_rotary_embedding_imports():
         64 * (2 * 65_536 + 2 * 32_768 + 3 * 256 * 688) + 2 * 64 * 64 * 256
     )
     assert net.total_params() == sum(p.numel() for p in model.parameters())
+
+
+class _EverydayOps(nn.Module):
+    """Operators issue 14 found turning real models away from from_torch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(4, 16, 3, padding=1)
+
+    def forward(self, x):
+        y = nn.functional.pixel_shuffle(self.conv(x), 2)  # 16 ch -> 4 ch at 2x size
+        y = nn.functional.interpolate(y, scale_factor=2, mode="bilinear")
+        z = nn.functional.interpolate(y, size=(20, 20), mode="bicubic")
+        s = torch.sign(z) + torch.ceil(z)
+        idx = s.flatten(1).argmax(dim=1)
+        r = torch.repeat_interleave(z, 2, dim=1)
+        return r.mT, idx
+
+
+def test_everyday_operators_import_and_count() -> None:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    module = _EverydayOps().eval()
+    x = torch.zeros(1, 4, 5, 5)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(x)
+    net = from_torch(module, x)
+    assert net.total_macs() == counter.get_total_flops() // 2 == 25 * 16 * 36
+    by_function = {op.function: op for op in net.layers if isinstance(op, Elementwise)}
+    # bilinear: 4 ch x 20 x 20 outputs of 9 ops; bicubic: 4 x 20 x 20 of 35 ops.
+    assert by_function["interp_bilinear"].other_ops() == 4 * 20 * 20 * 9
+    assert by_function["interp_bicubic"].other_ops() == 4 * 20 * 20 * 35
+    assert not net.placeholders

@@ -663,10 +663,30 @@ class Mapper:
         ]
 
     def _resize(self, node: NodeRef) -> list[OpBase]:
+        """Nearest: data movement. Linear/cubic: vector work per output element, the
+        filter taps by rank (docs/workloads.md: interp_*)."""
         mode = node.attrs.get("mode", "nearest")
-        if mode != "nearest":
-            raise NotSupported(f"'{mode}' interpolation has no IR operator (only nearest)")
-        return [self._shape(node, "resize")]
+        if isinstance(mode, bytes):
+            mode = mode.decode()
+        if mode == "nearest":
+            return [self._shape(node, "resize")]
+        out = node.proto.output[0]
+        dims = self.info.shapes.get(out) or ()
+        in_dims = self.info.shapes.get(node.inp(0)) or ()
+        scaled = sum(
+            1
+            for i, o in zip(in_dims, dims, strict=False)
+            if i is not None and o is not None and i != o
+        )
+        table = {"linear": {1: "interp_linear", 2: "interp_bilinear", 3: "interp_trilinear"},
+                 "cubic": {2: "interp_bicubic"}}  # fmt: skip
+        function = table.get(mode, {}).get(max(scaled, 1))
+        if function is None:
+            raise NotSupported(f"'{mode}' interpolation over {scaled} axes has no IR cost")
+        elements = self.static_numel(out)
+        return [
+            Elementwise(name=node.name, inputs=node.inputs, function=function, elements=elements)
+        ]
 
     def _shape_op(self, node: NodeRef) -> list[OpBase]:
         return [self._shape(node, SHAPE_FUNCTIONS.get(node.op_type, node.op_type.lower()))]

@@ -59,6 +59,12 @@ ELEMENTWISE_OPS_PER_ELEMENT: dict[str, int] = {
     "where": 1,
     "cast": 1,
     "identity": 0,
+    # Interpolation per output element: a lerp a + t (b - a) is 3 ops; bilinear is 3
+    # lerps, trilinear 7; bicubic is 5 four-tap filters of 4 multiplies and 3 adds.
+    "interp_linear": 3,
+    "interp_bilinear": 9,
+    "interp_trilinear": 21,
+    "interp_bicubic": 35,
 }
 
 #: Operations per element of the normalizations (inference): batch norm folds to a
