@@ -302,6 +302,125 @@ def check_static_inputs(model: onnx.ModelProto, path: Path, weights: set[str]) -
                 )
 
 
+#: Largest tensor the shape-computation folding evaluates (shape vectors, small masks).
+FOLD_MAX_ELEMENTS = 4096
+#: Operators never evaluated by the folding (random, or costed GEMM-like work).
+_NO_FOLD = frozenset(
+    {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
+     "MatMul", "Gemm", "Conv", "ConvTranspose", "MatMulInteger", "Einsum", "If", "Loop",
+     "Scan"}
+)  # fmt: skip
+
+
+def fold_shape_computations(model: onnx.ModelProto, max_rounds: int = 8) -> int:
+    """Evaluate, in place, the small constant sub-graphs exporters write to compute shapes.
+
+    Exporters compute sizes, position-id slices and masks from ``Shape`` with chains of
+    ``Gather``, ``ConstantOfShape``, ``Equal``, ``Where``, ``Range``, ... that ONNX shape
+    inference cannot see through, leaving later shapes unknown. Every node whose inputs
+    are known constants (``Constant`` outputs, integer or boolean initializers, ``Shape``
+    of a static tensor, earlier folded outputs) and whose outputs have at most
+    :data:`FOLD_MAX_ELEMENTS` elements is evaluated with ONNX's reference evaluator and
+    replaced by ``Constant`` nodes of the same name, which the importer costs as zero
+    like any folded node. Learned (floating-point) weights are never read. Returns the
+    number of nodes folded.
+    """
+    from onnx import numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    graph = model.graph
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
+    known: dict[str, np.ndarray] = {}
+    for t in graph.initializer:
+        if t.data_type in (6, 7, 9, 12, 13) and numel(tuple(t.dims)) <= FOLD_MAX_ELEMENTS:
+            known[t.name] = numpy_helper.to_array(t)
+    outputs = {o.name for o in graph.output}
+    folded = 0
+    for _ in range(max_rounds):
+        try:
+            inferred = onnx.shape_inference.infer_shapes(model, check_type=False, data_prop=True)
+        except Exception:
+            return folded
+        shapes = {}
+        for vi in [*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output]:
+            dims = _dims(vi)
+            if dims is not None and all(d is not None for d in dims):
+                shapes[vi.name] = tuple(int(d) for d in dims)
+        progress = 0
+        new_nodes = []
+        for node in graph.node:
+            values = _fold_node(node, known, shapes, outputs, opset, ReferenceEvaluator)
+            if values is None:
+                new_nodes.append(node)
+                continue
+            for out, value in zip(node.output, values, strict=True):
+                known[out] = value
+                const = onnx.helper.make_node(
+                    "Constant",
+                    [],
+                    [out],
+                    name=node.name if out == node.output[0] else f"{node.name}/{out}",
+                    value=numpy_helper.from_array(np.asarray(value), out),
+                )
+                new_nodes.append(const)
+            progress += 1
+        if not progress:
+            break
+        folded += progress
+        del graph.node[:]
+        graph.node.extend(new_nodes)
+    return folded
+
+
+def _remember_constant(node, known: dict[str, np.ndarray]) -> None:
+    """Record a small ``Constant`` node's value (any form of its value attribute)."""
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    if "value" in attrs:
+        from onnx import numpy_helper
+
+        value = numpy_helper.to_array(attrs["value"])
+    elif "value_int" in attrs or "value_ints" in attrs:
+        value = np.array(attrs.get("value_int", attrs.get("value_ints")), dtype=np.int64)
+    elif "value_float" in attrs or "value_floats" in attrs:
+        value = np.array(attrs.get("value_float", attrs.get("value_floats")), dtype=np.float32)
+    else:
+        return
+    if value.size <= FOLD_MAX_ELEMENTS:
+        known[node.output[0]] = value
+
+
+def _fold_node(node, known, shapes, outputs, opset, evaluator) -> list[np.ndarray] | None:
+    """The values of *node*'s outputs when it can be folded (see fold_shape_computations)."""
+    if node.op_type == "Constant" or node.domain not in ("", "ai.onnx"):
+        if node.op_type == "Constant" and node.output and node.output[0] not in known:
+            _remember_constant(node, known)
+        return None
+    if node.op_type in _NO_FOLD or any(o in outputs for o in node.output):
+        return None
+    if any(o in known for o in node.output):
+        return None
+    if node.op_type in ("Shape", "Size"):
+        dims = shapes.get(node.input[0])
+        if dims is None:
+            return None
+        if node.op_type == "Size":
+            return [np.array(numel(dims), dtype=np.int64)]
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        start, end = attrs.get("start", 0), attrs.get("end", len(dims))
+        return [np.array(dims[slice(start, end)], dtype=np.int64)]
+    inputs = [t for t in node.input if t]
+    if not inputs or not all(t in known for t in inputs):
+        return None
+    try:
+        run = evaluator(node, opsets={"": opset}) if opset else evaluator(node)
+        values = run.run(None, {t: known[t] for t in inputs})
+    except Exception:
+        return None
+    if any(np.asarray(v).size > FOLD_MAX_ELEMENTS for v in values):
+        return None
+    return [np.asarray(v) for v in values]
+
+
 def infer_shapes(model: onnx.ModelProto, path: Path) -> onnx.ModelProto:
     """ONNX shape inference with data propagation (strict: inconsistencies are errors)."""
     try:

@@ -60,6 +60,7 @@ def from_onnx(
     weights = set(init_shapes) | og.weight_like_inputs(model.graph, set(init_shapes))
     activations = og.apply_input_shapes(model, path, weights, input_shapes, batch)
     og.check_static_inputs(model, path, weights)
+    og.fold_shape_computations(model)
     inferred = og.infer_shapes(model, path)
     info = og.build_info(inferred, path, init_shapes, weights, activations)
     layers = _map_nodes(info, path, allow_unsupported, ties)
