@@ -85,6 +85,7 @@ ELEMENTWISE_FUNCTIONS: dict[str, str] = {
     "Or": "max",
     "Xor": "sub",
     "Not": "neg",
+    "CumSum": "add",  # one add per element (as torch's cumsum)
     # The exporter's masked softmax for scaled-dot-product attention tests for NaN rows.
     "IsNaN": "sub",
     "IsInf": "sub",

@@ -65,6 +65,8 @@ ELEMENTWISE_OPS_PER_ELEMENT: dict[str, int] = {
     "interp_bilinear": 9,
     "interp_trilinear": 21,
     "interp_bicubic": 35,
+    # Weight normalization w = g v / ||v|| per weight element: square, accumulate, scale.
+    "weight_norm": 3,
 }
 
 #: Operations per element of the normalizations (inference): batch norm folds to a

@@ -153,6 +153,41 @@ def _linear(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
     return Linear, {"rows": rows, "in_features": w[1], "out_features": w[0], "bias": bias}
 
 
+def _grouped_mm(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
+    """Mixture-of-experts expert GEMMs (``grouped_mm``): ``x [T', K]`` holds every routed
+    (token, expert) pair sorted by expert, ``w [E, K, N]`` every expert's weight, so the
+    MACs are ``T' K N`` (``T' = tokens x top_k``: each token through its top-k experts)
+    and the parameters all ``E`` experts'."""
+    args = [v for v in node.args if info.is_tensor(v)]
+    if len(args) < 2:
+        raise Unmapped("grouped_mm without an input and a weight tensor")
+    x, w = info.shape(args[0]), info.shape(args[1])
+    if len(x) != 2 or len(w) != 3 or w[1] != x[1]:
+        raise Unmapped(
+            f"grouped_mm of shapes {tuple(x)} and {tuple(w)} (expected [T, K], [E, K, N])"
+        )
+    return Linear, {
+        "rows": x[0],
+        "in_features": w[1],
+        "out_features": w[2],
+        "bias": False,
+        "param_count": _prod(w),
+    }
+
+
+def _vector(function: str) -> Handler:
+    """Element-wise vector work over the *input*'s elements (routing: top-k, sort, histogram)."""
+
+    def handler(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
+        source = next((v for v in node.args if info.is_tensor(v)), None)
+        elements = _prod(info.shape(source)) if source is not None else 0
+        if elements == 0:
+            return ShapeOp, {"function": "identity", "elements": 0}
+        return Elementwise, {"function": function, "elements": elements, "num_inputs": 1}
+
+    return handler
+
+
 def _matmul_spec(a_val: Any, b_val: Any, node: Any, info: NodeInfo, bias: bool) -> OpSpec:
     sa, sb, out = info.shape(a_val), info.shape(b_val), info.shape(node)
     if info.is_param(b_val) and len(sb) == 2:
@@ -319,6 +354,39 @@ def _pool(mode: str) -> Handler:
     return handler
 
 
+def _adaptive_pool1d(mode: str) -> Handler:
+    """1-D adaptive pooling on ``(N, C, L)`` (or unbatched ``(C, L)``) as 2-D pooling of a
+    ``1 x L`` image (Swin's pooler averages its tokens this way)."""
+
+    def handler(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
+        x = info.shape(a["self"])
+        if len(x) not in (2, 3):
+            raise Unmapped(f"{len(x)}-D input to 1-D adaptive pooling")
+        n, c, length = (1, *x) if len(x) == 2 else x
+        fields = {"batch": n, "channels": c, "in_h": 1, "in_w": length}
+        out = info.shape(node)[-1]
+        if out == 1:
+            return Pool2d, {"mode": mode, **fields, "global_pool": True}
+        stride = max(length // out, 1)
+        kernel = length - (out - 1) * stride
+        return Pool2d, {"mode": mode, **fields, "kernel": (1, kernel), "stride": (1, stride)}
+
+    return handler
+
+
+def _weight_norm(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
+    """``w = g * v / ||v||`` recomputed from the parameters at every forward: vector work
+    over the weight (``weight_norm``: square, accumulate, scale); the layer that reads
+    ``w`` costs the GEMM and counts ``w``'s elements (= ``v``), this one counts ``g``."""
+    v, g = info.shape(a["v"]), info.shape(a["g"])
+    return Elementwise, {
+        "function": "weight_norm",
+        "elements": _prod(v),
+        "num_inputs": 1,
+        "param_count": _prod(g),
+    }
+
+
 def _adaptive_pool(mode: str) -> Handler:
     """Adaptive pooling: 1x1 output is a global pool; otherwise uniform windows with
     stride ``in // out`` and the kernel that yields exactly ``out`` windows (exact when
@@ -441,6 +509,7 @@ SHAPE_ATEN: dict[str, str] = {
     **{name: "expand" for name in ("expand", "expand_as", "repeat", "tile", "broadcast_to")},
     "repeat_interleave": "expand",
     **{name: "gather" for name in ("gather", "index", "index_select", "take", "embedding_bag")},
+    **{name: "scatter" for name in ("index_put", "index_add", "scatter", "scatter_add")},
     **{name: "identity" for name in ("contiguous", "clone", "alias", "detach", "lift_fresh_copy")},
     **{name: "identity" for name in ("flip", "roll", "copy", "view_as_real", "resolve_conj")},
     **{
@@ -461,6 +530,11 @@ HANDLERS: dict[str, Handler] = {
     **{name: _conv_transpose for name in ("conv_transpose1d", "conv_transpose2d")},
     "linear": _linear,
     **{name: _mm for name in ("mm", "matmul", "bmm")},
+    **{name: _grouped_mm for name in ("grouped_mm_fallback", "_grouped_mm", "grouped_mm")},
+    # MoE routing: one comparison per routed score (documented stand-in for top-k / sort),
+    # one add per element for the per-expert histogram.
+    **{name: _vector("max") for name in ("topk", "sort", "argsort")},
+    "histc": _vector("add"),
     **{name: _addmm for name in ("addmm", "baddbmm")},
     "scaled_dot_product_attention": _sdpa,
     "lstm": _recurrent(LSTM, 4),
@@ -480,6 +554,9 @@ HANDLERS: dict[str, Handler] = {
     "adaptive_avg_pool2d": _adaptive_pool("avg"),
     "_adaptive_avg_pool2d": _adaptive_pool("avg"),
     "adaptive_max_pool2d": _adaptive_pool("max"),
+    "adaptive_avg_pool1d": _adaptive_pool1d("avg"),
+    "adaptive_max_pool1d": _adaptive_pool1d("max"),
+    **{name: _weight_norm for name in ("_weight_norm", "_weight_norm_interface")},
     **{name: _reduce("avg") for name in ("mean", "sum")},
     **{name: _reduce("max") for name in ("amax", "amin", "argmax", "argmin")},
     "max": _max_min("max"),
