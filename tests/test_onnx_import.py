@@ -870,3 +870,27 @@ def test_torch_export_with_a_tied_embedding_counts_parameters_once(tmp_path: Pat
     net = from_onnx(path)
     # The exporter stores head.weight again as a transposed copy; it is the same tensor.
     assert net.total_params() == sum(p.numel() for p in model.parameters()) == 1_600 + 272
+
+
+def test_einsum_contractions_are_gemms(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Einsum", ["q", "k"], ["s"], name="scores", equation="bhqd,bhkd->bhqk"),
+        helper.make_node("Einsum", ["s", "W"], ["y"], name="proj", equation="bhqk,kn->bhqn"),
+    ]
+    path = _save(
+        tmp_path,
+        "einsum.onnx",
+        nodes,
+        [_vi("q", [2, 4, 8, 16]), _vi("k", [2, 4, 9, 16])],
+        [_vi("y", [2, 4, 8, 5])],
+        _weights(W=RNG.random((9, 5))),
+    )
+    scores, proj = from_onnx(path).layers
+    assert isinstance(scores, MatMul) and scores.macs() == 8 * 8 * 16 * 9
+    # b, h, q only in the activation and the output: rows of a Linear on the weight.
+    assert isinstance(proj, Linear) and (proj.rows, proj.in_features) == (64, 9)
+    assert proj.macs() == 2 * 4 * 8 * 9 * 5
+    bad = [helper.make_node("Einsum", ["q"], ["t"], name="trace", equation="bhqd->bh")]
+    path = _save(tmp_path, "bad.onnx", bad, [_vi("q", [2, 4, 8, 16])], [_vi("t", [2, 4])], [])
+    with pytest.raises(UnsupportedOperatorError, match="einsum 'bhqd->bh'"):
+        from_onnx(path)

@@ -568,3 +568,50 @@ def test_everyday_operators_import_and_count() -> None:
     assert by_function["interp_bilinear"].other_ops() == 4 * 20 * 20 * 9
     assert by_function["interp_bicubic"].other_ops() == 4 * 20 * 20 * 35
     assert not net.placeholders
+
+
+class _PlainOps(nn.Module):
+    """Plain-torch operators of issue 14: einsum contractions, 1-D pooling, weight norm."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(6, 8))
+        self.conv = nn.utils.parametrizations.weight_norm(nn.Conv1d(8, 8, 3, padding=1))
+
+    def forward(self, x, y):
+        a = torch.einsum("bik,bkj->bij", x, y)  # batched GEMM 2 x (5x6 @ 6x7)
+        b = torch.einsum("bik,kn->bin", x, self.w)  # a Linear on a parameter
+        c = nn.functional.avg_pool1d(self.conv(b.transpose(1, 2)), 2)
+        return a.sum() + c.sum()
+
+
+def test_einsum_pool1d_and_weight_norm_lower_to_the_right_work() -> None:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    module = _PlainOps().eval()
+    x, y = torch.zeros(2, 5, 6), torch.zeros(2, 6, 7)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(x, y)
+    net = from_torch(module, (x, y))
+    # einsums 2*5*6*7 = 420 and 10*6*8 = 480; conv1d 2 batch * 5 positions * 8 * 8*3 = 1,920
+    assert net.total_macs() == counter.get_total_flops() // 2 == 420 + 480 + 1_920
+    kinds = {type(op).__name__ for op in net.layers}
+    assert {"MatMul", "Linear", "Pool2d"} <= kinds and not net.placeholders
+    (norm,) = [op for op in net.layers if getattr(op, "function", "") == "weight_norm"]
+    assert norm.other_ops() == 8 * 8 * 3 * 3  # 3 ops per weight element
+
+
+def test_einsum_that_is_not_a_gemm_names_the_equation() -> None:
+    from accelscope.workload.einsum import EinsumError, lower_einsum
+
+    assert lower_einsum("bhqd,bhkd->bhqk", [(2, 4, 8, 16), (2, 4, 9, 16)]).__dict__ == {
+        "batch": 8, "m": 8, "k": 16, "n": 9
+    }  # fmt: skip
+    for equation, shapes in [
+        ("ii->i", [(3, 3)]),
+        ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+        ("ij,jk->i", [(2, 3), (3, 4)]),
+        ("...ij,jk->...ik", [(2, 3), (3, 4)]),
+    ]:
+        with pytest.raises(EinsumError, match="einsum '"):
+            lower_einsum(equation, shapes)

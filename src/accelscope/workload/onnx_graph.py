@@ -413,7 +413,8 @@ def _fold_node(node, known, shapes, outputs, opset, evaluator) -> list[np.ndarra
         return None
     try:
         run = evaluator(node, opsets={"": opset}) if opset else evaluator(node)
-        values = run.run(None, {t: known[t] for t in inputs})
+        with np.errstate(all="ignore"):  # e.g. casting a -inf mask fill to an integer
+            values = run.run(None, {t: known[t] for t in inputs})
     except Exception:
         return None
     if any(np.asarray(v).size > FOLD_MAX_ELEMENTS for v in values):

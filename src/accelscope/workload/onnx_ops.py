@@ -217,6 +217,7 @@ class Mapper:
             "ConvTranspose": self._conv_transpose,
             "Gemm": self._gemm,
             "MatMul": self._matmul,
+            "Einsum": self._einsum,
             "MatMulInteger": self._matmul,
             "QLinearMatMul": lambda n: self._matmul(n, a_idx=0, b_idx=3),
             "MaxPool": self._pool,
@@ -479,6 +480,38 @@ class Mapper:
             ]
         batch = numel(tuple(np.broadcast_shapes(a_lead, b_lead)))
         return [MatMul(name=node.name, inputs=node.inputs, batch=batch, m=m, k=k, n=n)]
+
+    def _einsum(self, node: NodeRef) -> list[OpBase]:
+        """A two-operand contraction as one batched GEMM (workload/einsum.py); a ``Linear``
+        when one operand is a constant and there is no batch index."""
+        from accelscope.workload.einsum import EinsumError, lower_einsum
+
+        equation = node.attrs.get("equation", "")
+        if isinstance(equation, bytes):
+            equation = equation.decode()
+        names = [t for t in node.proto.input if t]
+        try:
+            gemm = lower_einsum(equation, [tuple(self.shape(node, t)) for t in names])
+        except EinsumError as exc:
+            raise NotSupported(str(exc)) from None
+        const = [self.is_const(t) for t in names]
+        if gemm.batch == 1 and any(const):
+            b_is_weight = const[-1]
+            return [
+                Linear(
+                    name=node.name,
+                    inputs=node.inputs,
+                    rows=gemm.m if b_is_weight else gemm.n,
+                    in_features=gemm.k,
+                    out_features=gemm.n if b_is_weight else gemm.m,
+                    bias=False,
+                )
+            ]
+        return [
+            MatMul(
+                name=node.name, inputs=node.inputs, batch=gemm.batch, m=gemm.m, k=gemm.k, n=gemm.n
+            )
+        ]
 
     def _attention(self, node: NodeRef) -> list[OpBase]:
         q = self.shape(node, node.inp(0))

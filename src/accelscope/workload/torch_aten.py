@@ -175,6 +175,28 @@ def _grouped_mm(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
     }
 
 
+def _einsum(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
+    """A two-operand einsum contraction as one batched GEMM (workload/einsum.py); an
+    operand that is a parameter makes it a ``Linear`` when it has no batch index."""
+    from accelscope.workload.einsum import EinsumError, lower_einsum
+
+    equation = a.get("equation")
+    operands = list(a.get("tensors") or [])
+    try:
+        gemm = lower_einsum(str(equation), [tuple(info.shape(t)) for t in operands])
+    except EinsumError as exc:
+        raise Unmapped(str(exc)) from None
+    weight = next((t for t in operands if info.is_param(t)), None)
+    if weight is not None and gemm.batch == 1:
+        return Linear, {
+            "rows": gemm.m if weight is operands[1] else gemm.n,
+            "in_features": gemm.k,
+            "out_features": gemm.n if weight is operands[1] else gemm.m,
+            "bias": False,
+        }
+    return MatMul, {"batch": gemm.batch, "m": gemm.m, "k": gemm.k, "n": gemm.n}
+
+
 def _vector(function: str) -> Handler:
     """Element-wise vector work over the *input*'s elements (routing: top-k, sort, histogram)."""
 
@@ -332,6 +354,34 @@ def _pool_fields(x: tuple[int, ...]) -> dict[str, Any]:
     return {"batch": x[0], "channels": x[1], "in_h": x[2], "in_w": x[3]}
 
 
+def _pool1d(mode: str) -> Handler:
+    """1-D pooling of ``(N, C, L)`` (or ``(C, L)``) as 2-D pooling of a ``1 x L`` image."""
+
+    def handler(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
+        x = info.shape(a["self"])
+        if len(x) not in (2, 3):
+            raise Unmapped(f"{len(x)}-D input to 1-D pooling")
+        n, c, length = (1, *x) if len(x) == 2 else x
+        if _pair(a.get("dilation", 1), 1)[0] != 1:
+            raise Unmapped("dilated pooling is not in the IR")
+        k = _pair(a["kernel_size"], 1)[0]
+        stride = _pair(a.get("stride") or k, 1)[0]
+        pad = _pair(a.get("padding", 0), 0)[0]
+        return Pool2d, {
+            "mode": mode,
+            "batch": n,
+            "channels": c,
+            "in_h": 1,
+            "in_w": length,
+            "kernel": (1, k),
+            "stride": (1, stride),
+            "padding": (0, pad, 0, pad),
+            "ceil_mode": bool(a.get("ceil_mode", False)),
+        }
+
+    return handler
+
+
 def _pool(mode: str) -> Handler:
     def handler(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
         x = info.shape(a["self"])
@@ -464,6 +514,9 @@ ELEMENTWISE_ATEN: dict[str, str] = {
     **{name: name for name in ("tanh", "exp", "log", "sqrt", "rsqrt", "erf", "pow", "gelu")},
     **{name: name for name in ("silu", "hardswish", "hardsigmoid", "mish", "softplus", "elu")},
     **{name: name for name in ("leaky_relu", "prelu", "where", "relu6")},
+    "multiply": "mul",
+    "subtract": "sub",
+    "divide": "div",
     "rsub": "sub",
     "true_divide": "div",
     "floor_divide": "div",
@@ -497,6 +550,8 @@ ELEMENTWISE_ATEN: dict[str, str] = {
 #: Layout/copy/constant ATen operators -> ShapeOp function (no arithmetic).
 SHAPE_ATEN: dict[str, str] = {
     **{name: "reshape" for name in ("view", "reshape", "_unsafe_view", "view_as", "unflatten")},
+    "reshape_as": "reshape",
+    **{name: "gather" for name in ("im2col", "unfold", "col2im")},
     **{name: "transpose" for name in ("transpose", "t", "swapaxes", "mT", "numpy_T")},
     "permute": "permute",
     **{name: "reshape" for name in ("pixel_shuffle", "pixel_unshuffle")},
@@ -531,6 +586,9 @@ HANDLERS: dict[str, Handler] = {
     "linear": _linear,
     **{name: _mm for name in ("mm", "matmul", "bmm")},
     **{name: _grouped_mm for name in ("grouped_mm_fallback", "_grouped_mm", "grouped_mm")},
+    "einsum": _einsum,
+    "avg_pool1d": _pool1d("avg"),
+    "max_pool1d": _pool1d("max"),
     # MoE routing: one comparison per routed score (documented stand-in for top-k / sort),
     # one add per element for the per-expert histogram.
     **{name: _vector("max") for name in ("topk", "sort", "argsort")},
