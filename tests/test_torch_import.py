@@ -615,3 +615,33 @@ def test_einsum_that_is_not_a_gemm_names_the_equation() -> None:
     ]:
         with pytest.raises(EinsumError, match="einsum '"):
             lower_einsum(equation, shapes)
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_vanilla_rnn_imports_by_both_paths(nonlinearity, tmp_path) -> None:
+    import warnings
+
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from accelscope.workload import RNN, from_onnx
+
+    module = nn.RNN(8, 16, num_layers=2, nonlinearity=nonlinearity, batch_first=True).eval()
+    x = torch.zeros(3, 5, 8)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(x)
+    # Per layer: input projection 15 x in x 16 and 5 sequential steps of 3 x 16 x 16.
+    macs = 15 * 8 * 16 + 5 * 3 * 16 * 16 + 15 * 16 * 16 + 5 * 3 * 16 * 16
+    assert counter.get_total_flops() // 2 == macs
+    params = sum(p.numel() for p in module.parameters())
+    net = from_torch(module, x)
+    (rnn,) = [op for op in net.layers if isinstance(op, RNN)]
+    assert rnn.nonlinearity == nonlinearity and rnn.num_layers == 2 and rnn.seq_len == 5
+    assert net.total_macs() == macs and net.total_params() == params
+    assert net.family == "rnn"
+    path = tmp_path / "rnn.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (x,), str(path), dynamo=False)
+    onnx_net = from_onnx(path)  # one ONNX RNN node per layer
+    assert [op.nonlinearity for op in onnx_net.layers if isinstance(op, RNN)] == [nonlinearity] * 2
+    assert onnx_net.total_macs() == macs and onnx_net.total_params() == params

@@ -17,7 +17,7 @@ _LAZY: dict[str, str] = {
     **{
         name: "accelscope.workload.ops"
         for name in (
-            "GRU", "LSTM", "Attention", "Conv2d", "Elementwise", "Embedding", "Linear",
+            "GRU", "LSTM", "RNN", "Attention", "Conv2d", "Elementwise", "Embedding", "Linear",
             "MatMul", "Norm", "Pool2d", "ShapeOp", "Softmax", "Unsupported",
         )
     },
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelscope.workload.ops import (
         GRU,
         LSTM,
+        RNN,
         Attention,
         Conv2d,
         Elementwise,
@@ -65,6 +66,7 @@ __all__ = [
     "MatMul",
     "LSTM",
     "GRU",
+    "RNN",
     "Attention",
     "Embedding",
     "Elementwise",

@@ -93,6 +93,7 @@ class Network(BaseModel):
             "pool2d": ("batch",),
             "lstm": ("batch",),
             "gru": ("batch",),
+            "rnn": ("batch",),
             "attention": ("batch",),
             "matmul": ("batch",),
             "linear": ("rows",),

@@ -21,6 +21,7 @@ from accelscope.workload.onnx_ops import Mapper, NodeRef, NotSupported, node_att
 from accelscope.workload.ops import (
     GRU,
     LSTM,
+    RNN,
     Attention,
     Conv2d,
     Embedding,
@@ -234,7 +235,7 @@ def _map_one(mapper: Mapper, node: NodeRef, path: Path, allow_unsupported: bool)
 
 def _family(layers: list[OpBase]) -> Family:
     kinds = {type(op) for op in layers}
-    if kinds & {LSTM, GRU}:
+    if kinds & {LSTM, GRU, RNN}:
         return "rnn"
     if Attention in kinds or (Softmax in kinds and MatMul in kinds):
         return "transformer"
@@ -250,7 +251,7 @@ def _network(layers: list[OpBase], info: og.GraphInfo, name: str, path: Path) ->
     if first:
         batch = int(first[0] or 1)
     if family == "rnn":
-        rnn = next(op for op in layers if isinstance(op, (LSTM, GRU)))
+        rnn = next(op for op in layers if isinstance(op, (LSTM, GRU, RNN)))
         batch, seq_len = rnn.batch, rnn.seq_len  # inputs may be sequence-first
     elif family == "transformer" and first and len(first) == 2:
         seq_len = int(first[1] or 1) or None  # token ids [batch, seq]

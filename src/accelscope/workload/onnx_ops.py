@@ -21,6 +21,7 @@ from accelscope.workload.onnx_graph import GraphInfo, numel
 from accelscope.workload.ops import (
     GRU,
     LSTM,
+    RNN,
     Attention,
     Conv2d,
     Elementwise,
@@ -231,6 +232,7 @@ class Mapper:
             "Hardmax": self._softmax,
             "LSTM": self._recurrent,
             "GRU": self._recurrent,
+            "RNN": self._recurrent,
             "Gather": self._gather,
             "Attention": self._attention,
             "Resize": self._resize,
@@ -550,9 +552,18 @@ class Mapper:
         hidden = node.attrs.get("hidden_size")
         if not hidden:
             hidden = self.shape(node, node.inp(2))[2]
-        cls = LSTM if node.op_type == "LSTM" else GRU
+        cls = {"LSTM": LSTM, "GRU": GRU, "RNN": RNN}[node.op_type]
+        extra = {}
+        if cls is RNN:
+            acts = [
+                a.decode() if isinstance(a, bytes) else a for a in node.attrs.get("activations", [])
+            ]
+            if any(a.lower() not in ("tanh", "relu") for a in acts):
+                raise NotSupported(f"RNN activations {acts} (only Tanh and Relu)")
+            extra["nonlinearity"] = "relu" if acts and acts[0].lower() == "relu" else "tanh"
         return [
             cls(
+                **extra,
                 name=node.name,
                 inputs=node.inputs,
                 batch=batch,

@@ -83,6 +83,9 @@ SOFTMAX_OPS_PER_ELEMENT = 8
 #: plus the input term (2), tanh (4), h = (1-z)*n + z*h (3) = 19.
 LSTM_GATE_OPS_PER_ELEMENT = 28
 GRU_GATE_OPS_PER_ELEMENT = 19
+#: Vanilla RNN (Elman): 1 add merging the input projection with the recurrent product and
+#: the activation (tanh 4 ops; relu counted the same, an upper bound) = 5.
+RNN_GATE_OPS_PER_ELEMENT = 5
 
 SHAPE_FUNCTIONS = (
     "reshape",
@@ -488,6 +491,18 @@ class GRU(_Recurrent):
     state_tensors: ClassVar[int] = 1
 
 
+class RNN(_Recurrent):
+    """Vanilla (Elman) RNN, PyTorch ``nn.RNN`` semantics: ``h = act(W_ih x + b_ih + W_hh h
+    + b_hh)`` with ``act`` tanh or relu (one gate, two bias vectors)."""
+
+    op: Literal["rnn"] = "rnn"
+    kind: ClassVar[str] = "rnn"
+    gates: ClassVar[int] = 1
+    gate_ops_per_element: ClassVar[int] = RNN_GATE_OPS_PER_ELEMENT
+    state_tensors: ClassVar[int] = 1
+    nonlinearity: Literal["tanh", "relu"] = "tanh"
+
+
 class Attention(OpBase):
     """Scaled dot-product attention core (no projections): scores, softmax, context.
 
@@ -792,6 +807,7 @@ AnyOp = Annotated[
     | MatMul
     | LSTM
     | GRU
+    | RNN
     | Attention
     | Embedding
     | Elementwise
@@ -811,6 +827,7 @@ OP_CLASSES: dict[str, type[OpBase]] = {
         MatMul,
         LSTM,
         GRU,
+        RNN,
         Attention,
         Embedding,
         Elementwise,

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from accelscope.workload.ops import (
     GRU,
     LSTM,
+    RNN,
     Attention,
     Conv2d,
     Elementwise,
@@ -251,7 +252,7 @@ def _sdpa(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
     }
 
 
-def _recurrent(cls: type[OpBase], gates: int) -> Handler:
+def _recurrent(cls: type[OpBase], gates: int, **extra: Any) -> Handler:
     def handler(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
         params = list(a["params"])
         layers = int(a["num_layers"])
@@ -274,6 +275,7 @@ def _recurrent(cls: type[OpBase], gates: int) -> Handler:
             "num_layers": layers,
             "bidirectional": dirs == 2,
             "bias": bool(a["has_biases"]),
+            **extra,
         }
 
     return handler
@@ -597,6 +599,8 @@ HANDLERS: dict[str, Handler] = {
     "scaled_dot_product_attention": _sdpa,
     "lstm": _recurrent(LSTM, 4),
     "gru": _recurrent(GRU, 3),
+    "rnn_tanh": _recurrent(RNN, 1, nonlinearity="tanh"),
+    "rnn_relu": _recurrent(RNN, 1, nonlinearity="relu"),
     "embedding": _embedding,
     "hardtanh": _hardtanh,
     **{name: _cast for name in ("to", "_to_copy", "type_as")},

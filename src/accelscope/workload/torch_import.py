@@ -334,7 +334,7 @@ class _Walker:
 
 def _family(layers: list[OpBase]) -> str:
     kinds = {op.kind for op in layers}
-    if kinds & {"lstm", "gru"}:
+    if kinds & {"lstm", "gru", "rnn"}:
         return "rnn"
     if kinds & {"attention", "matmul"}:
         return "transformer"
@@ -390,7 +390,7 @@ def from_torch(
         batch = int(first.shape[0])
         if first.dim() == 2 and not first.dtype.is_floating_point:
             seq_len = int(first.shape[1])
-    recurrent = next((op for op in layers if op.kind in ("lstm", "gru")), None)
+    recurrent = next((op for op in layers if op.kind in ("lstm", "gru", "rnn")), None)
     if recurrent is not None:
         batch, seq_len = recurrent.batch, recurrent.seq_len  # type: ignore[attr-defined]
     return Network(

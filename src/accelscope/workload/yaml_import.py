@@ -20,13 +20,16 @@ _BATCH_FIELDS = {
     "matmul": "batch",
     "lstm": "batch",
     "gru": "batch",
+    "rnn": "batch",
     "attention": "batch",
     "pool2d": "batch",
 }
 
 
 #: Layer fields whose values are names, never size expressions.
-_STRING_FIELDS = {"name", "op", "function", "norm", "mode", "op_type", "reason", "inputs"}
+_STRING_FIELDS = {
+    "name", "op", "function", "norm", "mode", "op_type", "reason", "inputs", "nonlinearity",
+}  # fmt: skip
 
 _BINOPS = {
     ast.Add: operator.add,
