@@ -645,3 +645,27 @@ def test_vanilla_rnn_imports_by_both_paths(nonlinearity, tmp_path) -> None:
     onnx_net = from_onnx(path)  # one ONNX RNN node per layer
     assert [op.nonlinearity for op in onnx_net.layers if isinstance(op, RNN)] == [nonlinearity] * 2
     assert onnx_net.total_macs() == macs and onnx_net.total_params() == params
+
+
+def test_lstm_with_projection_counts_like_pytorch() -> None:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from accelscope.arch import load_arch
+    from accelscope.cost import evaluate
+    from accelscope.workload import LSTM
+
+    module = nn.LSTM(8, 32, num_layers=2, proj_size=12, bidirectional=True, batch_first=True)
+    module = module.eval()
+    x = torch.zeros(3, 5, 8)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(x)
+    net = from_torch(module, x)
+    (lstm,) = [op for op in net.layers if isinstance(op, LSTM)]
+    assert lstm.proj_size == 12 and lstm.output_elements() == 3 * 5 * 12 * 2
+    # Per direction of layer 0: 15x8x128 input, 5 steps of 3x12x128 recurrent and 3x32x12
+    # projection; layer 1 reads 2 x 12 = 24 features.
+    assert net.total_macs() == counter.get_total_flops() // 2 == 238_080
+    assert net.total_params() == sum(p.numel() for p in module.parameters()) == 16_896
+    assert evaluate(net, load_arch("edge")).latency_s > 0
+    with pytest.raises(ValueError, match="proj_size 40 must be smaller"):
+        LSTM(name="x", seq_len=2, input_size=4, hidden_size=32, proj_size=40)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from accelscope.limits import MAX_DIMENSION
 from accelscope.precision import bytes_per_element
@@ -407,16 +407,23 @@ class _Recurrent(OpBase):
     def directions(self) -> int:
         return 2 if self.bidirectional else 1
 
+    @property
+    def out_size(self) -> int:
+        """Size of the hidden state fed back and emitted (the projection size if any)."""
+        return self.hidden_size
+
     def layer_input_size(self, layer: int) -> int:
-        return self.input_size if layer == 0 else self.hidden_size * self.directions
+        return self.input_size if layer == 0 else self.out_size * self.directions
 
     def used_params(self) -> int:
         gh = self.gates * self.hidden_size
         total = 0
         for layer in range(self.num_layers):
-            per_dir = gh * (self.layer_input_size(layer) + self.hidden_size)
+            per_dir = gh * (self.layer_input_size(layer) + self.out_size)
             if self.bias:
                 per_dir += 2 * gh
+            if self.out_size != self.hidden_size:  # projection W_hr [P, H]
+                per_dir += self.out_size * self.hidden_size
             total += per_dir * self.directions
         return total
 
@@ -424,7 +431,7 @@ class _Recurrent(OpBase):
         return self.batch * self.seq_len * self.input_size
 
     def output_elements(self) -> int:
-        return self.batch * self.seq_len * self.hidden_size * self.directions
+        return self.batch * self.seq_len * self.out_size * self.directions
 
     def kernels(self) -> list[Kernel]:
         """Per layer and direction: input projection over all steps (not sequential),
@@ -437,12 +444,15 @@ class _Recurrent(OpBase):
             in_elements=b * (2 * gh + (h if self.state_tensors == 2 else 0)),
             out_elements=b * h * self.state_tensors,
         )
+        p = self.out_size
         out: list[Kernel] = []
         for layer in range(self.num_layers):
             for _ in range(self.directions):
                 out.append(GemmKernel(1, b * t, self.layer_input_size(layer), gh))
-                out.append(GemmKernel(1, b, h, gh, repeats=t, sequential=True))
+                out.append(GemmKernel(1, b, p, gh, repeats=t, sequential=True))
                 out.extend([gate] * t)
+                if p != h:  # the projection h -> P, one per step
+                    out.append(GemmKernel(1, b, h, p, repeats=t, sequential=True))
         return out
 
     def kernel_roles(self) -> list[tuple]:
@@ -450,7 +460,7 @@ class _Recurrent(OpBase):
         sequence); the recurrent GEMM and the gates keep the hidden state on chip."""
         b, t, h = self.batch, self.seq_len, self.hidden_size
         gh = self.gates * h
-        seq = b * t * h * self.directions
+        seq = b * t * self.out_size * self.directions
         roles: list[tuple] = []
         for layer in range(self.num_layers):
             src = in_ref(0) if layer == 0 else tmp_ref(f"seq{layer - 1}", seq)
@@ -459,7 +469,11 @@ class _Recurrent(OpBase):
                 gates = tmp_ref(f"gates{layer}.{d}", b * t * gh)
                 roles.append((src, WEIGHT, gates))
                 roles.append((CHIP, WEIGHT, CHIP))
-                roles.extend([((gates, CHIP), dst)] * t)
+                if self.out_size != h:  # gates leave h on chip; the projection emits P
+                    roles.extend([((gates, CHIP), CHIP)] * t)
+                    roles.append((CHIP, WEIGHT, dst))
+                else:
+                    roles.extend([((gates, CHIP), dst)] * t)
         return roles
 
     def shape_summary(self) -> str:
@@ -475,10 +489,26 @@ class _Recurrent(OpBase):
 
 
 class LSTM(_Recurrent):
-    """Long short-term memory, PyTorch ``nn.LSTM`` semantics (4 gates, b_ih and b_hh)."""
+    """Long short-term memory, PyTorch ``nn.LSTM`` semantics (4 gates, b_ih and b_hh).
+
+    ``proj_size`` > 0: the hidden state is projected to ``proj_size`` every step
+    (``W_hr``, PyTorch's ``proj_size``); the projection is fed back and emitted."""
 
     op: Literal["lstm"] = "lstm"
     kind: ClassVar[str] = "lstm"
+    proj_size: NonNegativeInt = 0
+
+    @model_validator(mode="after")
+    def _projection_smaller(self) -> LSTM:
+        if self.proj_size and self.proj_size >= self.hidden_size:
+            raise ValueError(
+                f"proj_size {self.proj_size} must be smaller than hidden_size {self.hidden_size}"
+            )
+        return self
+
+    @property
+    def out_size(self) -> int:
+        return self.proj_size or self.hidden_size
 
 
 class GRU(_Recurrent):

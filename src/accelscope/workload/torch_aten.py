@@ -258,8 +258,12 @@ def _recurrent(cls: type[OpBase], gates: int, **extra: Any) -> Handler:
         layers = int(a["num_layers"])
         dirs = 2 if a["bidirectional"] else 1
         per = 4 if a["has_biases"] else 2
-        if len(params) != layers * dirs * per:
-            raise Unmapped("recurrent layer with a projection (proj_size) is not in the IR")
+        projected = cls is LSTM and len(params) == layers * dirs * (per + 1)
+        if len(params) != layers * dirs * per and not projected:
+            raise Unmapped(f"recurrent layer with {len(params)} weight tensors")
+        fields = dict(extra)
+        if projected:  # W_hr [proj_size, hidden] follows each direction's weights
+            fields["proj_size"] = info.shape(params[per])[0]
         x = info.shape(a["input"])
         if len(x) == 2:  # unbatched (T, I)
             batch, seq = 1, x[0]
@@ -275,7 +279,7 @@ def _recurrent(cls: type[OpBase], gates: int, **extra: Any) -> Handler:
             "num_layers": layers,
             "bidirectional": dirs == 2,
             "bias": bool(a["has_biases"]),
-            **extra,
+            **fields,
         }
 
     return handler
