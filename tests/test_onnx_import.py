@@ -894,3 +894,16 @@ def test_einsum_contractions_are_gemms(tmp_path: Path) -> None:
     path = _save(tmp_path, "bad.onnx", bad, [_vi("q", [2, 4, 8, 16])], [_vi("t", [2, 4])], [])
     with pytest.raises(UnsupportedOperatorError, match="einsum 'bhqd->bh'"):
         from_onnx(path)
+
+
+def test_3d_convolution_export_counts_like_the_module(tmp_path: Path) -> None:
+    module = torch.nn.Sequential(
+        torch.nn.Conv3d(3, 8, 3, stride=(1, 2, 2), padding=1), torch.nn.ReLU()
+    ).eval()
+    x = torch.zeros(1, 3, 6, 10, 10)
+    path = _export(module, (x,), tmp_path / "c3d.onnx")
+    net = from_onnx(path)
+    # 6 x 5 x 5 output positions x 8 channels x 3 * 27 weights each = 97,200 MACs.
+    macs = 6 * 5 * 5 * 8 * 3 * 27
+    assert net.total_macs() == macs
+    assert net.total_params() == 8 * 3 * 27 + 8

@@ -239,9 +239,20 @@ def test_recurrent_variants(build, x, fields, macs) -> None:
     assert net.family == "rnn" and (net.batch, net.seq_len) == (fields["batch"], fields["seq_len"])
 
 
-def test_lstm_projection_is_unsupported() -> None:
-    with pytest.raises(UnsupportedOperatorError, match="lstm"):
-        from_torch(nn.LSTM(6, 8, proj_size=4), torch.zeros(3, 1, 6))
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"stride": 2, "padding": 1}, {"padding": "same", "groups": 2}, {"stride": (1, 2, 2)}],
+)
+def test_3d_convolution_counts_like_the_flop_counter(kwargs) -> None:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    module = nn.Conv3d(4, 6, 3, **kwargs).eval()
+    x = torch.zeros(2, 4, 7, 9, 9)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(x)
+    net = from_torch(module, x)
+    assert net.total_macs() == counter.get_total_flops() // 2
+    assert net.total_params() == sum(p.numel() for p in module.parameters())
 
 
 # ---- reference modules ----------------------------------------------------------------------

@@ -337,8 +337,10 @@ class Mapper:
     def _conv(self, node: NodeRef, x_idx: int = 0, w_idx: int = 1, b_idx: int = 2) -> list[OpBase]:
         x = self.shape(node, node.inp(x_idx))
         w = self.shape(node, node.inp(w_idx))
+        if len(x) == 5:
+            return [self._conv3d(node, x, w, b_idx)]
         if len(x) not in (3, 4):
-            raise NotSupported(f"{len(x) - 2}-D convolution (only 1-D and 2-D are modeled)")
+            raise NotSupported(f"{len(x) - 2}-D convolution (1-D, 2-D and 3-D are modeled)")
         groups = int(node.attrs.get("group", 1))
         if x[1] != w[1] * groups:
             raise ShapeInferenceError(
@@ -372,6 +374,33 @@ class Mapper:
                     f"{expect} differs from the ONNX-inferred shape {tuple(out[1:])}"
                 )
         return [op]
+
+    def _conv3d(self, node: NodeRef, x: tuple, w: tuple, b_idx: int) -> Conv2d:
+        """3-D convolution as the 2-D convolution of every output depth slice over ``kd``
+        stacked input slices (as from_torch; docs/workloads.md)."""
+        kernel = list(node.attrs.get("kernel_shape") or w[2:])
+        strides, dil, pads = self._conv_geometry(node, x, kernel)
+        out = self.info.shapes.get(node.proto.output[0])
+        if out is None or out[2] is None:
+            d_eff = dil[0] * (kernel[0] - 1) + 1
+            d_out = (x[2] + pads[0] + pads[3] - d_eff) // strides[0] + 1
+        else:
+            d_out = int(out[2])
+        return Conv2d(
+            name=node.name,
+            inputs=node.inputs,
+            batch=x[0] * d_out,
+            in_channels=x[1] * kernel[0],
+            out_channels=w[0],
+            in_h=x[3],
+            in_w=x[4],
+            kernel=(kernel[1], kernel[2]),
+            stride=(strides[1], strides[2]),
+            dilation=(dil[1], dil[2]),
+            padding=(pads[1], pads[2], pads[4], pads[5]),
+            groups=int(node.attrs.get("group", 1)),
+            bias=bool(node.inp(b_idx)),
+        )
 
     def _conv_transpose(self, node: NodeRef) -> list[OpBase]:
         """Lowered as its GEMM (each input pixel times the whole kernel, then col2im):

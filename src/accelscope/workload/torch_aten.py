@@ -100,6 +100,45 @@ def _conv_transpose(node: Any, a: dict[str, Any], info: NodeInfo) -> list[Any]:
     return specs
 
 
+def _triple(values: Any, default: int) -> tuple[int, int, int]:
+    if isinstance(values, int):
+        return (values, values, values)
+    values = [int(v) for v in values] or [default]
+    return tuple(values * 3)[:3] if len(values) == 1 else (values[0], values[1], values[2])
+
+
+def _conv3d(x: tuple, w: tuple, out: tuple, a: dict[str, Any]) -> OpSpec:
+    """A 3-D convolution as the 2-D convolution of every output depth slice over ``kd``
+    input slices stacked as channels: batch ``N * D_out``, ``C_in * kd`` input channels,
+    the (H, W) kernel, stride and padding. The GEMM (MACs, weights) is exact; input
+    traffic is that of the stacked slices (docs/workloads.md)."""
+    if len(x) == 4:  # unbatched (C, D, H, W)
+        x, out = (1, *x), (1, *out)
+    ks, strides = w[2:], _triple(a.get("stride", 1), 1)
+    dil = _triple(a.get("dilation", 1), 1)
+    if not isinstance(a.get("padding", 0), str):
+        pads = _triple(a.get("padding", 0), 0)
+    else:  # 'same' / 'valid': derived from the output shape
+        pads = tuple(
+            max((o - 1) * s + d * (k - 1) + 1 - i, 0) // 2
+            for i, o, k, s, d in zip(x[2:], out[2:], ks, strides, dil, strict=True)
+        )
+    groups = int(a.get("groups", 1))
+    return Conv2d, {
+        "batch": x[0] * out[2],
+        "in_channels": x[1] * ks[0],
+        "out_channels": w[0],
+        "in_h": x[3],
+        "in_w": x[4],
+        "kernel": (ks[1], ks[2]),
+        "stride": (strides[1], strides[2]),
+        "padding": (pads[1], pads[2], pads[1], pads[2]),
+        "dilation": (dil[1], dil[2]),
+        "groups": groups,
+        "bias": a.get("bias") is not None,
+    }
+
+
 def _conv(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec | list[Any]:
     if a.get("transposed"):
         return _conv_transpose(node, a, info)
@@ -115,8 +154,10 @@ def _conv(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec | list[Any]:
         if len(x) == 3:  # unbatched
             x, out = (1, *x), (1, *out)
         lift = _pair
+    elif len(w) == 5:
+        return _conv3d(x, w, out, a)
     else:
-        raise Unmapped(f"{len(w) - 2}-D convolution is not in the IR (only 1-D and 2-D)")
+        raise Unmapped(f"{len(w) - 2}-D convolution is not in the IR (1-D, 2-D and 3-D)")
     stride = lift(a.get("stride", 1), 1)
     dilation = lift(a.get("dilation", 1), 1)
     kernel = (w[2], w[3])
@@ -587,7 +628,7 @@ SHAPE_ATEN: dict[str, str] = {
 }
 
 HANDLERS: dict[str, Handler] = {
-    **{name: _conv for name in ("conv2d", "conv1d", "convolution", "_convolution")},
+    **{name: _conv for name in ("conv2d", "conv1d", "conv3d", "convolution", "_convolution")},
     **{name: _conv_transpose for name in ("conv_transpose1d", "conv_transpose2d")},
     "linear": _linear,
     **{name: _mm for name in ("mm", "matmul", "bmm")},
