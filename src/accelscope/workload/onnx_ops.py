@@ -139,6 +139,7 @@ REDUCE_MODES: dict[str, str] = {
     "ReduceMin": "max",
     "ArgMax": "max",
     "ArgMin": "max",
+    "TopK": "max",  # routing scores: one comparison per element, as torch topk
 }
 
 NORM_KINDS: dict[str, str] = {
