@@ -680,3 +680,27 @@ def test_lstm_with_projection_counts_like_pytorch() -> None:
     assert evaluate(net, load_arch("edge")).latency_s > 0
     with pytest.raises(ValueError, match="proj_size 40 must be smaller"):
         LSTM(name="x", seq_len=2, input_size=4, hidden_size=32, proj_size=40)
+
+
+def test_video_network_with_3d_convolutions_and_global_3d_pooling() -> None:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    module = nn.Sequential(
+        nn.Conv3d(3, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv3d(8, 16, 3, stride=2, padding=1),
+        nn.AdaptiveAvgPool3d(1),
+        nn.Flatten(),
+        nn.Linear(16, 5),
+    ).eval()
+    x = torch.zeros(2, 3, 4, 8, 8)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(x)
+    net = from_torch(module, x)
+    assert net.total_macs() == counter.get_total_flops() // 2
+    assert net.total_params() == sum(p.numel() for p in module.parameters())
+    (pool,) = [op for op in net.layers if isinstance(op, Pool2d)]
+    # 16 channels of 2 x 4 x 4 positions averaged per sample.
+    assert pool.global_pool and (pool.in_h, pool.in_w) == (2, 16) and pool.channels == 16
+    with pytest.raises(UnsupportedOperatorError, match="other than 1x1x1"):
+        from_torch(nn.AdaptiveAvgPool3d(2), torch.zeros(1, 3, 4, 4, 4))

@@ -47,10 +47,11 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("pooling (1-D, 2-D)", "Pool2d",
             ("MaxPool", "AveragePool", "LpPool"),
             ("max_pool1d", "max_pool2d", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d")),
-    Concept("global / adaptive pooling", "Pool2d",
+    Concept("global / adaptive pooling (3-D: global only)", "Pool2d",
             ("GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"),
             ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "_adaptive_avg_pool2d",
-             "adaptive_max_pool1d", "adaptive_max_pool2d"),
+             "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool3d",
+             "_adaptive_avg_pool3d", "adaptive_max_pool3d"),
             "ONNX has no adaptive pooling: exporters write AveragePool, ReduceMean or "
             "GlobalAveragePool"),
     Concept("reductions and arg/top-k", "Pool2d (global window)",

@@ -471,6 +471,22 @@ def _adaptive_pool1d(mode: str) -> Handler:
     return handler
 
 
+def _adaptive_pool3d(mode: str) -> Handler:
+    """Global 3-D adaptive pooling (video networks' head) as a global pool over D x (H W);
+    other output sizes are not modeled (a clear error)."""
+
+    def handler(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
+        x = info.shape(a["self"])
+        if len(x) == 4:  # unbatched (C, D, H, W)
+            x = (1, *x)
+        if len(x) != 5 or tuple(info.shape(node)[-3:]) != (1, 1, 1):
+            raise Unmapped("3-D adaptive pooling to an output other than 1x1x1")
+        fields = {"batch": x[0], "channels": x[1], "in_h": x[2], "in_w": x[3] * x[4]}
+        return Pool2d, {"mode": mode, **fields, "global_pool": True}
+
+    return handler
+
+
 def _weight_norm(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
     """``w = g * v / ||v||`` recomputed from the parameters at every forward: vector work
     over the weight (``weight_norm``: square, accumulate, scale); the layer that reads
@@ -663,6 +679,9 @@ HANDLERS: dict[str, Handler] = {
     "adaptive_max_pool2d": _adaptive_pool("max"),
     "adaptive_avg_pool1d": _adaptive_pool1d("avg"),
     "adaptive_max_pool1d": _adaptive_pool1d("max"),
+    "adaptive_avg_pool3d": _adaptive_pool3d("avg"),
+    "_adaptive_avg_pool3d": _adaptive_pool3d("avg"),
+    "adaptive_max_pool3d": _adaptive_pool3d("max"),
     **{name: _weight_norm for name in ("_weight_norm", "_weight_norm_interface")},
     **{name: _reduce("avg") for name in ("mean", "sum")},
     **{name: _reduce("max") for name in ("amax", "amin", "argmax", "argmin")},
