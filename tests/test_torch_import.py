@@ -704,3 +704,40 @@ def test_video_network_with_3d_convolutions_and_global_3d_pooling() -> None:
     assert pool.global_pool and (pool.in_h, pool.in_w) == (2, 16) and pool.channels == 16
     with pytest.raises(UnsupportedOperatorError, match="other than 1x1x1"):
         from_torch(nn.AdaptiveAvgPool3d(2), torch.zeros(1, 3, 4, 4, 4))
+
+
+@pytest.mark.parametrize(
+    ("pool", "kwargs", "kernel"),
+    [
+        (nn.MaxPool3d, {"kernel_size": 2}, (2, 2, 2)),
+        (nn.AvgPool3d, {"kernel_size": 3, "stride": 2, "padding": 1}, (3, 3, 3)),
+        (nn.MaxPool3d, {"kernel_size": (1, 3, 3), "stride": (1, 2, 2)}, (1, 3, 3)),
+    ],
+)
+def test_3d_pooling_is_separable_and_imports_by_both_paths(pool, kwargs, kernel, tmp_path):
+    import warnings
+
+    from accelscope.workload import from_onnx
+
+    module = nn.Sequential(nn.Conv3d(2, 4, 1), pool(**kwargs)).eval()
+    x = torch.zeros(1, 2, 6, 8, 8)
+    out = module(x)
+    net = from_torch(module, x)
+    plane, depth = [op for op in net.layers if isinstance(op, Pool2d)]
+    # The depth stage emits exactly the module's output; the plane stage covers every
+    # input depth slice over (H, W).
+    assert depth.output_elements() == out.numel()
+    assert plane.batch == 6 and (plane.out_h, plane.out_w) == tuple(out.shape[-2:])
+    kd, kh, kw = (
+        pool(**kwargs).kernel_size
+        if isinstance(pool(**kwargs).kernel_size, tuple)
+        else (pool(**kwargs).kernel_size,) * 3
+    )
+    assert depth.kernel == (1, kd) and plane.kernel == (kh, kw)
+    path = tmp_path / "pool3d.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (x,), str(path), dynamo=False)
+    onnx_net = from_onnx(path)
+    assert onnx_net.total_other_ops() == net.total_other_ops()
+    assert onnx_net.total_macs() == net.total_macs()

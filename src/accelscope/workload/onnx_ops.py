@@ -648,8 +648,10 @@ class Mapper:
 
     def _pool(self, node: NodeRef) -> list[OpBase]:
         x = self.shape(node, node.inp(0))
+        if len(x) == 5:
+            return self._pool3d(node, x)
         if len(x) not in (3, 4):
-            raise NotSupported(f"{len(x) - 2}-D pooling (only 1-D and 2-D are modeled)")
+            raise NotSupported(f"{len(x) - 2}-D pooling (1-D, 2-D and 3-D are modeled)")
         kernel = list(node.attrs["kernel_shape"])
         strides, dil, pads = self._conv_geometry(node, x, kernel)
         # Dilated max pooling: model the dilated window span (upper bound on the work).
@@ -670,6 +672,33 @@ class Mapper:
                 ceil_mode=bool(node.attrs.get("ceil_mode", 0)),
             )
         ]
+
+    def _pool3d(self, node: NodeRef, x: tuple) -> list[OpBase]:
+        """3-D pooling separably, as from_torch: a 2-D pool of every depth slice, then a
+        1-D pool over depth (``<name>/depth``); exact for max and average windows."""
+        if node.op_type == "LpPool":
+            raise NotSupported("3-D LpPool")
+        kernel = list(node.attrs["kernel_shape"])
+        strides, dil, pads = self._conv_geometry(node, x, kernel)
+        if any(d != 1 for d in dil):
+            raise NotSupported("dilated 3-D pooling")
+        out = self.info.shapes.get(node.proto.output[0])
+        if out is None or None in out:
+            raise NotSupported("3-D pooling with an unknown output shape")
+        mode = "max" if node.op_type == "MaxPool" else "avg"
+        ceil = bool(node.attrs.get("ceil_mode", 0))
+        n, c, d, h, w = x
+        plane = Pool2d(
+            name=node.name, inputs=node.inputs, mode=mode, batch=n * d, channels=c,
+            in_h=h, in_w=w, kernel=(kernel[1], kernel[2]), stride=(strides[1], strides[2]),
+            padding=(pads[1], pads[2], pads[4], pads[5]), ceil_mode=ceil,
+        )  # fmt: skip
+        depth = Pool2d(
+            name=f"{node.name}/depth", inputs=(node.name,), mode=mode, batch=n,
+            channels=c * int(out[3]) * int(out[4]), in_h=1, in_w=d, kernel=(1, kernel[0]),
+            stride=(1, strides[0]), padding=(0, pads[0], 0, pads[3]), ceil_mode=ceil,
+        )  # fmt: skip
+        return [plane, depth]
 
     def _global_pool(self, node: NodeRef) -> list[OpBase]:
         x = self.shape(node, node.inp(0))

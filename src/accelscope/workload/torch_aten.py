@@ -471,6 +471,39 @@ def _adaptive_pool1d(mode: str) -> Handler:
     return handler
 
 
+def _pool3d(mode: str) -> Handler:
+    """3-D max/avg pooling, separably: a 2-D pool of every input depth slice over (H, W),
+    then a 1-D pool over depth of every (channel, row, column). Both are exact for max
+    and average windows; two layers (``<name>`` and ``<name>/depth``)."""
+
+    def handler(node: Any, a: dict[str, Any], info: NodeInfo) -> list[Any]:
+        x, out = info.shape(a["self"]), info.shape(node)
+        if len(x) == 4:  # unbatched (C, D, H, W)
+            x, out = (1, *x), (1, *out)
+        if len(x) != 5:
+            raise Unmapped(f"{len(x)}-D input to 3-D pooling")
+        if _triple(a.get("dilation", 1), 1) != (1, 1, 1):
+            raise Unmapped("dilated pooling is not in the IR")
+        kernel = _triple(a["kernel_size"], 1)
+        stride = _triple(a.get("stride") or kernel, 1)
+        pad = _triple(a.get("padding", 0), 0)
+        ceil = bool(a.get("ceil_mode", False))
+        n, c, d, h, w = x
+        plane = {
+            "mode": mode, "batch": n * d, "channels": c, "in_h": h, "in_w": w,
+            "kernel": kernel[1:], "stride": stride[1:],
+            "padding": (pad[1], pad[2], pad[1], pad[2]), "ceil_mode": ceil,
+        }  # fmt: skip
+        depth = {
+            "mode": mode, "batch": n, "channels": c * out[3] * out[4], "in_h": 1, "in_w": d,
+            "kernel": (1, kernel[0]), "stride": (1, stride[0]),
+            "padding": (0, pad[0], 0, pad[0]), "ceil_mode": ceil,
+        }  # fmt: skip
+        return [(Pool2d, plane), ("depth", Pool2d, depth)]
+
+    return handler
+
+
 def _adaptive_pool3d(mode: str) -> Handler:
     """Global 3-D adaptive pooling (video networks' head) as a global pool over D x (H W);
     other output sizes are not modeled (a clear error)."""
@@ -680,6 +713,9 @@ HANDLERS: dict[str, Handler] = {
     "adaptive_avg_pool1d": _adaptive_pool1d("avg"),
     "adaptive_max_pool1d": _adaptive_pool1d("max"),
     "adaptive_avg_pool3d": _adaptive_pool3d("avg"),
+    "max_pool3d": _pool3d("max"),
+    "max_pool3d_with_indices": _pool3d("max"),
+    "avg_pool3d": _pool3d("avg"),
     "_adaptive_avg_pool3d": _adaptive_pool3d("avg"),
     "adaptive_max_pool3d": _adaptive_pool3d("max"),
     **{name: _weight_norm for name in ("_weight_norm", "_weight_norm_interface")},
