@@ -907,3 +907,19 @@ def test_3d_convolution_export_counts_like_the_module(tmp_path: Path) -> None:
     macs = 6 * 5 * 5 * 8 * 3 * 27
     assert net.total_macs() == macs
     assert net.total_params() == 8 * 3 * 27 + 8
+
+
+def test_opset18_split_attribute_in_an_opset17_file_is_repaired(tmp_path: Path) -> None:
+    # The dynamo exporter writes Split(num_outputs=...) (opset 18) into opset-17 files.
+    split = helper.make_node("Split", ["x"], ["a", "b"], name="sp", axis=1, num_outputs=2)
+    path = _save(
+        tmp_path,
+        "split17.onnx",
+        [split],
+        [_vi("x", [1, 8])],
+        [_vi("a", [1, 4]), _vi("b", [1, 4])],
+        [],
+        opset=17,
+    )
+    (op,) = from_onnx(path).layers
+    assert isinstance(op, ShapeOp) and op.function == "split"

@@ -195,6 +195,33 @@ def ensure_opset(model: onnx.ModelProto, path: Path) -> onnx.ModelProto:
         ) from None
 
 
+def repair_exporter_quirks(model: onnx.ModelProto) -> int:
+    """Fix, in place, what current exporters write that their declared opset forbids.
+
+    ``Split(num_outputs=n)`` is opset 18, but the dynamo exporter also writes it into
+    opset-17 files; before opset 18 a ``Split`` without sizes cuts its axis into as many
+    equal parts as it has outputs, which is the same split when the attribute equals the
+    output count (an uneven split then fails shape inference, naming the node). Returns
+    the number of nodes changed.
+    """
+    version = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 18)
+    if version >= 18:
+        return 0
+    changed = 0
+    for node in model.graph.node:
+        if node.op_type != "Split" or node.domain not in ("", "ai.onnx"):
+            continue
+        keep = [
+            a for a in node.attribute
+            if not (a.name == "num_outputs" and a.i == len(node.output))
+        ]  # fmt: skip
+        if len(keep) != len(node.attribute):
+            del node.attribute[:]
+            node.attribute.extend(keep)
+            changed += 1
+    return changed
+
+
 def check_model(model: onnx.ModelProto, path: Path) -> None:
     """Run the ONNX checker; raise InputFileError naming the file on failure."""
     try:

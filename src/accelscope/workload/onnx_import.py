@@ -56,6 +56,7 @@ def from_onnx(
     model = og.load_model(path)
     ties = og.tied_weights(model)
     init_shapes = og.strip_weights(model)
+    og.repair_exporter_quirks(model)
     og.check_model(model, path)
     model = og.ensure_opset(model, path)
     weights = set(init_shapes) | og.weight_like_inputs(model.graph, set(init_shapes))
