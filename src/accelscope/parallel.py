@@ -163,25 +163,17 @@ class ProcessExecutor(Executor):
         )
 
     def run(self, tasks, should_stop=lambda: False):
-        pending: set = set()
-
-        def submit(task: Task) -> None:
-            pending.add(self.pool.submit(_run_in_worker, task))
-
-        def next_done():
-            done, rest = wait(pending, return_when=FIRST_COMPLETED)
-            pending.clear()
-            pending.update(rest)
-            return done
-
-        for fut in _bounded(tasks, submit, next_done, 2 * self.workers, should_stop):
-            yield fut.result()
+        yield from self._stream(tasks, should_stop, _run_in_worker)
 
     def commit(self, tasks, writer, reduce, should_stop=lambda: False):
+        yield from self._stream(tasks, should_stop, _commit_in_worker, writer, reduce)
+
+    def _stream(self, tasks, should_stop, call, *head):
+        """Results of ``call(*head, task)`` in the pool, as they complete."""
         pending: set = set()
 
         def submit(task: Task) -> None:
-            pending.add(self.pool.submit(_commit_in_worker, writer, reduce, task))
+            pending.add(self.pool.submit(call, *head, task))
 
         def next_done():
             done, rest = wait(pending, return_when=FIRST_COMPLETED)
@@ -244,33 +236,21 @@ class DaskExecutor(Executor):
         self._payload = self.client.scatter(payload, broadcast=True)
 
     def run(self, tasks, should_stop=lambda: False):
-        from distributed import as_completed
-
-        ac = as_completed()
-        n_workers = len(self.client.scheduler_info().get("workers", {}))
-
-        def submit(task: Task) -> None:
-            ac.add(self.client.submit(_run_with, self.fn, self._payload, task, pure=False))
-
-        def next_done():
-            return [next(ac)]
-
-        in_flight = 2 * max(self.workers, n_workers)
-        for fut in _bounded(tasks, submit, next_done, in_flight, should_stop):
-            yield fut.result()
+        yield from self._stream(tasks, should_stop, _run_with, self.fn, self._payload)
 
     def commit(self, tasks, writer, reduce, should_stop=lambda: False):
+        head = (self.fn, self._payload, writer, reduce)
+        yield from self._stream(tasks, should_stop, _commit_with, *head)
+
+    def _stream(self, tasks, should_stop, call, *head):
+        """Results of ``call(*head, task)`` on the cluster, as they complete."""
         from distributed import as_completed
 
         ac = as_completed()
         n_workers = len(self.client.scheduler_info().get("workers", {}))
 
         def submit(task: Task) -> None:
-            ac.add(
-                self.client.submit(
-                    _commit_with, self.fn, self._payload, writer, reduce, task, pure=False
-                )
-            )
+            ac.add(self.client.submit(call, *head, task, pure=False))
 
         def next_done():
             return [next(ac)]

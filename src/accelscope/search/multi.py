@@ -339,46 +339,30 @@ class MultiResult:
             "optimum are over the evaluated designs",
         }
 
+    def _scored_pieces(self):
+        """The full table in pieces, with ``admissible``, ``score`` and ``rel:<network>``."""
+        import pyarrow as pa
+
+        for start, piece in self.source.pieces(self._table):
+            rows = slice(start, start + piece.num_rows)
+            log_score = self.analysis.log_score[rows]
+            with np.errstate(over="ignore"):
+                piece = piece.append_column("admissible", pa.array(np.isfinite(log_score)))
+                piece = piece.append_column("score", pa.array(np.exp(log_score)))
+            for k, name in enumerate(self.names):
+                piece = piece.append_column(f"rel:{name}", pa.array(self.analysis.rel[k, rows]))
+            yield piece
+
     def write_outputs(self, doc: dict[str, Any]) -> None:
         """Write ``summary.json`` (*doc*) and ``results.parquet`` (every configuration with
         ``admissible``, ``score`` and relative performances) into ``out_dir``, atomically."""
         import json
-        import os
 
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        from accelscope.store.parts import atomic_write_bytes
+        from accelscope.store.parts import atomic_write_bytes, write_parquet_stream
 
         if self.out_dir is None:
             return
-        path = self.out_dir / "results.parquet"
-        tmp = self.out_dir / f".tmp-results-{os.getpid()}.parquet"
-        writer = None
-        try:
-            for start, piece in self.source.pieces(self._table):
-                rows = slice(start, start + piece.num_rows)
-                log_score = self.analysis.log_score[rows]
-                with np.errstate(over="ignore"):
-                    piece = piece.append_column("admissible", pa.array(np.isfinite(log_score)))
-                    piece = piece.append_column("score", pa.array(np.exp(log_score)))
-                for k, name in enumerate(self.names):
-                    piece = piece.append_column(f"rel:{name}", pa.array(self.analysis.rel[k, rows]))
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, piece.schema, compression="zstd")
-                writer.write_table(piece)
-            if writer is not None:
-                writer.close()
-                writer = None
-                with open(tmp, "rb+") as fh:
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
-        finally:
-            if writer is not None:
-                writer.close()
-            tmp.unlink(missing_ok=True)
+        write_parquet_stream(self.out_dir / "results.parquet", self._scored_pieces())
         atomic_write_bytes(
             self.out_dir / "summary.json", json.dumps(doc, indent=2, default=str).encode()
         )

@@ -97,50 +97,8 @@ def write_outputs(result: ExploreResult, doc: dict[str, Any]) -> None:
     )
 
 
-#: Rows per row group of ``results.parquet`` (about 40 MB of columns held while writing;
-#: row groups of one 16,384-row part each compress 35% worse).
-ROW_GROUP_ROWS = 131_072
-
-
 def write_table(result: ExploreResult, path) -> None:
-    """Stream the full table into a Parquet file, a few parts per row group, then fsync
-    and rename it into place: a crash leaves the previous file or the new one."""
-    import os
-    from pathlib import Path
+    """Stream the full table into a Parquet file, part by part, atomically."""
+    from accelscope.store.parts import write_parquet_stream
 
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from accelscope.store.parts import fsync_dir
-
-    path = Path(path)
-    tmp = path.with_name(f".tmp-{path.stem}-{os.getpid()}.parquet")
-    writer = None
-    pending: list = []
-
-    def flush() -> None:
-        writer.write_table(pa.concat_tables(pending))
-        pending.clear()
-
-    try:
-        for piece in result.iter_table():
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, piece.schema, compression="zstd")
-            pending.append(piece.cast(writer.schema))
-            if sum(p.num_rows for p in pending) >= ROW_GROUP_ROWS:
-                flush()
-        if writer is not None:
-            if pending:
-                flush()
-            writer.close()
-            writer = None
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
-    finally:
-        if writer is not None:
-            writer.close()
-        tmp.unlink(missing_ok=True)
-    fsync_dir(path.parent)
+    write_parquet_stream(path, result.iter_table())
