@@ -335,3 +335,11 @@ def test_ctrl_c_keeps_finished_work_and_says_how_to_resume(tmp_path):
     assert "Traceback" not in stderr
     kept = sorted(parts.glob("chunk-*.parquet"))
     assert kept and all(pq.read_table(p).num_rows == 16_384 for p in kept)
+
+
+def test_cli_explore_without_out_prints_no_warnings(cli):
+    # The parts of a run without --out live in a scratch directory as long as the result;
+    # removing it must not print a ResourceWarning (it did, through the CLI's warning relay).
+    res = cli("explore", str(TINY_CNN), "--top", "1", "--json")
+    assert res.code == 0, res.stderr
+    assert "warning" not in res.stderr.lower(), res.stderr

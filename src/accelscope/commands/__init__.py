@@ -1,9 +1,20 @@
-"""Additional CLI commands, one module each, registered by :mod:`accelscope.cli`.
+"""The CLI commands, one module each, assembled by :mod:`accelscope.cli`.
 
-A module ``accelscope.commands.NAME`` defines ``command`` (a typer-annotated function);
-it becomes ``accelscope NAME``. Shared CLI helpers (``_load``, ``_emit_json``,
-``provenance``, the ``out``/``err`` consoles and common options) live in
-:mod:`accelscope.cli`.
+A module ``accelscope.commands.NAME`` defines either ``command`` (a typer-annotated
+function, ``accelscope NAME``) or ``app`` (a typer group, ``accelscope NAME SUB``).
+What they share -- consoles, common options, JSON output, loading a network,
+provenance, the optional report -- is in :mod:`accelscope.commands.common`.
 """
 
-COMMANDS = ("multi", "codesign", "report", "validate")
+#: Commands in the order ``accelscope --help`` lists them.
+COMMANDS = (
+    "zoo",
+    "workload",
+    "arch",
+    "evaluate",
+    "explore",
+    "multi",
+    "codesign",
+    "report",
+    "validate",
+)

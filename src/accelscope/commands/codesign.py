@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from accelscope.cli import BatchOpt, SeqOpt
+from accelscope.commands.common import BatchOpt, SeqOpt
 
 
 def _parse_range(text: str) -> tuple[float, float]:
@@ -69,10 +69,16 @@ def command(
 ) -> None:
     """Latency-vs-width staircases per layer, recommendations and a reshaped-network plan."""
     from accelscope.arch import load_arch
-    from accelscope.cli import _emit_json, _load, out, provenance, write_report_if_asked
     from accelscope.codesign import make_plan, sweep
     from accelscope.codesign.document import check_out_dir, document, write_outputs
     from accelscope.codesign.plan import GOALS
+    from accelscope.commands.common import (
+        emit_json,
+        load_network,
+        out,
+        provenance,
+        write_report_if_asked,
+    )
     from accelscope.errors import SpecError, suggest
 
     lo, hi = _parse_range(width_range)
@@ -88,7 +94,7 @@ def command(
     if out_dir is not None:
         check_out_dir(out_dir)
     spec = load_arch(arch)
-    net = _load(model, batch, seq_len)
+    net = load_network(model, batch, seq_len)
     names = [n.strip() for item in (layers or []) for n in item.split(",") if n.strip()]
     result = sweep(net, spec, names or None, lo=lo, hi=hi, multiple=multiple)
     plan = None
@@ -100,7 +106,7 @@ def command(
         write_outputs(out_dir, doc, plan)
     write_report_if_asked(doc, report, png)
     if json_out:
-        _emit_json(doc)
+        emit_json(doc)
         return
     _print(doc, out)
 

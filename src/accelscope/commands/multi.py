@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from accelscope.cli import (
+from accelscope.commands.common import (
     BatchOpt,
     ExecutorOpt,
     JsonOpt,
@@ -21,7 +21,7 @@ from accelscope.cli import (
     SeqOpt,
     TimeBudgetOpt,
     WorkersOpt,
-    _emit_json,
+    emit_json,
     err,
     out,
     provenance,
@@ -155,7 +155,7 @@ def command(
     result.write_outputs(doc)
     write_report_if_asked(doc, report, png)
     if json_out:
-        _emit_json(doc)
+        emit_json(doc)
         return
     _print(doc)
 

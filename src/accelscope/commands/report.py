@@ -39,7 +39,7 @@ def command(
     ] = False,
 ) -> None:
     """Write a self-contained HTML report (and PNG figures) of an accelscope result."""
-    from accelscope.cli import _emit_json, out, provenance
+    from accelscope.commands.common import emit_json, out, provenance
     from accelscope.report import build_model, load_result, write_model
     from accelscope.report.load import results_table_path
 
@@ -48,7 +48,7 @@ def command(
     model = build_model(loaded.doc, results=table, source=str(loaded.source))
     html_path, pngs = write_model(model, output or default_output(result), png_dir=png)
     if json_out:
-        _emit_json(
+        emit_json(
             {
                 "kind": "report",
                 "result_kind": model.kind,

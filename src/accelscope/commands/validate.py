@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from accelscope.cli import JsonOpt, _emit_json, err, out, provenance
+from accelscope.commands.common import JsonOpt, emit_json, err, out, provenance
 from accelscope.limits import MAX_SEED
 
 
@@ -109,7 +109,7 @@ def command(
     check = check_simulators(gemms=gemms, seed=seed).to_dict() if gemms > 0 else None
     rows, summary = validate_published(table)
     if json_out:
-        _emit_json(
+        emit_json(
             {
                 "kind": "validation",
                 "provenance": provenance(),

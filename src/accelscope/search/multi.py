@@ -33,7 +33,6 @@ constraint).
 from __future__ import annotations
 
 import math
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -78,7 +77,7 @@ from accelscope.search.multi_search import (
 )
 from accelscope.search.space import PARAMETERS, DesignSpace
 from accelscope.search.table import DESIGN_KEYS
-from accelscope.store.parts import PartStore
+from accelscope.store.parts import PartStore, ScratchDir
 from accelscope.workload.network import Network
 
 DEFAULT_CHUNK = 16_384
@@ -518,7 +517,7 @@ def multi_explore(
         )
     tmp = None
     if out_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="accelscope-multi-")
+        tmp = ScratchDir(prefix="accelscope-multi-")
         out_dir = tmp.name
     deadline = Deadline(time_budget_s)
     try:

@@ -10,7 +10,6 @@ same table as an uninterrupted run.
 from __future__ import annotations
 
 import math
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from accelscope.search.constraints import (
 from accelscope.search.space import PARAMETERS, DesignSpace
 from accelscope.search.summary import StreamingSummary, flagged_parts, meets
 from accelscope.search.table import METRICS, evaluate_points
-from accelscope.store.parts import PartStore
+from accelscope.store.parts import PartStore, ScratchDir
 from accelscope.workload.network import Network
 
 STRATEGIES = ("auto", "exhaustive", "evolutionary", "random")
@@ -218,7 +217,7 @@ def explore(
     }
     tmp = None
     if out_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="accelscope-")
+        tmp = ScratchDir(prefix="accelscope-")
         out_dir = tmp.name
     store = PartStore(out_dir, run_spec, overwrite=overwrite)
     resumed = len(store.names())

@@ -229,6 +229,23 @@ def columns_table(columns: dict[str, Any]):
     return pa.table({k: np.asarray(v) for k, v in columns.items()})
 
 
+class ScratchDir:
+    """A temporary directory removed when :meth:`cleanup` is called or when the object is
+    garbage-collected, silently (``tempfile.TemporaryDirectory`` warns when collected,
+    and the parts of a run without ``out_dir`` live as long as its result)."""
+
+    def __init__(self, prefix: str) -> None:
+        import shutil
+        import tempfile
+        import weakref
+
+        self.name = tempfile.mkdtemp(prefix=prefix)
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.name, True)
+
+    def cleanup(self) -> None:
+        self._finalizer()
+
+
 class PartDiscardedWarning(UserWarning):
     """A committed part failed verification and will be computed again."""
 

@@ -1,0 +1,166 @@
+"""What every CLI command shares: the consoles, common options, JSON output, loading a
+network, provenance and the optional report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from accelscope import __version__
+from accelscope.console import SafeConsole
+from accelscope.errors import SpecError
+from accelscope.limits import (
+    MAX_BATCH,
+    MAX_SEED,
+    MAX_SEQ_LEN,
+    MAX_WORKERS,
+    check_time_budget,
+)
+
+# Pipes and logs get a wide console so tables are not wrapped at 80 columns.
+out = SafeConsole(
+    soft_wrap=False, width=None if sys.stdout.isatty() else 200, markup=False, highlight=False
+)
+err = SafeConsole(stderr=True, soft_wrap=True, markup=False, highlight=False)  # single lines
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document instead of a table.")
+]
+BatchOpt = Annotated[
+    int | None,
+    typer.Option("--batch", min=1, max=MAX_BATCH, help="Batch size (default: the model's)."),
+]
+SeqOpt = Annotated[
+    int | None,
+    typer.Option("--seq-len", min=1, max=MAX_SEQ_LEN, help="Sequence length for sequence models."),
+]
+InputShapeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--input-shape",
+        help="Fix an ONNX input shape, e.g. --input-shape input=1,3,224,224 (repeatable).",
+    ),
+]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option("--report", help="Also write a self-contained HTML report to this file."),
+]
+PngOpt = Annotated[
+    Path | None, typer.Option("--png", help="Also write the report's figures as PNGs here.")
+]
+ExecutorOpt = Annotated[str, typer.Option("--executor", help="serial | processes | dask")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers", min=1, max=MAX_WORKERS, help="Workers for processes/dask (default 2)."
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Existing dask scheduler, e.g. tcp://HOST:8786."),
+]
+OutDirOpt = Annotated[
+    Path | None, typer.Option("--out", help="Result directory (durable; rerun to resume).")
+]
+OverwriteOpt = Annotated[
+    bool, typer.Option("--overwrite", help="Replace results of a different run in --out.")
+]
+TimeBudgetOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--time-budget",
+        callback=check_time_budget,
+        help="Stop submitting work after this many seconds (finished work is kept).",
+    ),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Random seed.")]
+AllowUnsupportedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unsupported",
+        help="Replace unsupported operators by zero-cost placeholders (listed) instead of failing.",
+    ),
+]
+
+
+def emit_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+
+
+def provenance() -> dict[str, Any]:
+    """How a result was produced: the exact command line and the accelscope version."""
+    import platform
+    import shlex
+
+    return {
+        "command": "accelscope " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "accelscope_version": __version__,
+        "python": platform.python_version(),
+    }
+
+
+def parse_input_shapes(items: list[str] | None) -> dict[str, list[int]] | None:
+    if not items:
+        return None
+    shapes: dict[str, list[int]] = {}
+    for item in items:
+        name, sep, dims = item.partition("=")
+        try:
+            values = [int(d) for d in dims.split(",")] if sep and dims else []
+        except ValueError:
+            values = []
+        if not name or not values or any(v <= 0 for v in values):
+            raise SpecError(
+                f"--input-shape '{item}': expected NAME=D1,D2,... with positive integers"
+            )
+        shapes[name] = values
+    return shapes
+
+
+def load_network(
+    model: str,
+    batch: int | None,
+    seq_len: int | None,
+    input_shape: list[str] | None = None,
+    allow_unsupported: bool = False,
+):
+    from accelscope.workload import load_model
+
+    if batch is not None and batch <= 0:
+        raise SpecError(f"--batch must be a positive integer, got {batch}")
+    if seq_len is not None and seq_len <= 0:
+        raise SpecError(f"--seq-len must be a positive integer, got {seq_len}")
+    return load_model(
+        model,
+        batch=batch,
+        seq_len=seq_len,
+        allow_unsupported=allow_unsupported,
+        input_shapes=parse_input_shapes(input_shape),
+    )
+
+
+def write_report_if_asked(doc: dict[str, Any], report: Path | None, png: Path | None) -> None:
+    """Write the HTML report (and PNG figures) of a result document when asked."""
+    if report is None and png is None:
+        return
+    from accelscope.report import write_report
+
+    path = write_report(doc, report, png_dir=png)
+    if path is not None:
+        err.print(f"report: {path}", markup=False, highlight=False)

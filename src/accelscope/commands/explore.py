@@ -1,0 +1,179 @@
+"""``accelscope explore``: search a design space for one network."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from accelscope.commands.common import (
+    BatchOpt,
+    ExecutorOpt,
+    JsonOpt,
+    OutDirOpt,
+    OverwriteOpt,
+    PngOpt,
+    ReportOpt,
+    SchedulerOpt,
+    SeedOpt,
+    SeqOpt,
+    TimeBudgetOpt,
+    WorkersOpt,
+    emit_json,
+    err,
+    load_network,
+    out,
+    provenance,
+    write_report_if_asked,
+)
+from accelscope.errors import AccelscopeError
+from accelscope.fmt import joules, seconds
+from accelscope.limits import (
+    MAX_SEARCH_BUDGET,
+    MAX_TOP,
+)
+
+
+def command(
+    model: Annotated[str, typer.Argument(help="Zoo name, or path to a .onnx / .yaml file.")],
+    space: Annotated[
+        str | None,
+        typer.Option("--space", help="Design-space YAML file or packaged name (default)."),
+    ] = None,
+    objective: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--objective",
+            help="Objective (repeatable): latency, throughput, energy, edp, area, power, "
+            "perf_per_area, perf_per_watt; prefix min:/max: to override the direction.",
+        ),
+    ] = None,
+    constraint: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--constraint",
+            help="Constraint (repeatable), e.g. 'area_mm2 <= 50'. Default: the space's own.",
+        ),
+    ] = None,
+    strategy: Annotated[
+        str, typer.Option("--strategy", help="auto | exhaustive | evolutionary | random")
+    ] = "auto",
+    budget: Annotated[
+        int | None,
+        typer.Option("--budget", min=1, max=MAX_SEARCH_BUDGET, help="Evaluation budget."),
+    ] = None,
+    time_budget: TimeBudgetOpt = None,
+    seed: SeedOpt = 0,
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    out_dir: OutDirOpt = None,
+    overwrite: OverwriteOpt = False,
+    batch: BatchOpt = None,
+    seq_len: SeqOpt = None,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=MAX_TOP, help="Designs shown in the table.")
+    ] = 10,
+    report: ReportOpt = None,
+    png: PngOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Search the design space for the best accelerators for MODEL under constraints."""
+    from accelscope.search import load_space
+    from accelscope.search.report import result_document
+    from accelscope.search.runner import explore
+
+    net = load_network(model, batch, seq_len)
+    design_space = load_space(space)
+    try:
+        result = explore(
+            net,
+            design_space,
+            objectives=objective or ["latency"],
+            constraints=constraint,
+            strategy=strategy,
+            budget=budget,
+            time_budget_s=time_budget,
+            seed=seed,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            out_dir=out_dir,
+            overwrite=overwrite,
+            progress=not json_out and sys.stderr.isatty(),
+            top=top,
+        )
+    except KeyboardInterrupt:
+        where = f" in {out_dir}" if out_dir else ""
+        hint = "; rerun the same command to resume" if out_dir else ""
+        err.print(f"interrupted: finished work is kept{where}{hint}", markup=False)
+        raise typer.Exit(130) from None
+    doc = result_document(result, top=top)
+    doc["space_spec"] = design_space.model_dump(mode="json")
+    doc["provenance"] = provenance()
+    if out_dir is not None:
+        from accelscope.search.report import write_outputs
+
+        write_outputs(result, doc)
+    if result.best_row is None:
+        raise NoFeasibleDesign(result.diagnosis)
+    write_report_if_asked(doc, report, png)
+    if json_out:
+        emit_json(doc)
+        return
+    _print_explore_table(doc)
+
+
+class NoFeasibleDesign(AccelscopeError):
+    """No evaluated design satisfies the constraints."""
+
+
+def _print_explore_table(doc: dict[str, Any]) -> None:
+    objs = ", ".join(doc["objectives"])
+    table = Table(title=f"{doc['network']}: best designs ({objs})")
+    cols = [
+        "#",
+        "PEs",
+        "dataflow",
+        "buffer",
+        "DRAM",
+        "clock",
+        "lanes",
+        "latency",
+        "energy",
+        "area",
+        "power",
+        "pareto",
+    ]
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("dataflow", "buffer") else "right")
+    for i, d in enumerate(doc["top"]):
+        buffer = (
+            f"{d['unified_kib']:g} KiB"
+            if d.get("unified_kib") is not None
+            else f"{d.get('input_kib', 0):g}/{d.get('weight_kib', 0):g}/{d.get('output_kib', 0):g}"
+        )
+        table.add_row(
+            str(i + 1),
+            f"{d['units']}x{d['rows']}x{d['cols']}",
+            str(d["dataflow"]),
+            buffer,
+            f"{d['dram_gbps']:g} GB/s",
+            f"{d['clock_mhz']:g} MHz",
+            str(d["lanes"]),
+            seconds(d["latency_s"]),
+            joules(d["energy_j"]),
+            f"{d['area_mm2']:.3g} mm²",
+            f"{d['power_w']:.3g} W",
+            "yes" if d["pareto"] else "",
+        )
+    out.print(table)
+    out.print(
+        f"{doc['strategy']}: {doc['evaluated']} designs evaluated, {doc['feasible']} meet the "
+        f"constraints ({'; '.join(doc['constraints']) or 'none'}), {len(doc['pareto'])} on the "
+        f"Pareto front, {doc['elapsed_s']:.1f} s"
+        + (f"; results in {doc['out_dir']}" if doc.get("out_dir") else ""),
+        soft_wrap=True,
+    )
