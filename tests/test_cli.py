@@ -8,6 +8,8 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
+from tests.conftest import EXAMPLES
+
 
 def _onnx_conv_model(path, *, batch_dim: int | str = 1, extra_op: str | None = None):
     """Conv(8 -> 16, 3x3, pad 1) on an 8x8 input, optionally followed by *extra_op*."""
@@ -259,3 +261,72 @@ def test_help_starts_without_numpy_or_the_workload_package():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stdout
+
+
+def test_an_option_given_twice_is_an_error_not_last_one_wins(cli):
+    # Issue 15: `--arch tpu-v1 --arch edge` silently evaluated only `edge`.
+    tiny = str(EXAMPLES / "networks" / "tiny-cnn.yaml")
+    for args, flag, command in [
+        (("evaluate", tiny, "--arch", "tpu-v1", "--arch", "edge"), "--arch", "evaluate"),
+        (("explore", tiny, "--top", "3", "--top=4"), "--top", "explore"),
+    ]:
+        res = cli(*args)
+        assert res.code == 2 and res.stderr.count("\n") == 1, res.stderr
+        assert f"error: {flag} given 2 times; it takes one value" in res.stderr
+        assert f"'accelscope {command} --help'" in res.stderr
+    # Options meant to repeat still do.
+    res = cli("explore", tiny, "--objective", "latency", "--objective", "area", "--top", "1")
+    assert res.code == 0, res.stderr
+
+
+def test_cli_constraints_add_to_the_space_file_and_onnx_options_reach_explore(cli, tmp_path):
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    space = tmp_path / "space.yaml"
+    space.write_text(
+        "name: s\nparameters:\n  rows: [8, 16, 32]\n  cols: [8, 16, 32]\n"
+        "  unified_kib: 256\n  dram_gbps: 16\n  clock_mhz: 1000\n"
+        "constraints: ['area_mm2 <= 50']\n"
+    )
+    tiny = str(EXAMPLES / "networks" / "tiny-cnn.yaml")
+    res = cli("explore", tiny, "--space", str(space), "--constraint", "pe_count <= 256", "--json")
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    assert doc["constraints"] == ["area_mm2 <= 50", "pe_count <= 256"]
+    assert all(d["pe_count"] <= 256 for d in doc["top"])
+    # An ONNX file with a dynamic batch and an operator accelscope does not map (Det).
+    w = numpy_helper.from_array(np.ones((4, 4), dtype=np.float32), "W")
+    graph = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
+            helper.make_node("Det", ["h"], ["y"], name="det"),
+        ],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch"])],
+        [w],
+    )
+    model = tmp_path / "det.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), model)
+    base = ("explore", str(model), "--space", str(space), "--input-shape", "x=2,4,4")
+    res = cli(*base)
+    assert res.code == 2 and "operator 'Det'" in res.stderr and "--allow-unsupported" in res.stderr
+    res = cli(*base, "--allow-unsupported", "--json")
+    assert res.code == 0, res.stderr
+    assert "imported as a zero-cost placeholder" in res.stderr
+
+
+def test_to_pandas_without_pandas_says_how_to_install_it(monkeypatch):
+    import sys
+
+    from accelscope.arch import load_arch
+    from accelscope.cost import evaluate
+    from accelscope.errors import MissingDependencyError
+    from accelscope.workload import load_model
+
+    report = evaluate(load_model(str(EXAMPLES / "networks" / "tiny-cnn.yaml")), load_arch("edge"))
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if not installed
+    with pytest.raises(MissingDependencyError, match="pip install pandas"):
+        report.to_pandas()

@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            repeated = repeated_option_message(sys.argv[1:] if argv is None else argv)
+            if repeated:
+                err.print(repeated, markup=False, highlight=False, soft_wrap=True)
+                return 2
             # Without standalone mode click returns the code of a typer.Exit instead of exiting.
             returned = app(args=argv, standalone_mode=False)
             code = returned if isinstance(returned, int) else 0
@@ -100,6 +104,36 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     _print_warnings(caught)
     return code
+
+
+def repeated_option_message(argv: list[str]) -> str | None:
+    """One line when an option that takes one value is given more than once (click would
+    silently keep the last: ``--arch tpu-v1 --arch edge`` evaluated only ``edge``)."""
+    import typer.main
+
+    command = typer.main.get_command(app)
+    path = ["accelscope"]
+    tokens = list(argv[: argv.index("--")] if "--" in argv else argv)
+    i = 0
+    while hasattr(command, "commands"):
+        names = [(j, t) for j, t in enumerate(tokens[i:], i) if not t.startswith("-")]
+        if not names or names[0][1] not in command.commands:
+            return None  # no (known) subcommand: click reports it
+        j, name = names[0]
+        command, i = command.commands[name], j + 1
+        path.append(name)
+    rest = tokens[i:]
+    for param in command.params:
+        if getattr(param, "multiple", True) or getattr(param, "is_flag", False):
+            continue
+        opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
+        given = sum(1 for t in rest for o in opts if t == o or t.startswith(o + "="))
+        if given > 1:
+            return (
+                f"error: {opts[0]} given {given} times; it takes one value "
+                f"(see '{' '.join(path)} --help')"
+            )
+    return None
 
 
 def os_error_message(exc: OSError) -> str:

@@ -33,6 +33,21 @@ class MappingError(AccelscopeError):
     """A layer cannot be mapped onto an architecture (e.g. buffers too small for one tile)."""
 
 
+class MissingDependencyError(AccelscopeError):
+    """An optional package a feature needs is not installed (the message says which)."""
+
+
+def require_pandas():
+    """The pandas module, or :class:`MissingDependencyError` saying how to install it."""
+    try:
+        import pandas
+    except ImportError:
+        raise MissingDependencyError(
+            "tables as DataFrames need pandas: pip install pandas (or 'accelscope[dev]')"
+        ) from None
+    return pandas
+
+
 def suggest(name: str, choices: list[str]) -> str:
     """Return ' (did you mean: a, b?)' for close matches of *name*, or ''."""
     import difflib

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from accelscope.commands.common import BatchOpt, SeqOpt
+from accelscope.commands.common import AllowUnsupportedOpt, BatchOpt, InputShapeOpt, SeqOpt
 
 
 def _parse_range(text: str) -> tuple[float, float]:
@@ -59,6 +59,8 @@ def command(
     ] = None,
     batch: BatchOpt = None,
     seq_len: SeqOpt = None,
+    input_shape: InputShapeOpt = None,
+    allow_unsupported: AllowUnsupportedOpt = False,
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write an HTML report to this file.")
     ] = None,
@@ -94,7 +96,7 @@ def command(
     if out_dir is not None:
         check_out_dir(out_dir)
     spec = load_arch(arch)
-    net = load_network(model, batch, seq_len)
+    net = load_network(model, batch, seq_len, input_shape, allow_unsupported)
     names = [n.strip() for item in (layers or []) for n in item.split(",") if n.strip()]
     result = sweep(net, spec, names or None, lo=lo, hi=hi, multiple=multiple)
     plan = None

@@ -9,8 +9,10 @@ import typer
 from rich.table import Table
 
 from accelscope.commands.common import (
+    AllowUnsupportedOpt,
     BatchOpt,
     ExecutorOpt,
+    InputShapeOpt,
     JsonOpt,
     OutDirOpt,
     OverwriteOpt,
@@ -54,7 +56,7 @@ def command(
         list[str] | None,
         typer.Option(
             "--constraint",
-            help="Constraint (repeatable), e.g. 'area_mm2 <= 50'. Default: the space's own.",
+            help="Constraint (repeatable), e.g. 'area_mm2 <= 50'. Added to the space's own.",
         ),
     ] = None,
     strategy: Annotated[
@@ -73,6 +75,8 @@ def command(
     overwrite: OverwriteOpt = False,
     batch: BatchOpt = None,
     seq_len: SeqOpt = None,
+    input_shape: InputShapeOpt = None,
+    allow_unsupported: AllowUnsupportedOpt = False,
     top: Annotated[
         int, typer.Option("--top", min=1, max=MAX_TOP, help="Designs shown in the table.")
     ] = 10,
@@ -85,14 +89,14 @@ def command(
     from accelscope.search.report import result_document
     from accelscope.search.runner import explore
 
-    net = load_network(model, batch, seq_len)
+    net = load_network(model, batch, seq_len, input_shape, allow_unsupported)
     design_space = load_space(space)
     try:
         result = explore(
             net,
             design_space,
             objectives=objective or ["latency"],
-            constraints=constraint,
+            constraints=[*design_space.constraints, *constraint] if constraint else None,
             strategy=strategy,
             budget=budget,
             time_budget_s=time_budget,

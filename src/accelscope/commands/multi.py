@@ -9,8 +9,10 @@ import typer
 from rich.table import Table
 
 from accelscope.commands.common import (
+    AllowUnsupportedOpt,
     BatchOpt,
     ExecutorOpt,
+    InputShapeOpt,
     JsonOpt,
     OutDirOpt,
     OverwriteOpt,
@@ -24,6 +26,7 @@ from accelscope.commands.common import (
     emit_json,
     err,
     out,
+    parse_input_shapes,
     provenance,
     write_report_if_asked,
 )
@@ -54,7 +57,7 @@ def command(
         typer.Option(
             "--constraint",
             help="Constraint (repeatable), e.g. 'area_mm2 <= 50'; network metrics such as "
-            "latency_s must hold for every network. Default: the space's own.",
+            "latency_s must hold for every network. Added to the space's own.",
         ),
     ] = None,
     mode: Annotated[
@@ -106,6 +109,8 @@ def command(
     overwrite: OverwriteOpt = False,
     batch: BatchOpt = None,
     seq_len: SeqOpt = None,
+    input_shape: InputShapeOpt = None,
+    allow_unsupported: AllowUnsupportedOpt = False,
     report: ReportOpt = None,
     png: PngOpt = None,
     json_out: JsonOpt = False,
@@ -117,7 +122,14 @@ def command(
     from accelscope.search.multi_score import normalize_weights
 
     w = parse_weights(weights)
-    nets, names, w = load_network_set(models, weights=w, batch=batch, seq_len=seq_len)
+    nets, names, w = load_network_set(
+        models,
+        weights=w,
+        batch=batch,
+        seq_len=seq_len,
+        input_shapes=parse_input_shapes(input_shape),
+        allow_unsupported=allow_unsupported,
+    )
     if w is not None:
         normalize_weights(w, len(nets))  # reject all-zero weights before any work
     resolve_mode(mode, w is not None)
@@ -129,7 +141,7 @@ def command(
             design_space,
             names=names,
             weights=w,
-            constraints=constraint,
+            constraints=[*design_space.constraints, *constraint] if constraint else None,
             objective=objective or ["latency"],
             mode=mode,
             executor=executor,

@@ -84,7 +84,9 @@ class NetworkReport:
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per layer; mapping fields flattened (pandas imported lazily)."""
-        import pandas as pd
+        from accelscope.errors import require_pandas
+
+        pd = require_pandas()
 
         rows = []
         for layer in self.layers:

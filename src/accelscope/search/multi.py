@@ -225,7 +225,9 @@ class MultiResult:
     def cross_performance_frame(self):
         """The cross-performance matrix as a pandas DataFrame (rows: optimum of network i,
         columns: network j)."""
-        import pandas as pd
+        from accelscope.errors import require_pandas
+
+        pd = require_pandas()
 
         return pd.DataFrame(
             self.analysis.cross,
@@ -236,6 +238,9 @@ class MultiResult:
     def to_pandas(self):
         """One row per configuration: parameters, metrics (``n{k}_*`` per network),
         ``admissible``, ``score`` and ``rel:<network>`` columns."""
+        from accelscope.errors import require_pandas
+
+        require_pandas()
         df = self.table.to_pandas()
         df["admissible"] = np.isfinite(self.analysis.log_score)
         with np.errstate(over="ignore"):

@@ -121,21 +121,32 @@ def expand_models(models: list[str]) -> list[NetworkEntry]:
     return entries
 
 
-def load_entry(entry: NetworkEntry, batch: int | None, seq_len: int | None) -> Network:
+def load_entry(
+    entry: NetworkEntry,
+    batch: int | None,
+    seq_len: int | None,
+    *,
+    input_shapes: dict[str, list[int]] | None = None,
+    allow_unsupported: bool = False,
+) -> Network:
     """Load one entry. Its own batch/seq_len win over the run's; the run's ``seq_len``
     applies only to networks that have a sequence dimension (so CNNs and Transformers
-    can share one ``--seq-len``)."""
+    can share one ``--seq-len``). *input_shapes* and *allow_unsupported* apply to ONNX
+    files (``--input-shape``, ``--allow-unsupported``)."""
+    from functools import partial
+
     from accelscope.workload import load_model
 
     for flag, value in (("--batch", batch), ("--seq-len", seq_len)):
         if value is not None and value <= 0:
             raise SpecError(f"{flag} must be a positive integer, got {value}")
+    load = partial(load_model, input_shapes=input_shapes, allow_unsupported=allow_unsupported)
     b = entry.batch if entry.batch is not None else batch
     if entry.seq_len is not None:
-        return load_model(entry.model, batch=b, seq_len=entry.seq_len)
-    net = load_model(entry.model, batch=b)
+        return load(entry.model, batch=b, seq_len=entry.seq_len)
+    net = load(entry.model, batch=b)
     if seq_len is not None and net.seq_len is not None and net.seq_len != seq_len:
-        net = load_model(entry.model, batch=b, seq_len=seq_len)
+        net = load(entry.model, batch=b, seq_len=seq_len)
     return net
 
 
@@ -155,6 +166,8 @@ def load_network_set(
     weights: list[float] | None = None,
     batch: int | None = None,
     seq_len: int | None = None,
+    input_shapes: dict[str, list[int]] | None = None,
+    allow_unsupported: bool = False,
 ) -> tuple[list[Network], list[str], list[float] | None]:
     """Load MODEL arguments into (networks, unique display names, weights or None).
 
@@ -170,7 +183,12 @@ def load_network_set(
             f"network{'s were' if len(entries) != 1 else ' was'} given; "
             "give one weight per network"
         )
-    nets = [load_entry(e, batch, seq_len) for e in entries]
+    nets = [
+        load_entry(
+            e, batch, seq_len, input_shapes=input_shapes, allow_unsupported=allow_unsupported
+        )
+        for e in entries
+    ]
     names = unique_names([e.name or net.name for e, net in zip(entries, nets, strict=True)])
     if weights is None and any(e.weight is not None for e in entries):
         weights = [1.0 if e.weight is None else e.weight for e in entries]

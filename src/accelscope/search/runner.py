@@ -96,6 +96,9 @@ class ExploreResult:
     def to_pandas(self):
         """The result table as a pandas DataFrame (columns: index, parameters, metrics,
         ``meets_constraints``, ``pareto``)."""
+        from accelscope.errors import require_pandas
+
+        require_pandas()
         return self.table.to_pandas()
 
     def row(self, i: int) -> dict[str, Any]:
