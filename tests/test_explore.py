@@ -294,7 +294,9 @@ def test_existing_dask_scheduler_and_pandas(tiny_cnn, tmp_path):
     )
     df = local.to_pandas()
     assert len(df) == space.size and {"latency_s", "area_mm2", "pareto", "rows"} <= set(df)
-    assert df.loc[df["pareto"], "latency_s"].min() == local.best["latency_s"]
+    # One objective: no Pareto front; the best design is the fastest admissible one.
+    assert not df["pareto"].any()
+    assert df.loc[df["meets_constraints"], "latency_s"].min() == local.best["latency_s"]
     with pytest.raises(SpecError, match="--scheduler needs --executor dask"):
         explore(tiny_cnn, space, executor="processes", scheduler="tcp://127.0.0.1:1")
 
@@ -343,3 +345,24 @@ def test_cli_explore_without_out_prints_no_warnings(cli):
     res = cli("explore", str(TINY_CNN), "--top", "1", "--json")
     assert res.code == 0, res.stderr
     assert "warning" not in res.stderr.lower(), res.stderr
+
+
+def test_one_objective_has_no_pareto_front_and_ties_go_to_the_smallest_area(cli, tmp_path):
+    # Issue 15: a latency-only explore printed a "Pareto front" and flagged a tied design
+    # with 39% more area as Pareto-optimal.
+    import pyarrow.parquet as pq
+
+    res = cli("explore", str(TINY_CNN), "--out", str(tmp_path / "o"), "--json")
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    assert doc["objectives"] == ["min:latency_s"] and doc["pareto"] == []
+    table = pq.read_table(tmp_path / "o" / "results.parquet").to_pandas()
+    assert not table["pareto"].any()
+    ok = table[table["meets_constraints"]]
+    fastest = ok[ok["latency_s"] == ok["latency_s"].min()]
+    assert len(fastest) > 1  # the default space has ties at the best latency ...
+    assert doc["best"]["area_mm2"] == fastest["area_mm2"].min()  # ... the smallest wins
+    assert doc["top"][0]["index"] == doc["best"]["index"]
+    text = cli("explore", str(TINY_CNN), "--top", "2")
+    assert text.code == 0 and "Pareto front" not in text.stdout
+    assert "best by the one objective (ties: the smallest area)" in text.stdout

@@ -149,8 +149,10 @@ def _print_explore_table(doc: dict[str, Any]) -> None:
         "energy",
         "area",
         "power",
-        "pareto",
     ]
+    single = len(doc["objectives"]) == 1  # one objective: no Pareto front
+    if not single:
+        cols.append("pareto")
     for col in cols:
         table.add_column(col, justify="left" if col in ("dataflow", "buffer") else "right")
     for i, d in enumerate(doc["top"]):
@@ -171,13 +173,18 @@ def _print_explore_table(doc: dict[str, Any]) -> None:
             joules(d["energy_j"]),
             f"{d['area_mm2']:.3g} mm²",
             f"{d['power_w']:.3g} W",
-            "yes" if d["pareto"] else "",
+            *(() if single else ("yes" if d["pareto"] else "",)),
         )
     out.print(table)
     out.print(
         f"{doc['strategy']}: {doc['evaluated']} designs evaluated, {doc['feasible']} meet the "
-        f"constraints ({'; '.join(doc['constraints']) or 'none'}), {len(doc['pareto'])} on the "
-        f"Pareto front, {doc['elapsed_s']:.1f} s"
+        f"constraints ({'; '.join(doc['constraints']) or 'none'}), "
+        + (
+            "best by the one objective (ties: the smallest area)"
+            if single
+            else f"{len(doc['pareto'])} on the Pareto front"
+        )
+        + f", {doc['elapsed_s']:.1f} s"
         + (f"; results in {doc['out_dir']}" if doc.get("out_dir") else ""),
         soft_wrap=True,
     )

@@ -102,8 +102,13 @@ def build(
             "evaluated",
             f"{doc.get('evaluated', '?')} designs, {doc.get('feasible', '?')} meet the constraints",
         ),
-        ("Pareto-optimal", f"{len(doc.get('pareto') or [])} designs"),
     ]
+    single = len(doc.get("objectives") or []) == 1
+    model.facts.append(
+        ("Pareto-optimal", "— (one objective: the best design, ties to the smallest area)")
+        if single
+        else ("Pareto-optimal", f"{len(doc.get('pareto') or [])} designs")
+    )
     if doc.get("elapsed_s") is not None:
         model.facts.append(("search time", f"{float(doc['elapsed_s']):.2f} s"))
     if best:
@@ -122,8 +127,12 @@ def build(
 
     front = Section(
         key="pareto",
-        title="Pareto front",
-        intro="Trade-off between the objectives over every evaluated design.",
+        title="Designs by objective and area" if single else "Pareto front",
+        intro=(
+            "Every evaluated design; with one objective there is no Pareto front."
+            if single
+            else "Trade-off between the objectives over every evaluated design."
+        ),
     )
     front.figures.append(pareto_front(doc, cols, "pareto"))
     if best:

@@ -140,6 +140,14 @@ class StreamingSummary:
         dedupe: bool = False,
     ):
         self.objs, self.cons, self.top = list(objs), list(cons), top
+        # One objective has no Pareto front: the best design is the first by that
+        # objective, ties going to the smallest area (then the lowest row).
+        self.single = len(self.objs) == 1
+        self.rank_objs = list(self.objs)
+        if self.single:
+            self.top = max(top, 1)
+            if self.objs[0].metric != "area_mm2":
+                self.rank_objs.append(Objective("area_mm2", "min"))
         self.evaluated = 0
         self.feasible = 0
         self.diagnosis = _Diagnosis()
@@ -150,7 +158,10 @@ class StreamingSummary:
 
     def needed(self) -> list[str]:
         """Columns the summary reads."""
-        names = ["index", "feasible", *(c.name for c in self.cons), *(o.metric for o in self.objs)]
+        names = [
+            "index", "feasible", *(c.name for c in self.cons),
+            *(o.metric for o in self.rank_objs),
+        ]  # fmt: skip
         return list(dict.fromkeys(names))
 
     def add(self, table: Any) -> Any:
@@ -162,11 +173,13 @@ class StreamingSummary:
         columns = {name: table.column(name).to_numpy() for name in self.needed()}
         rows = np.arange(self.evaluated, self.evaluated + n, dtype=np.int64)
         ok = meets(columns, self.cons)
-        points = minimized_points(columns, self.objs, ok)
+        points = minimized_points(columns, self.rank_objs, ok)
         self.evaluated += n
         self.feasible += int(ok.sum())
         self.diagnosis.add(columns, self.cons)
-        on_front = np.flatnonzero(pareto_mask(points))
+        on_front = (
+            np.empty(0, dtype=np.int64) if self.single else np.flatnonzero(pareto_mask(points))
+        )
         if on_front.size:
             import pyarrow as pa
 
@@ -213,7 +226,7 @@ class StreamingSummary:
 
     @property
     def best_row(self) -> int | None:
-        rows = self.pareto_rows
+        rows = self.top_rows if self.single else self.pareto_rows
         return int(rows[0]) if rows.size else None
 
     @property
