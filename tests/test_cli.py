@@ -291,9 +291,13 @@ def test_cli_constraints_add_to_the_space_file_and_onnx_options_reach_explore(cl
         "constraints: ['area_mm2 <= 50']\n"
     )
     tiny = str(EXAMPLES / "networks" / "tiny-cnn.yaml")
-    res = cli("explore", tiny, "--space", str(space), "--constraint", "pe_count <= 256", "--json")
+    res = cli(
+        "explore", tiny, "--space", str(space), "--constraint", "pe_count <= 256",
+        "--constraint", "area_mm2<=50", "--json",
+    )  # fmt: skip
     assert res.code == 0, res.stderr
     doc = res.json()
+    # Added to the space's own, and a constraint the space already has is kept once.
     assert doc["constraints"] == ["area_mm2 <= 50", "pe_count <= 256"]
     assert all(d["pe_count"] <= 256 for d in doc["top"])
     # An ONNX file with a dynamic batch and an operator accelscope does not map (Det).

@@ -164,3 +164,14 @@ def write_report_if_asked(doc: dict[str, Any], report: Path | None, png: Path | 
     path = write_report(doc, report, png_dir=png)
     if path is not None:
         err.print(f"report: {path}", markup=False, highlight=False)
+
+
+def with_space_constraints(space, extra: list[str] | None) -> list[str] | None:
+    """The space file's constraints plus the command line's (``--constraint`` adds), each
+    once (compared without spaces); None when the command line gives none."""
+    if not extra:
+        return None
+    merged: dict[str, str] = {}
+    for text in [*space.constraints, *extra]:
+        merged.setdefault("".join(str(text).split()), text)
+    return list(merged.values())

@@ -28,6 +28,7 @@ from accelscope.commands.common import (
     load_network,
     out,
     provenance,
+    with_space_constraints,
     write_report_if_asked,
 )
 from accelscope.errors import AccelscopeError
@@ -96,7 +97,7 @@ def command(
             net,
             design_space,
             objectives=objective or ["latency"],
-            constraints=[*design_space.constraints, *constraint] if constraint else None,
+            constraints=with_space_constraints(design_space, constraint),
             strategy=strategy,
             budget=budget,
             time_budget_s=time_budget,

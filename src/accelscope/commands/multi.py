@@ -28,6 +28,7 @@ from accelscope.commands.common import (
     out,
     parse_input_shapes,
     provenance,
+    with_space_constraints,
     write_report_if_asked,
 )
 from accelscope.fmt import seconds
@@ -141,7 +142,7 @@ def command(
             design_space,
             names=names,
             weights=w,
-            constraints=[*design_space.constraints, *constraint] if constraint else None,
+            constraints=with_space_constraints(design_space, constraint),
             objective=objective or ["latency"],
             mode=mode,
             executor=executor,
