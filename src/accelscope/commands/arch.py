@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,6 +11,7 @@ from rich.table import Table
 from accelscope.commands.common import (
     JsonOpt,
     emit_json,
+    err,
     out,
 )
 
@@ -91,3 +93,24 @@ def arch_show(
         emit_json(doc)
         return
     out.print(yaml.safe_dump(doc, sort_keys=False).rstrip())
+
+
+@app.command("export")
+def arch_export(
+    result: Annotated[
+        str,
+        typer.Argument(
+            help="RUN_DIR of explore or multi (its best design), RUN_DIR#RANK (explore's "
+            "RANK-th of the listed top designs), or a summary.json path."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Arch YAML file to write.")],
+) -> None:
+    """Write a design of an explore or multi result as an arch spec YAML, which
+    `accelscope evaluate --arch FILE` reproduces."""
+    from accelscope.search.export import design_arch, read_result_document, write_arch_yaml
+
+    doc, rank = read_result_document(result)
+    arch = design_arch(doc, rank)
+    path = write_arch_yaml(arch, output, note=f"{result}")
+    err.print(f"wrote {path}", markup=False, highlight=False)

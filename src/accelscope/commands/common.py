@@ -175,3 +175,22 @@ def with_space_constraints(space, extra: list[str] | None) -> list[str] | None:
     for text in [*space.constraints, *extra]:
         merged.setdefault("".join(str(text).split()), text)
     return list(merged.values())
+
+
+SaveBestOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--save-best",
+        help="Also write the best design as an arch YAML (reproduced by evaluate --arch).",
+    ),
+]
+
+
+def save_best_if_asked(doc: dict[str, Any], path: Path | None) -> None:
+    """Write the result's best design (explore) or joint optimum (multi) as an arch YAML."""
+    if path is None:
+        return
+    from accelscope.search.export import design_arch, write_arch_yaml
+
+    written = write_arch_yaml(design_arch(doc), path, note=doc["provenance"]["command"])
+    err.print(f"best design: {written}", markup=False, highlight=False)

@@ -18,6 +18,7 @@ from accelscope.commands.common import (
     OverwriteOpt,
     PngOpt,
     ReportOpt,
+    SaveBestOpt,
     SchedulerOpt,
     SeedOpt,
     SeqOpt,
@@ -28,6 +29,7 @@ from accelscope.commands.common import (
     load_network,
     out,
     provenance,
+    save_best_if_asked,
     with_space_constraints,
     write_report_if_asked,
 )
@@ -82,6 +84,7 @@ def command(
         int, typer.Option("--top", min=1, max=MAX_TOP, help="Designs shown in the table.")
     ] = 10,
     report: ReportOpt = None,
+    save_best: SaveBestOpt = None,
     png: PngOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -125,6 +128,7 @@ def command(
     if result.best_row is None:
         raise NoFeasibleDesign(result.diagnosis)
     write_report_if_asked(doc, report, png)
+    save_best_if_asked(doc, save_best)
     if json_out:
         emit_json(doc)
         return

@@ -18,6 +18,7 @@ from accelscope.commands.common import (
     OverwriteOpt,
     PngOpt,
     ReportOpt,
+    SaveBestOpt,
     SchedulerOpt,
     SeedOpt,
     SeqOpt,
@@ -28,6 +29,7 @@ from accelscope.commands.common import (
     out,
     parse_input_shapes,
     provenance,
+    save_best_if_asked,
     with_space_constraints,
     write_report_if_asked,
 )
@@ -113,6 +115,7 @@ def command(
     input_shape: InputShapeOpt = None,
     allow_unsupported: AllowUnsupportedOpt = False,
     report: ReportOpt = None,
+    save_best: SaveBestOpt = None,
     png: PngOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -167,6 +170,7 @@ def command(
     doc["provenance"] = provenance()
     result.write_outputs(doc)
     write_report_if_asked(doc, report, png)
+    save_best_if_asked(doc, save_best)
     if json_out:
         emit_json(doc)
         return
