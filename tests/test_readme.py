@@ -30,9 +30,10 @@ def _tour_commands() -> list[list[str]]:
     for block in _blocks("sh"):
         block = block.replace("\\\n", " ")  # join continuation lines
         for line in block.splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line.startswith("accelscope "):
-                cmds.append(shlex.split(line)[1:])
+            # As in sh, '#' starts a comment only at the start of a word (runs/r50#2 is a word).
+            words = shlex.split(re.split(r"(?:^|\s)#", line, maxsplit=1)[0])
+            if words and words[0] == "accelscope":
+                cmds.append(words[1:])
     return cmds
 
 

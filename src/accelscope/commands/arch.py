@@ -11,7 +11,6 @@ from rich.table import Table
 from accelscope.commands.common import (
     JsonOpt,
     emit_json,
-    err,
     out,
 )
 
@@ -113,4 +112,4 @@ def arch_export(
     doc, rank = read_result_document(result)
     arch = design_arch(doc, rank)
     path = write_arch_yaml(arch, output, note=f"{result}")
-    err.print(f"wrote {path}", markup=False, highlight=False)
+    out.print(f"wrote {path}", markup=False, highlight=False)
