@@ -49,13 +49,28 @@ def _ranked(points: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.lexsort((rows, *points.T[::-1]))
 
 
-class _SeenIndices:
-    """Grid indices already taken (drops repeated evaluations, keeping the first)."""
+class _FirstEvaluations:
+    """Keeps the first evaluation of every grid index, part after part.
 
-    def __init__(self) -> None:
-        self.sorted = np.empty(0, dtype=np.int64)
+    NSGA-II runs (*dedupe*) remember every index taken; grid runs hold increasing,
+    disjoint index ranges, so an index not above the last one seen can only come from a
+    damaged store and is dropped without remembering them all."""
 
-    def first_time(self, index: np.ndarray) -> np.ndarray:
+    def __init__(self, dedupe: bool) -> None:
+        self.sorted = np.empty(0, dtype=np.int64) if dedupe else None
+        self.last_index = -1
+
+    def keep(self, table: Any) -> Any:
+        """*table* without the rows whose grid index was taken before."""
+        import pyarrow as pa
+
+        index = table.column("index").to_numpy()
+        mask = self._first_time(index) if self.sorted is not None else self._ascending(index)
+        if mask.all():
+            return table
+        return table.take(pa.array(np.flatnonzero(mask), type=pa.int64()))
+
+    def _first_time(self, index: np.ndarray) -> np.ndarray:
         """Mask of the entries of *index* seen neither before nor earlier in *index*."""
         _, first = np.unique(index, return_index=True)
         keep = np.zeros(index.shape[0], dtype=bool)
@@ -65,6 +80,14 @@ class _SeenIndices:
             keep &= self.sorted[pos] != index
         self.sorted = np.union1d(self.sorted, index[keep])
         return keep
+
+    def _ascending(self, index: np.ndarray) -> np.ndarray:
+        """Mask of the entries above every index seen before them."""
+        if not index.size:
+            return np.ones(0, dtype=bool)
+        running = np.maximum.accumulate(np.concatenate([[self.last_index], index]))
+        self.last_index = int(running[-1])
+        return index > running[:-1]
 
 
 @dataclass
@@ -153,8 +176,7 @@ class StreamingSummary:
         self.diagnosis = _Diagnosis()
         self.front = _Kept()
         self.best = _Kept()
-        self._seen = _SeenIndices() if dedupe else None
-        self._last_index = -1
+        self.first = _FirstEvaluations(dedupe)
 
     def needed(self) -> list[str]:
         """Columns the summary reads."""
@@ -166,7 +188,9 @@ class StreamingSummary:
 
     def add(self, table: Any) -> Any:
         """Merge one part (a ``pyarrow.Table``); returns it without repeated indices."""
-        table = self._unique_rows(table)
+        import pyarrow as pa
+
+        table = self.first.keep(table)
         n = table.num_rows
         if n == 0:
             return table
@@ -181,15 +205,11 @@ class StreamingSummary:
             np.empty(0, dtype=np.int64) if self.single else np.flatnonzero(pareto_mask(points))
         )
         if on_front.size:
-            import pyarrow as pa
-
             take = pa.array(on_front, type=pa.int64())
             self.front.merge(table.take(take), rows[on_front], points[on_front], _front_positions)
         good = np.flatnonzero(ok)
         if good.size and self.top > 0:
             good = good[_ranked(points[good], rows[good])][: self.top]
-            import pyarrow as pa
-
             self.best.merge(
                 table.take(pa.array(good, type=pa.int64())),
                 rows[good],
@@ -197,24 +217,6 @@ class StreamingSummary:
                 lambda p, r: _ranked(p, r)[: self.top],
             )
         return table
-
-    def _unique_rows(self, table: Any) -> Any:
-        """Drop grid indices evaluated before (NSGA-II) or out of grid order (a damaged store
-        otherwise: parts of grid runs hold increasing, disjoint index ranges)."""
-        import pyarrow as pa
-
-        index = table.column("index").to_numpy()
-        if self._seen is not None:
-            keep = self._seen.first_time(index)
-        else:
-            keep = np.ones(index.shape[0], dtype=bool)
-            if index.size:
-                running = np.maximum.accumulate(np.concatenate([[self._last_index], index]))
-                keep = index > running[:-1]
-                self._last_index = int(running[-1])
-        if keep.all():
-            return table
-        return table.take(pa.array(np.flatnonzero(keep), type=pa.int64()))
 
     # ---- results ---------------------------------------------------------------------
     @property
@@ -262,11 +264,11 @@ def flagged_parts(
     ``meets_constraints`` and ``pareto`` columns appended."""
     import pyarrow as pa
 
-    dedup = StreamingSummary([], [], top=0, dedupe=dedupe)
+    first = _FirstEvaluations(dedupe)
     front = np.sort(np.asarray(pareto_rows, dtype=np.int64))
     start = 0
     for name in names:
-        table = dedup._unique_rows(read_part(name))
+        table = first.keep(read_part(name))
         n = table.num_rows
         if n == 0:
             continue
