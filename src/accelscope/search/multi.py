@@ -406,16 +406,17 @@ class _Rows:
         """``(first row, table piece)`` of the table in order: part by part when the parts
         are already in index order, else the whole table at once."""
         if whole is None and self._in_order():
-            start = 0
-            for k in np.unique(self.part):
-                rows = self.row_in_part[self.part == k]
-                table = self._read(int(k))
-                if rows.shape[0] != table.num_rows:
-                    import pyarrow as pa
+            import pyarrow as pa
 
+            # In order, each part's rows are one contiguous run of table rows.
+            starts = np.flatnonzero(np.diff(self.part, prepend=-1))
+            stops = np.append(starts[1:], self.part.shape[0])
+            for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+                rows = self.row_in_part[start:stop]
+                table = self._read(int(self.part[start]))
+                if rows.shape[0] != table.num_rows:
                     table = table.take(pa.array(rows))
                 yield start, table
-                start += table.num_rows
             return
         yield 0, whole if whole is not None else self.table()
 
