@@ -13,6 +13,7 @@ import warnings
 from typing import Annotated
 
 import typer
+import typer.main
 
 from accelscope import __version__
 from accelscope.commands.common import err, out
@@ -71,12 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            repeated = repeated_option_message(sys.argv[1:] if argv is None else argv)
+            command = typer.main.get_command(app)  # built once: checked, then run
+            repeated = repeated_option_message(command, sys.argv[1:] if argv is None else argv)
             if repeated:
                 err.print(repeated, markup=False, highlight=False, soft_wrap=True)
                 return 2
             # Without standalone mode click returns the code of a typer.Exit instead of exiting.
-            returned = app(args=argv, standalone_mode=False)
+            returned = command(args=argv, standalone_mode=False)
             code = returned if isinstance(returned, int) else 0
         except AccelscopeError as exc:
             _print_warnings(caught)
@@ -106,12 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def repeated_option_message(argv: list[str]) -> str | None:
-    """One line when an option that takes one value is given more than once (click would
-    silently keep the last: ``--arch tpu-v1 --arch edge`` evaluated only ``edge``)."""
-    import typer.main
-
-    command = typer.main.get_command(app)
+def repeated_option_message(command, argv: list[str]) -> str | None:
+    """One line when an option of the click *command* tree that takes one value is given
+    more than once in *argv* (click would silently keep the last: ``--arch tpu-v1 --arch
+    edge`` evaluated only ``edge``)."""
     path = ["accelscope"]
     tokens = list(argv[: argv.index("--")] if "--" in argv else argv)
     i = 0
