@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -225,14 +226,24 @@ def explore(
     store = PartStore(out_dir, run_spec, overwrite=overwrite)
     resumed = len(store.names())
     deadline = Deadline(time_budget_s)
-    receipt = ChunkReceipt(objs[0], tuple(cons), ship_back=bool(scheduler) and tmp is not None)
+    receipt = ChunkReceipt(objs[0], tuple(cons))
     try:
         with (
             make_executor(executor, (network, space), workers=workers, scheduler=scheduler) as ex,
             _Progress(progress, objs[0]) as bar,
         ):
+            # Workers commit their parts; a remote cluster cannot see a scratch directory.
+            commit = partial(
+                commit_chunks,
+                store,
+                ex,
+                reduce=receipt,
+                on_receipt=bar.update,
+                should_stop=deadline.expired,
+                ship_back=bool(scheduler) and tmp is not None,
+            )
             if strat == "exhaustive":
-                parts = _run_grid(store, ex, space.size, chunk_size, deadline, bar, receipt)
+                parts = _run_grid(store, space.size, chunk_size, bar, commit)
             elif strat == "random":
                 n = min(budget or min(space.size, 10_000), space.size)
                 rng = np.random.default_rng(seed)
@@ -241,7 +252,7 @@ def explore(
                     (f"sample-{i // chunk_size:06d}", sample[i : i + chunk_size])
                     for i in range(0, n, chunk_size)
                 ]
-                parts = _run_chunks(store, ex, tasks, deadline, bar, receipt)
+                parts = _run_chunks(store, tasks, bar, commit)
             else:
                 from accelscope.search.evolutionary import run_nsga2
 
@@ -274,34 +285,22 @@ def explore(
     return result
 
 
-def _run_grid(store: PartStore, ex, size: int, chunk: int, deadline, bar, receipt) -> list[str]:
+def _run_grid(store: PartStore, size: int, chunk: int, bar, commit) -> list[str]:
     """Exhaustive evaluation in lazily generated chunks; returns the committed names."""
     committed = frozenset(grid_chunks(store.names(), size, chunk))
     bar.start(total=size, done=rows_in(committed, size, chunk))
-    _commit(store, ex, chunk_tasks(size, chunk, committed), deadline, bar, receipt)
+    commit(chunk_tasks(size, chunk, committed))
     return grid_chunks(store.names(), size, chunk)
 
 
-def _run_chunks(store: PartStore, ex, tasks, deadline: Deadline, bar, receipt) -> list[str]:
+def _run_chunks(store: PartStore, tasks, bar, commit) -> list[str]:
     """Evaluate and commit the tasks not yet in *store*; returns all task part names."""
     tasks = list(tasks)
     todo = [t for t in tasks if not store.has(t[0])]
     done_rows = sum(len(t[1]) for t in tasks) - sum(len(t[1]) for t in todo)
     bar.start(total=sum(len(t[1]) for t in tasks), done=done_rows)
-    _commit(store, ex, todo, deadline, bar, receipt)
+    commit(todo)
     return [t[0] for t in tasks]
-
-
-def _commit(store: PartStore, ex, tasks, deadline: Deadline, bar, receipt: ChunkReceipt) -> None:
-    commit_chunks(
-        store,
-        ex,
-        tasks,
-        receipt,
-        bar.update,
-        should_stop=deadline.expired,
-        ship_back=receipt.ship_back,
-    )
 
 
 @dataclass(frozen=True)
@@ -311,7 +310,6 @@ class ChunkReceipt:
 
     objective: Objective
     constraints: tuple[Constraint, ...]
-    ship_back: bool = False  # the client commits the parts (workers cannot reach them)
 
     def __call__(self, columns: dict[str, Any]) -> tuple[int, int, float]:
         ok = meets(columns, self.constraints)
