@@ -15,73 +15,76 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Concept:
-    name: str
+class Row:
+    """One line of the coverage table: the work, the IR it lowers to, the operator names
+    of each importer, and why one side is empty if it is."""
+
+    what: str
     ir: str
     onnx: tuple[str, ...]
     torch: tuple[str, ...]
     note: str = ""
 
 
-CONCEPTS: tuple[Concept, ...] = (
-    Concept("convolution (1-D, 2-D, 3-D)", "Conv2d", ("Conv",),
+CONCEPTS: tuple[Row, ...] = (
+    Row("convolution (1-D, 2-D, 3-D)", "Conv2d", ("Conv",),
             ("conv1d", "conv2d", "conv3d", "convolution", "_convolution")),
-    Concept("transposed convolution (1-D, 2-D)", "Conv2d 1x1 (+ bias add)", ("ConvTranspose",),
+    Row("transposed convolution (1-D, 2-D)", "Conv2d 1x1 (+ bias add)", ("ConvTranspose",),
             ("conv_transpose1d", "conv_transpose2d")),
-    Concept("quantized convolution", "Conv2d", ("ConvInteger", "QLinearConv"), (),
+    Row("quantized convolution", "Conv2d", ("ConvInteger", "QLinearConv"), (),
             "ONNX quantization operators; a PyTorch model is imported in float"),
-    Concept("fully connected / matrix product", "Linear or MatMul",
+    Row("fully connected / matrix product", "Linear or MatMul",
             ("Gemm", "MatMul"), ("linear", "mm", "matmul", "bmm", "addmm", "baddbmm")),
-    Concept("quantized matrix product", "Linear or MatMul", ("MatMulInteger", "QLinearMatMul"),
+    Row("quantized matrix product", "Linear or MatMul", ("MatMulInteger", "QLinearMatMul"),
             (), "ONNX quantization operators; a PyTorch model is imported in float"),
-    Concept("einsum (two-operand contraction)", "MatMul or Linear", ("Einsum",), ("einsum",)),
-    Concept("mixture-of-experts expert GEMMs", "Linear (tokens x top_k rows)", (),
+    Row("einsum (two-operand contraction)", "MatMul or Linear", ("Einsum",), ("einsum",)),
+    Row("mixture-of-experts expert GEMMs", "Linear (tokens x top_k rows)", (),
             ("grouped_mm", "_grouped_mm", "grouped_mm_fallback"),
             "no ONNX exporter writes them (transformers' custom op)"),
-    Concept("attention core", "Attention", ("Attention",), ("scaled_dot_product_attention",)),
-    Concept("recurrent layers", "LSTM, GRU, RNN", ("LSTM", "GRU", "RNN"),
+    Row("attention core", "Attention", ("Attention",), ("scaled_dot_product_attention",)),
+    Row("recurrent layers", "LSTM, GRU, RNN", ("LSTM", "GRU", "RNN"),
             ("lstm", "gru", "rnn_tanh", "rnn_relu"),
             "LSTM projections (proj_size) only from PyTorch: ONNX's LSTM has none"),
-    Concept("embedding lookup", "Embedding", ("Gather",), ("embedding",),
+    Row("embedding lookup", "Embedding", ("Gather",), ("embedding",),
             "ONNX Gather on a learned table; any other Gather is data movement"),
-    Concept("pooling (1-D, 2-D, 3-D separably)", "Pool2d",
+    Row("pooling (1-D, 2-D, 3-D separably)", "Pool2d",
             ("MaxPool", "AveragePool", "LpPool"),
             ("max_pool1d", "max_pool2d", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
              "max_pool3d", "max_pool3d_with_indices", "avg_pool3d")),
-    Concept("global / adaptive pooling (3-D adaptive: global only)", "Pool2d",
+    Row("global / adaptive pooling (3-D adaptive: global only)", "Pool2d",
             ("GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"),
             ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "_adaptive_avg_pool2d",
              "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool3d",
              "_adaptive_avg_pool3d", "adaptive_max_pool3d"),
             "ONNX has no adaptive pooling: exporters write AveragePool, ReduceMean or "
             "GlobalAveragePool"),
-    Concept("reductions and arg/top-k", "Pool2d (global window)",
+    Row("reductions and arg/top-k", "Pool2d (global window)",
             ("ReduceMean", "ReduceSum", "ReduceSumSquare", "ReduceL1", "ReduceL2",
              "ReduceLogSum", "ReduceLogSumExp", "ReduceProd", "ReduceMax", "ReduceMin",
              "ArgMax", "ArgMin", "TopK"),
             ("mean", "sum", "amax", "amin", "max", "min", "argmax", "argmin")),
-    Concept("sorting and histograms (MoE routing)", "Elementwise max / add", (),
+    Row("sorting and histograms (MoE routing)", "Elementwise max / add", (),
             ("topk", "sort", "argsort", "histc"),
             "ONNX TopK is a reduction (above); ONNX has no sort or histogram operator"),
-    Concept("normalization", "Norm",
+    Row("normalization", "Norm",
             ("BatchNormalization", "InstanceNormalization", "GroupNormalization",
              "LayerNormalization", "RMSNormalization"),
             ("batch_norm", "_native_batch_norm_legit_no_training", "layer_norm",
              "native_layer_norm", "group_norm", "instance_norm", "rms_norm")),
-    Concept("weight normalization", "Elementwise weight_norm", (),
+    Row("weight normalization", "Elementwise weight_norm", (),
             ("_weight_norm", "_weight_norm_interface"),
             "exporters write it as ordinary ONNX arithmetic on the weights"),
-    Concept("softmax", "Softmax", ("Softmax", "LogSoftmax", "Hardmax"),
+    Row("softmax", "Softmax", ("Softmax", "LogSoftmax", "Hardmax"),
             ("softmax", "_softmax", "log_softmax", "_log_softmax")),
-    Concept("interpolation (resize, upsample)",
+    Row("interpolation (resize, upsample)",
             "ShapeOp resize (nearest) or Elementwise interp_*", ("Resize", "Upsample"),
             ("upsample_nearest1d", "upsample_nearest2d", "_upsample_nearest_exact1d",
              "_upsample_nearest_exact2d", "upsample_linear1d", "upsample_bilinear2d",
              "_upsample_bilinear2d_aa", "upsample_trilinear3d", "upsample_bicubic2d",
              "_upsample_bicubic2d_aa")),
-    Concept("casts", "ShapeOp or Elementwise cast", ("Cast", "CastLike"),
+    Row("casts", "ShapeOp or Elementwise cast", ("Cast", "CastLike"),
             ("to", "_to_copy", "type_as")),
-    Concept("hardtanh / clamp", "Elementwise relu6 or clip", ("Clip",), ("hardtanh",)),
+    Row("hardtanh / clamp", "Elementwise relu6 or clip", ("Clip",), ("hardtanh",)),
 )  # fmt: skip
 
 
@@ -94,17 +97,6 @@ FUNCTION_NOTES: dict[str, str] = {
     "permute": "ONNX Transpose covers any permutation (the transpose row)",
     "shape": "torch.export resolves sizes statically, so PyTorch graphs have no such node",
 }
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the coverage table."""
-
-    what: str
-    ir: str
-    onnx: tuple[str, ...]
-    torch: tuple[str, ...]
-    note: str = ""
 
 
 def onnx_operators() -> set[str]:
@@ -129,7 +121,7 @@ def coverage_rows() -> list[Row]:
     from accelscope.workload.onnx_ops import ELEMENTWISE_FUNCTIONS, SHAPE_FUNCTIONS
     from accelscope.workload.torch_aten import ELEMENTWISE_ATEN, SHAPE_ATEN
 
-    rows = [Row(c.name, c.ir, c.onnx, c.torch, c.note) for c in CONCEPTS]
+    rows = list(CONCEPTS)
     in_concepts = {n for c in CONCEPTS for n in (*c.onnx, *c.torch)}
     for kind, onnx_map, torch_map in (
         ("Elementwise", ELEMENTWISE_FUNCTIONS, ELEMENTWISE_ATEN),
