@@ -26,6 +26,20 @@ class EinsumGemm:
     k: int
     n: int
 
+    def layer(self, weights: tuple[bool, bool]) -> tuple[str, dict[str, int | bool]]:
+        """``("linear", fields)`` when an operand is a weight (*weights*: operand A, B)
+        and nothing is batched -- the weight is B when both are -- else
+        ``("matmul", fields)``; fields of the IR operator."""
+        if self.batch == 1 and any(weights):
+            b_is_weight = weights[1]
+            return "linear", {
+                "rows": self.m if b_is_weight else self.n,
+                "in_features": self.k,
+                "out_features": self.n if b_is_weight else self.m,
+                "bias": False,
+            }
+        return "matmul", {"batch": self.batch, "m": self.m, "k": self.k, "n": self.n}
+
 
 def lower_einsum(equation: str, shapes: list[tuple[int, ...]]) -> EinsumGemm:
     """The batched GEMM of *equation* (``"bij,bjk->bik"``) on operands of *shapes*."""

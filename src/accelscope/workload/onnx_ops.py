@@ -17,6 +17,7 @@ import numpy as np
 import onnx
 
 from accelscope.errors import ShapeInferenceError
+from accelscope.workload.lift3d import conv3d_fields, pool3d_fields
 from accelscope.workload.onnx_graph import GraphInfo, numel
 from accelscope.workload.ops import (
     GRU,
@@ -377,8 +378,7 @@ class Mapper:
         return [op]
 
     def _conv3d(self, node: NodeRef, x: tuple, w: tuple, b_idx: int) -> Conv2d:
-        """3-D convolution as the 2-D convolution of every output depth slice over ``kd``
-        stacked input slices (as from_torch; docs/workloads.md)."""
+        """3-D convolution as a 2-D one over stacked depth slices (workload/lift3d.py)."""
         kernel = list(node.attrs.get("kernel_shape") or w[2:])
         strides, dil, pads = self._conv_geometry(node, x, kernel)
         out = self.info.shapes.get(node.proto.output[0])
@@ -387,21 +387,10 @@ class Mapper:
             d_out = (x[2] + pads[0] + pads[3] - d_eff) // strides[0] + 1
         else:
             d_out = int(out[2])
-        return Conv2d(
-            name=node.name,
-            inputs=node.inputs,
-            batch=x[0] * d_out,
-            in_channels=x[1] * kernel[0],
-            out_channels=w[0],
-            in_h=x[3],
-            in_w=x[4],
-            kernel=(kernel[1], kernel[2]),
-            stride=(strides[1], strides[2]),
-            dilation=(dil[1], dil[2]),
-            padding=(pads[1], pads[2], pads[4], pads[5]),
-            groups=int(node.attrs.get("group", 1)),
-            bias=bool(node.inp(b_idx)),
-        )
+        pads_hw = (pads[1], pads[2], pads[4], pads[5])
+        groups, bias = int(node.attrs.get("group", 1)), bool(node.inp(b_idx))
+        fields = conv3d_fields(x, w[0], d_out, kernel, strides, dil, pads_hw, groups, bias)
+        return Conv2d(name=node.name, inputs=node.inputs, **fields)
 
     def _conv_transpose(self, node: NodeRef) -> list[OpBase]:
         """Lowered as its GEMM (each input pixel times the whole kernel, then col2im):
@@ -526,24 +515,9 @@ class Mapper:
             gemm = lower_einsum(equation, [tuple(self.shape(node, t)) for t in names])
         except EinsumError as exc:
             raise NotSupported(str(exc)) from None
-        const = [self.is_const(t) for t in names]
-        if gemm.batch == 1 and any(const):
-            b_is_weight = const[-1]
-            return [
-                Linear(
-                    name=node.name,
-                    inputs=node.inputs,
-                    rows=gemm.m if b_is_weight else gemm.n,
-                    in_features=gemm.k,
-                    out_features=gemm.n if b_is_weight else gemm.m,
-                    bias=False,
-                )
-            ]
-        return [
-            MatMul(
-                name=node.name, inputs=node.inputs, batch=gemm.batch, m=gemm.m, k=gemm.k, n=gemm.n
-            )
-        ]
+        kind, fields = gemm.layer(tuple(self.is_const(t) for t in names))
+        cls = Linear if kind == "linear" else MatMul
+        return [cls(name=node.name, inputs=node.inputs, **fields)]
 
     def _attention(self, node: NodeRef) -> list[OpBase]:
         q = self.shape(node, node.inp(0))
@@ -674,8 +648,7 @@ class Mapper:
         ]
 
     def _pool3d(self, node: NodeRef, x: tuple) -> list[OpBase]:
-        """3-D pooling separably, as from_torch: a 2-D pool of every depth slice, then a
-        1-D pool over depth (``<name>/depth``); exact for max and average windows."""
+        """3-D pooling, separably (workload/lift3d.py): ``<name>`` and ``<name>/depth``."""
         if node.op_type == "LpPool":
             raise NotSupported("3-D LpPool")
         kernel = list(node.attrs["kernel_shape"])
@@ -686,18 +659,12 @@ class Mapper:
         if out is None or None in out:
             raise NotSupported("3-D pooling with an unknown output shape")
         mode = "max" if node.op_type == "MaxPool" else "avg"
-        ceil = bool(node.attrs.get("ceil_mode", 0))
-        n, c, d, h, w = x
-        plane = Pool2d(
-            name=node.name, inputs=node.inputs, mode=mode, batch=n * d, channels=c,
-            in_h=h, in_w=w, kernel=(kernel[1], kernel[2]), stride=(strides[1], strides[2]),
-            padding=(pads[1], pads[2], pads[4], pads[5]), ceil_mode=ceil,
+        plane, depth = pool3d_fields(
+            mode, x, (int(out[3]), int(out[4])), kernel, strides, (pads[0], pads[3]),
+            (pads[1], pads[2], pads[4], pads[5]), bool(node.attrs.get("ceil_mode", 0)),
         )  # fmt: skip
-        depth = Pool2d(
-            name=f"{node.name}/depth", inputs=(node.name,), mode=mode, batch=n,
-            channels=c * int(out[3]) * int(out[4]), in_h=1, in_w=d, kernel=(1, kernel[0]),
-            stride=(1, strides[0]), padding=(0, pads[0], 0, pads[3]), ceil_mode=ceil,
-        )  # fmt: skip
+        plane = Pool2d(name=node.name, inputs=node.inputs, **plane)
+        depth = Pool2d(name=f"{node.name}/depth", inputs=(node.name,), **depth)
         return [plane, depth]
 
     def _global_pool(self, node: NodeRef) -> list[OpBase]:

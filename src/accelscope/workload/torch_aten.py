@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from accelscope.workload.lift3d import conv3d_fields, pool3d_fields
 from accelscope.workload.ops import (
     GRU,
     LSTM,
@@ -108,10 +109,7 @@ def _triple(values: Any, default: int) -> tuple[int, int, int]:
 
 
 def _conv3d(x: tuple, w: tuple, out: tuple, a: dict[str, Any]) -> OpSpec:
-    """A 3-D convolution as the 2-D convolution of every output depth slice over ``kd``
-    input slices stacked as channels: batch ``N * D_out``, ``C_in * kd`` input channels,
-    the (H, W) kernel, stride and padding. The GEMM (MACs, weights) is exact; input
-    traffic is that of the stacked slices (docs/workloads.md)."""
+    """A 3-D convolution as a 2-D one over stacked depth slices (workload/lift3d.py)."""
     if len(x) == 4:  # unbatched (C, D, H, W)
         x, out = (1, *x), (1, *out)
     ks, strides = w[2:], _triple(a.get("stride", 1), 1)
@@ -123,20 +121,9 @@ def _conv3d(x: tuple, w: tuple, out: tuple, a: dict[str, Any]) -> OpSpec:
             max((o - 1) * s + d * (k - 1) + 1 - i, 0) // 2
             for i, o, k, s, d in zip(x[2:], out[2:], ks, strides, dil, strict=True)
         )
-    groups = int(a.get("groups", 1))
-    return Conv2d, {
-        "batch": x[0] * out[2],
-        "in_channels": x[1] * ks[0],
-        "out_channels": w[0],
-        "in_h": x[3],
-        "in_w": x[4],
-        "kernel": (ks[1], ks[2]),
-        "stride": (strides[1], strides[2]),
-        "padding": (pads[1], pads[2], pads[1], pads[2]),
-        "dilation": (dil[1], dil[2]),
-        "groups": groups,
-        "bias": a.get("bias") is not None,
-    }
+    pads_hw = (pads[1], pads[2], pads[1], pads[2])
+    groups, bias = int(a.get("groups", 1)), a.get("bias") is not None
+    return Conv2d, conv3d_fields(x, w[0], out[2], ks, strides, dil, pads_hw, groups, bias)
 
 
 def _conv(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec | list[Any]:
@@ -228,15 +215,8 @@ def _einsum(node: Any, a: dict[str, Any], info: NodeInfo) -> OpSpec:
         gemm = lower_einsum(str(equation), [tuple(info.shape(t)) for t in operands])
     except EinsumError as exc:
         raise Unmapped(str(exc)) from None
-    weight = next((t for t in operands if info.is_param(t)), None)
-    if weight is not None and gemm.batch == 1:
-        return Linear, {
-            "rows": gemm.m if weight is operands[1] else gemm.n,
-            "in_features": gemm.k,
-            "out_features": gemm.n if weight is operands[1] else gemm.m,
-            "bias": False,
-        }
-    return MatMul, {"batch": gemm.batch, "m": gemm.m, "k": gemm.k, "n": gemm.n}
+    kind, fields = gemm.layer(tuple(info.is_param(t) for t in operands))
+    return (Linear if kind == "linear" else MatMul), fields
 
 
 def _vector(function: str) -> Handler:
@@ -472,9 +452,8 @@ def _adaptive_pool1d(mode: str) -> Handler:
 
 
 def _pool3d(mode: str) -> Handler:
-    """3-D max/avg pooling, separably: a 2-D pool of every input depth slice over (H, W),
-    then a 1-D pool over depth of every (channel, row, column). Both are exact for max
-    and average windows; two layers (``<name>`` and ``<name>/depth``)."""
+    """3-D max/avg pooling, separably (workload/lift3d.py): ``<name>`` and
+    ``<name>/depth``."""
 
     def handler(node: Any, a: dict[str, Any], info: NodeInfo) -> list[Any]:
         x, out = info.shape(a["self"]), info.shape(node)
@@ -487,18 +466,10 @@ def _pool3d(mode: str) -> Handler:
         kernel = _triple(a["kernel_size"], 1)
         stride = _triple(a.get("stride") or kernel, 1)
         pad = _triple(a.get("padding", 0), 0)
-        ceil = bool(a.get("ceil_mode", False))
-        n, c, d, h, w = x
-        plane = {
-            "mode": mode, "batch": n * d, "channels": c, "in_h": h, "in_w": w,
-            "kernel": kernel[1:], "stride": stride[1:],
-            "padding": (pad[1], pad[2], pad[1], pad[2]), "ceil_mode": ceil,
-        }  # fmt: skip
-        depth = {
-            "mode": mode, "batch": n, "channels": c * out[3] * out[4], "in_h": 1, "in_w": d,
-            "kernel": (1, kernel[0]), "stride": (1, stride[0]),
-            "padding": (0, pad[0], 0, pad[0]), "ceil_mode": ceil,
-        }  # fmt: skip
+        plane, depth = pool3d_fields(
+            mode, x, (out[3], out[4]), kernel, stride, (pad[0], pad[0]),
+            (pad[1], pad[2], pad[1], pad[2]), bool(a.get("ceil_mode", False)),
+        )  # fmt: skip
         return [(Pool2d, plane), ("depth", Pool2d, depth)]
 
     return handler
