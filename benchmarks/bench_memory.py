@@ -24,19 +24,11 @@ import time
 from pathlib import Path
 
 import yaml
+from bench_explore import SPACE_1M  # same folder: run as a script
 
-BASE = {
-    "rows": {"pow2": [4, 256]},
-    "cols": {"pow2": [4, 256]},
-    "units": [1, 2, 3, 4],
-    "dataflow": ["ws", "os", "is"],
-    "unified_kib": {"pow2": [128, 8192]},
-    "dram_gbps": [8, 16, 32, 64, 128],
-    "clock_mhz": [500, 800, 1000, 1200],
-    "lanes": [16, 64, 256],
-    "double_buffering": [True, False],
-    "technology": ["28nm", "7nm"],
-}
+# The 987,840-point space of bench_explore.py, grown by a DRAM energy axis (x10) and, for
+# the budgeted case, finer clock and lane axes.
+BASE = SPACE_1M["parameters"]
 SPACE_10M = {
     "name": "bench-9.9m",
     "parameters": {**BASE, "dram_pj_per_byte": [5, 10, 15, 20, 25, 30, 35, 40, 45, 50]},
