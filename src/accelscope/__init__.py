@@ -6,9 +6,10 @@ command line's start-up) does not load NumPy, pydantic or the workload package.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from accelscope.errors import AccelscopeError
+from accelscope.lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -21,11 +22,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelscope.workload import Network, from_yaml, load_model
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'accelscope' has no attribute '{name}'")
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from accelscope.lazy import lazy_getattr
+
 #: Public names imported on first use, so importing a submodule (the zoo catalogue,
 #: say) does not load NumPy and pydantic.
 _LAZY: dict[str, str] = {
@@ -45,14 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelscope.workload.yaml_import import from_yaml
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'accelscope.workload' has no attribute '{name}'")
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 __all__ = [
