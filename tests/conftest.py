@@ -39,6 +39,24 @@ def run_cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> CliRes
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def cli_imports(args: list[str], modules: tuple[str, ...]):
+    """Run ``accelscope ARGS`` through ``cli.main`` in a fresh interpreter; returns the
+    completed process (its stderr without the report line) and which of *modules* the
+    command imported -- the start-up cost tests."""
+    code = (
+        "import json, sys; from accelscope.cli import main; "
+        f"rc = main({list(args)!r}); "
+        f"print('IMPORTED', json.dumps([m for m in {tuple(modules)!r} if m in sys.modules]), "
+        "file=sys.stderr); sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    lines = proc.stderr.splitlines()
+    report = next((ln for ln in reversed(lines) if ln.startswith("IMPORTED ")), None)
+    assert report is not None, proc.stderr
+    proc.stderr = "\n".join(ln for ln in lines if ln is not report)
+    return proc, json.loads(report.removeprefix("IMPORTED "))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache_dir(tmp_path_factory):
     """Caches (the zoo catalogue) go to a fresh directory, never the user's own."""

@@ -8,7 +8,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, cli_imports
 
 
 def _onnx_conv_model(path, *, batch_dim: int | str = 1, extra_op: str | None = None):
@@ -250,17 +250,9 @@ def test_version_flag_and_bare_command(cli):
 def test_help_starts_without_numpy_or_the_workload_package():
     # Start-up cost: `accelscope --help` must not import NumPy, pydantic or the model code
     # (issue 11: it took 0.5 CPU-s because `import accelscope` loaded the workload package).
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; from accelscope.cli import main; rc = main(['--help']); "
-        "heavy = [m for m in ('numpy', 'pydantic', 'accelscope.workload') if m in sys.modules]; "
-        "print('HEAVY', heavy); sys.exit(rc)"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc, imported = cli_imports(["--help"], ("numpy", "pydantic", "accelscope.workload"))
     assert proc.returncode == 0, proc.stderr
-    assert "HEAVY []" in proc.stdout
+    assert imported == []
 
 
 def test_an_option_given_twice_is_an_error_not_last_one_wins(cli):
