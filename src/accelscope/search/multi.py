@@ -360,16 +360,12 @@ class MultiResult:
     def write_outputs(self, doc: dict[str, Any]) -> None:
         """Write ``summary.json`` (*doc*) and ``results.parquet`` (every configuration with
         ``admissible``, ``score`` and relative performances) into ``out_dir``, atomically."""
-        import json
-
-        from accelscope.store.parts import atomic_write_bytes, write_parquet_stream
+        from accelscope.store.parts import write_json, write_parquet_stream
 
         if self.out_dir is None:
             return
         write_parquet_stream(self.out_dir / "results.parquet", self._scored_pieces())
-        atomic_write_bytes(
-            self.out_dir / "summary.json", json.dumps(doc, indent=2, default=str).encode()
-        )
+        write_json(self.out_dir / "summary.json", doc)
 
 
 class _Rows:

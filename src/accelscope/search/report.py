@@ -87,14 +87,10 @@ def write_outputs(result: ExploreResult, doc: dict[str, Any]) -> None:
     constraint flags) into the result directory, atomically."""
     if result.out_dir is None:
         return
+    from accelscope.store.parts import write_json
+
     write_table(result, result.out_dir / "results.parquet")
-    import json
-
-    from accelscope.store.parts import atomic_write_bytes
-
-    atomic_write_bytes(
-        result.out_dir / "summary.json", json.dumps(doc, indent=2, default=str).encode()
-    )
+    write_json(result.out_dir / "summary.json", doc)
 
 
 def write_table(result: ExploreResult, path) -> None:

@@ -23,9 +23,12 @@ again by the run. A part is never trusted on its name alone.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +79,7 @@ class PartStore:
                     )
                 self.clear()
         if not run_file.exists():
-            self._atomic_write_bytes(
-                run_file,
-                json.dumps(
-                    {"fingerprint": self.fingerprint, "spec": run_spec}, indent=2, default=str
-                ).encode(),
-            )
+            write_json(run_file, {"fingerprint": self.fingerprint, "spec": run_spec})
         for stale in self.parts.glob(_TMP_PREFIX + "*"):
             stale.unlink(missing_ok=True)
         self.discarded: list[tuple[str, str]] = self._verify_parts()
@@ -162,24 +160,10 @@ class PartStore:
             return None
         return pa.concat_tables(tables, promote_options="default")
 
-    def write_json(self, name: str, doc: Any) -> Path:
-        """Atomically write a JSON side file (summary, best design) under the root."""
-        path = self.root / name
-        self._atomic_write_bytes(path, json.dumps(doc, indent=2, default=str).encode())
-        return path
-
     def clear(self) -> None:
         for p in self.parts.glob("*"):
             p.unlink(missing_ok=True)
         (self.root / RUN_FILE).unlink(missing_ok=True)
-
-    # ---- helpers ---------------------------------------------------------------------
-    def _atomic_write_bytes(self, path: Path, data: bytes) -> None:
-        atomic_write_bytes(path, data)
-
-    @staticmethod
-    def _fsync_dir(path: Path) -> None:
-        fsync_dir(path)
 
 
 class PartWriter:
@@ -191,10 +175,9 @@ class PartWriter:
         self.fingerprint = run_fingerprint
 
     def write(self, name: str, table) -> None:
-        """Commit *table* (a ``pyarrow.Table``) as part *name*: temporary file, fsync, rename."""
+        """Commit *table* (a ``pyarrow.Table``) as part *name* (:func:`atomic_path`)."""
         import pyarrow.parquet as pq
 
-        tmp = self.parts_dir / f"{_TMP_PREFIX}{name}-{os.getpid()}.parquet"
         stamp = {
             "accelscope.fingerprint": self.fingerprint,
             "accelscope.part": name,
@@ -202,19 +185,8 @@ class PartWriter:
             "accelscope.sha256": table_checksum(table),
         }
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **stamp})
-        try:
+        with atomic_path(self.parts_dir / f"{name}.parquet") as tmp:
             pq.write_table(table, tmp, compression="zstd")
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.parts_dir / f"{name}.parquet")
-        except OSError as exc:  # disk full, permission, ...: name the part, leave nothing
-            tmp.unlink(missing_ok=True)
-            reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
-            raise OSError(exc.errno, reason, str(self.parts_dir / f"{name}.parquet")) from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        fsync_dir(self.parts_dir)
 
     def write_columns(self, name: str, columns: dict[str, Any]) -> None:
         """Commit a dict of equally long arrays as part *name*."""
@@ -286,23 +258,32 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write *data* to *path* so that a crash leaves the old file or the new one, whole."""
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside *path* to write the new file to. When the block ends
+    normally the file is fsynced and renamed onto *path* (atomic on POSIX) and the
+    directory entry flushed; on any failure it is removed, so a crash, a full disk or an
+    interrupt leaves the previous file or the new one, never half of one. An ``OSError``
+    is raised again naming *path*."""
     path = Path(path)
     tmp = path.with_name(f"{_TMP_PREFIX}{path.name}-{os.getpid()}")
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        yield tmp
+        with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except OSError as exc:  # disk full, permission, ...: no half-written file is left
+    except OSError as exc:  # disk full, permission, ...
+        reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
+        raise OSError(exc.errno, reason, str(path)) from None
+    finally:
         tmp.unlink(missing_ok=True)
-        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write *data* to *path* so that a crash leaves the old file or the new one, whole."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
 
 
 #: Rows per row group of a streamed Parquet file (about 40 MB of columns held while
@@ -318,38 +299,24 @@ def write_parquet_stream(path: Path, pieces) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = Path(path)
-    tmp = path.with_name(f"{_TMP_PREFIX}{path.stem}-{os.getpid()}.parquet")
-    writer = None
+    pieces = iter(pieces)
+    first = next(pieces, None)
+    if first is None:
+        return
     pending: list = []
-
-    def flush() -> None:
-        writer.write_table(pa.concat_tables(pending))
-        pending.clear()
-
-    try:
-        for piece in pieces:
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, piece.schema, compression="zstd")
-            pending.append(piece.cast(writer.schema))
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, first.schema, compression="zstd") as w:
+        for piece in itertools.chain([first], pieces):
+            pending.append(piece.cast(w.schema))
             if sum(p.num_rows for p in pending) >= ROW_GROUP_ROWS:
-                flush()
-        if writer is None:
-            return
+                w.write_table(pa.concat_tables(pending))
+                pending.clear()
         if pending:
-            flush()
-        writer.close()
-        writer = None
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
-    finally:
-        if writer is not None:
-            writer.close()
-        tmp.unlink(missing_ok=True)
-    fsync_dir(path.parent)
+            w.write_table(pa.concat_tables(pending))
+
+
+def write_json(path: Path, doc: Any) -> None:
+    """:func:`atomic_write_bytes` of *doc* as indented JSON (``run.json``, ``summary.json``)."""
+    atomic_write_bytes(path, json.dumps(doc, indent=2, default=str).encode())
 
 
 def atomic_write_text(path: Path, text: str) -> None:
