@@ -54,11 +54,25 @@ def test_multi_save_best_is_the_joint_optimum_for_every_network(cli, tmp_path):
 @pytest.mark.parametrize(
     ("target", "message"),
     [("{dir}/missing", "no such result"), ("{dir}/run#0", "positive integer"),
-     ("{dir}/run#9", "rank 9 asked but the result lists 2 designs")],
+     ("{dir}/run#9", "rank 9 asked but the result lists 2 designs"),
+     ("{dir}/damaged", "not a result document"), ("{dir}/foreign", "not an explore or multi")],
 )  # fmt: skip
 def test_arch_export_errors_are_one_line(cli, tmp_path, target, message):
     run = tmp_path / "run"
     assert cli("explore", TINY_CNN, "--top", "2", "--out", str(run)).code == 0
+    (tmp_path / "damaged").mkdir()
+    (tmp_path / "damaged" / "summary.json").write_bytes(b'{"kind": "expl')  # truncated
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "summary.json").write_text('{"kind": "codesign"}')
     res = cli("arch", "export", target.format(dir=tmp_path), "-o", str(tmp_path / "x.yaml"))
     assert res.code == 2 and res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_save_best_to_an_unwritable_place_is_one_line_naming_it(cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    target = blocker / "best.yaml"
+    res = cli("explore", TINY_CNN, "--top", "1", "--save-best", str(target))
+    assert res.code == 2 and res.stderr.count("\n") == 1, res.stderr
+    assert res.stderr.startswith("error: ") and str(target) in res.stderr

@@ -28,7 +28,7 @@ import json
 import os
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -276,7 +276,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
         reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
         raise OSError(exc.errno, reason, str(path)) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):  # nothing to remove (its folder is missing or not one)
+            tmp.unlink(missing_ok=True)
     fsync_dir(path.parent)
 
 
