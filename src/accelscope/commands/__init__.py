@@ -11,6 +11,7 @@ COMMANDS = (
     "zoo",
     "workload",
     "arch",
+    "board",
     "evaluate",
     "explore",
     "multi",

@@ -194,3 +194,105 @@ def save_best_if_asked(doc: dict[str, Any], path: Path | None) -> None:
 
     written = write_arch_yaml(design_arch(doc), path, note=doc["provenance"]["command"])
     err.print(f"best design: {written}", markup=False, highlight=False)
+
+
+TargetOpt = Annotated[
+    str | None,
+    typer.Option("--target", help="asic | fpga (default: the space's or design's target)."),
+]
+BoardOpt = Annotated[
+    str | None,
+    typer.Option("--board", help="FPGA board name (accelscope board list); implies --target fpga."),
+]
+
+
+def load_target_space(space: str | None, target: str | None, board: str | None):
+    """The design space to search: ``--space`` (default: the target's packaged space),
+    checked against ``--target``, with ``--board`` fixing an FPGA space's board."""
+    from accelscope.search import load_space
+    from accelscope.search.space import space_from_dict
+    from accelscope.targets import get_target
+
+    if target is None and board is not None:
+        target = "fpga"
+    if target is not None:
+        get_target(target)  # unknown target: one clear error
+    design_space = load_space(space if space is not None else _DEFAULT_SPACES.get(target))
+    if target is not None and design_space.target != target:
+        raise SpecError(
+            f"--target {target}, but the design space '{design_space.name}' is for the "
+            f"{design_space.target} target"
+        )
+    if board is None:
+        return design_space
+    if design_space.target != "fpga":
+        raise SpecError("--board applies to the fpga target (use --target fpga)")
+    from accelscope.targets.fpga import get_board
+
+    get_board(board)
+    data = design_space.model_dump(mode="json", exclude_none=True)
+    data["parameters"]["board"] = {"value": board}
+    return space_from_dict(data, f"--space {design_space.name} with --board {board}")
+
+
+_DEFAULT_SPACES = {None: "default", "asic": "default", "fpga": "fpga"}
+
+
+def load_design_spec(
+    text: str,
+    target: str | None = None,
+    board: str | None = None,
+    paradigm: str | None = None,
+    precision: str | None = None,
+):
+    """An accelerator spec for ``evaluate``: an ASIC preset or arch YAML, or an FPGA
+    design YAML (``target: fpga``), or an FPGA design made from ``--board`` and
+    ``--paradigm``."""
+    from accelscope.targets import get_target
+
+    if target is None and board is not None:
+        target = "fpga"
+    if target is not None:
+        get_target(target)
+    path = Path(text)
+    is_file = text.lower().endswith((".yaml", ".yml")) or "/" in text or path.is_file()
+    if is_file and path.is_file():
+        import yaml
+
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            data = None
+        if isinstance(data, dict) and data.get("target") == "fpga":
+            from accelscope.targets.fpga import design_from_dict
+
+            design = design_from_dict(data, path.name)
+            if target == "asic":
+                raise SpecError(f"{path.name}: an FPGA design, but --target asic was given")
+            updates = {
+                k: v
+                for k, v in (("board", board), ("paradigm", paradigm), ("precision", precision))
+                if v is not None
+            }
+            return (
+                design_from_dict({**design.to_dict(), **updates}, path.name) if updates else design
+            )
+    if target == "fpga":
+        from accelscope.targets.fpga import design_from_dict
+
+        if not board:
+            raise SpecError(
+                "--target fpga needs --board (accelscope board list) "
+                "or an FPGA design YAML in --arch"
+            )
+        data = {"name": f"{board}-{paradigm or 'pipeline'}", "board": board}
+        if paradigm:
+            data["paradigm"] = paradigm
+        if precision:
+            data["precision"] = precision
+        return design_from_dict(data, "--board/--paradigm")
+    if paradigm is not None or precision is not None:
+        raise SpecError("--paradigm and --precision apply to the fpga target (use --board)")
+    from accelscope.arch import load_arch
+
+    return load_arch(text)

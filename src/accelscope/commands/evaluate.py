@@ -10,17 +10,21 @@ from rich.table import Table
 from accelscope.commands.common import (
     AllowUnsupportedOpt,
     BatchOpt,
+    BoardOpt,
     InputShapeOpt,
     JsonOpt,
     PngOpt,
     ReportOpt,
     SeqOpt,
+    TargetOpt,
     emit_json,
+    load_design_spec,
     load_network,
     out,
     provenance,
     write_report_if_asked,
 )
+from accelscope.errors import AccelscopeError, SpecError
 from accelscope.fmt import joules, percent, seconds, si
 
 
@@ -28,8 +32,21 @@ from accelscope.fmt import joules, percent, seconds, si
 def command(
     model: Annotated[str, typer.Argument(help="Zoo name, or path to a .onnx / .yaml file.")],
     arch: Annotated[
-        str, typer.Option("--arch", help="Accelerator preset name or YAML file.")
-    ] = "default",
+        str | None,
+        typer.Option(
+            "--arch",
+            help="ASIC preset name or arch YAML, or an FPGA design YAML (default: default).",
+        ),
+    ] = None,
+    target: TargetOpt = None,
+    board: BoardOpt = None,
+    paradigm: Annotated[
+        str | None,
+        typer.Option("--paradigm", help="FPGA paradigm: pipeline | generic | hybrid."),
+    ] = None,
+    precision: Annotated[
+        str | None, typer.Option("--precision", help="FPGA precision: int8 | int16 | fp32.")
+    ] = None,
     batch: BatchOpt = None,
     seq_len: SeqOpt = None,
     input_shape: InputShapeOpt = None,
@@ -38,14 +55,19 @@ def command(
     png: PngOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Latency, energy, area and the bound of every layer of MODEL on one accelerator."""
-    from accelscope.arch import load_arch
-    from accelscope.cost import evaluate
+    """Latency, energy, area and the bound of every layer of MODEL on one accelerator
+    (an ASIC configuration, or an FPGA design with --board)."""
+    from accelscope.targets import get_target
 
-    spec = load_arch(arch)
+    if arch is not None and board is not None and not arch.lower().endswith((".yaml", ".yml")):
+        raise SpecError(f"--arch {arch} is an ASIC preset; --board asks for an FPGA design")
+    spec = load_design_spec(arch or "default", target, board, paradigm, precision)
     net = load_network(model, batch, seq_len, input_shape, allow_unsupported)
-    network_report = evaluate(net, spec)
-    doc = network_report.to_dict()
+    spec_target = getattr(spec, "target", "asic")
+    doc = get_target(spec_target).report(net, spec)
+    if spec_target == "fpga":
+        _evaluate_fpga(net, spec, doc, report, png, json_out)
+        return
     doc = {
         "kind": "evaluate",
         "network": net.name,
@@ -129,3 +151,71 @@ def _on_chip_text(layer: dict[str, Any]) -> str:
         name for name, key in (("in", "input_on_chip"), ("out", "output_on_chip")) if layer.get(key)
     ]
     return ", ".join(parts)
+
+
+class DesignDoesNotFit(AccelscopeError):
+    """An FPGA design needs more of a resource than its board has."""
+
+
+def _evaluate_fpga(net, design, body: dict[str, Any], report, png, json_out: bool) -> None:
+    """Print (or emit) an FPGA design's evaluation; exit 2 when it does not fit."""
+    from accelscope.targets.fpga import evaluate_design
+
+    fpga_report = evaluate_design(net, design)
+    if not body["fits"]:
+        raise DesignDoesNotFit(fpga_report.budget_message())
+    doc = {
+        "kind": "evaluate",
+        "network": net.name,
+        "arch": design.name,
+        "batch": net.batch,
+        **body,
+        "arch_spec": design.to_dict(),
+        "provenance": provenance(),
+    }
+    write_report_if_asked(doc, report, png)
+    if json_out:
+        emit_json(doc)
+        return
+    title = (
+        f"{net.name} on {design.board} ({body['paradigm']}, {body['precision']}, batch {net.batch})"
+    )
+    table = Table(title=title)
+    for col in ("name", "engine", "cycles", "bound", "ci x co", "weights"):
+        table.add_column(
+            col, justify="left" if col in ("name", "engine", "bound", "weights") else "right"
+        )
+    for layer in doc["layers"]:
+        if layer["engine"] == "in line":
+            table.add_row(layer["name"], "in line", "", "", "", "")
+            continue
+        weights = ""
+        if "weights_on_chip" in layer:
+            weights = "on chip" if layer["weights_on_chip"] else "streamed"
+        table.add_row(
+            layer["name"],
+            layer["engine"],
+            si(layer["cycles"]),
+            layer["bound"],
+            f"{layer['ci']}x{layer['co']}",
+            weights,
+        )
+    out.print(table)
+    res = doc["resources"]
+    used = ", ".join(
+        f"{name.upper()} {r['used']:,}/{r['available']:,}"
+        + (" (est.)" if name in ("lut", "ff") else "")
+        for name, r in res.items()
+        if r["available"] or r["used"]
+    )
+    out.print(
+        f"latency {seconds(doc['latency_s'])}, throughput {doc['throughput_per_s']:.4g} "
+        f"inferences/s, {doc['gops']:.4g} GOP/s, DSP efficiency {doc['dsp_efficiency']:.3g} "
+        f"GOP/s per DSP per GHz, DRAM {doc['dram_gbps_used']:.3g} GB/s; {used}"
+        + (
+            f"; {doc['untimed_layers']} element-wise layers run in line (not timed)"
+            if doc["untimed_layers"]
+            else ""
+        ),
+        soft_wrap=True,
+    )

@@ -11,6 +11,7 @@ from rich.table import Table
 from accelscope.commands.common import (
     AllowUnsupportedOpt,
     BatchOpt,
+    BoardOpt,
     ExecutorOpt,
     InputShapeOpt,
     JsonOpt,
@@ -22,11 +23,13 @@ from accelscope.commands.common import (
     SchedulerOpt,
     SeedOpt,
     SeqOpt,
+    TargetOpt,
     TimeBudgetOpt,
     WorkersOpt,
     emit_json,
     err,
     load_network,
+    load_target_space,
     out,
     provenance,
     save_best_if_asked,
@@ -45,14 +48,20 @@ def command(
     model: Annotated[str, typer.Argument(help="Zoo name, or path to a .onnx / .yaml file.")],
     space: Annotated[
         str | None,
-        typer.Option("--space", help="Design-space YAML file or packaged name (default)."),
+        typer.Option(
+            "--space",
+            help="Design-space YAML file or packaged name (default: default; fpga for --board).",
+        ),
     ] = None,
+    target: TargetOpt = None,
+    board: BoardOpt = None,
     objective: Annotated[
         list[str] | None,
         typer.Option(
             "--objective",
             help="Objective (repeatable): latency, throughput, energy, edp, area, power, "
-            "perf_per_area, perf_per_watt; prefix min:/max: to override the direction.",
+            "perf_per_area, perf_per_watt (FPGA: latency, throughput, gops, dsp_efficiency, "
+            "dsp, bram18); prefix min:/max: to override the direction.",
         ),
     ] = None,
     constraint: Annotated[
@@ -89,12 +98,11 @@ def command(
     json_out: JsonOpt = False,
 ) -> None:
     """Search the design space for the best accelerators for MODEL under constraints."""
-    from accelscope.search import load_space
     from accelscope.search.report import result_document
     from accelscope.search.runner import explore
 
     net = load_network(model, batch, seq_len, input_shape, allow_unsupported)
-    design_space = load_space(space)
+    design_space = load_target_space(space, target, board)
     try:
         result = explore(
             net,
@@ -140,6 +148,9 @@ class NoFeasibleDesign(AccelscopeError):
 
 
 def _print_explore_table(doc: dict[str, Any]) -> None:
+    if doc.get("target", "asic") != "asic":
+        _print_design_table(doc)
+        return
     objs = ", ".join(doc["objectives"])
     table = Table(title=f"{doc['network']}: best designs ({objs})")
     cols = [
@@ -193,3 +204,65 @@ def _print_explore_table(doc: dict[str, Any]) -> None:
         + (f"; results in {doc['out_dir']}" if doc.get("out_dir") else ""),
         soft_wrap=True,
     )
+
+
+#: Metrics shown for any target's designs, when the designs have them.
+_SHOWN_METRICS = ("latency_s", "throughput_per_s", "gops", "dsp", "bram18", "energy_j")
+
+
+def _print_design_table(doc: dict[str, Any]) -> None:
+    """Top designs of any target: the design parameters that differ among them, then
+    the objectives and the common metrics."""
+    from accelscope.targets import get_target
+
+    target = get_target(doc["target"])
+    designs = doc["top"]
+    keys = [
+        k
+        for k in target.design_keys
+        if len({str(d.get(k)) for d in designs}) > 1 or k in ("board", "paradigm")
+    ]
+    metrics = [o.split(":", 1)[1] for o in doc["objectives"]]
+    metrics += [m for m in _SHOWN_METRICS if m not in metrics and designs and m in designs[0]]
+    single = len(doc["objectives"]) == 1
+    table = Table(title=f"{doc['network']}: best designs ({', '.join(doc['objectives'])})")
+    for col in ["#", *keys, *metrics, *(() if single else ("pareto",))]:
+        table.add_column(col, justify="left" if col in keys else "right")
+    for i, d in enumerate(designs):
+        table.add_row(
+            str(i + 1),
+            *(_fmt(d.get(k)) for k in keys),
+            *(_fmt_metric(m, d.get(m)) for m in metrics),
+            *(() if single else ("yes" if d["pareto"] else "",)),
+        )
+    out.print(table)
+    tie = target.tie_break[0]
+    out.print(
+        f"{doc['strategy']}: {doc['evaluated']} designs evaluated, {doc['feasible']} meet the "
+        f"constraints and fit ({'; '.join(doc['constraints']) or 'no constraints'}), "
+        + (
+            f"best by the one objective (ties: the smallest {tie})"
+            if single
+            else f"{len(doc['pareto'])} on the Pareto front"
+        )
+        + f", {doc['elapsed_s']:.1f} s",
+        soft_wrap=True,
+    )
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "" if value is None else str(value)
+
+
+def _fmt_metric(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if name == "latency_s":
+        return seconds(value)
+    if name == "energy_j":
+        return joules(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from accelscope.errors import SpecError, suggest
+from accelscope.targets.asic import OBJECTIVES as ASIC_OBJECTIVES
 
 _OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     "<=": operator.le,
@@ -30,25 +31,8 @@ _PATTERN = re.compile(
     r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
 )
 
-#: Objective aliases -> (metric column, default direction).
-OBJECTIVES: dict[str, tuple[str, str]] = {
-    "latency": ("latency_s", "min"),
-    "latency_s": ("latency_s", "min"),
-    "throughput": ("throughput_per_s", "max"),
-    "throughput_per_s": ("throughput_per_s", "max"),
-    "energy": ("energy_j", "min"),
-    "energy_j": ("energy_j", "min"),
-    "edp": ("edp_js", "min"),
-    "edp_js": ("edp_js", "min"),
-    "area": ("area_mm2", "min"),
-    "area_mm2": ("area_mm2", "min"),
-    "power": ("power_w", "min"),
-    "power_w": ("power_w", "min"),
-    "perf_per_area": ("perf_per_mm2", "max"),
-    "perf_per_mm2": ("perf_per_mm2", "max"),
-    "perf_per_watt": ("perf_per_w", "max"),
-    "perf_per_w": ("perf_per_w", "max"),
-}
+#: Objective aliases of the ASIC target -> (metric column, default direction).
+OBJECTIVES: Mapping[str, tuple[str, str]] = ASIC_OBJECTIVES
 
 
 @dataclass(frozen=True)
@@ -98,8 +82,13 @@ def parse_constraint(text: str, known: list[str]) -> Constraint:
     return Constraint(name=name, op=op, bound=float(number), text=text.strip())
 
 
-def parse_objective(text: str) -> Objective:
-    """Parse ``latency``, ``max:throughput``, ``min:area_mm2`` ... into an :class:`Objective`."""
+def parse_objective(
+    text: str, objectives: Mapping[str, tuple[str, str]] | None = None
+) -> Objective:
+    """Parse ``latency``, ``max:throughput``, ``min:area_mm2`` ... into an :class:`Objective`.
+
+    *objectives* maps aliases to (metric, direction); default: the ASIC target's."""
+    table = OBJECTIVES if objectives is None else objectives
     raw = text.strip()
     direction = None
     if ":" in raw:
@@ -108,10 +97,10 @@ def parse_objective(text: str) -> Objective:
         if direction not in ("min", "max"):
             raise SpecError(f"objective '{text}': direction must be 'min' or 'max'")
     key = raw.strip().lower()
-    if key not in OBJECTIVES:
+    if key not in table:
         raise SpecError(
-            f"objective '{text}': unknown objective '{key}'{suggest(key, list(OBJECTIVES))}; "
-            f"known: {', '.join(OBJECTIVES)}"
+            f"objective '{text}': unknown objective '{key}'{suggest(key, list(table))}; "
+            f"known: {', '.join(table)}"
         )
-    metric, default = OBJECTIVES[key]
+    metric, default = table[key]
     return Objective(metric=metric, direction=direction or default)

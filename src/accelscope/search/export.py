@@ -12,8 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from accelscope.errors import InputFileError, SpecError
 
 
@@ -70,7 +68,7 @@ def design_arch(doc: dict[str, Any], rank: int = 1, name: str | None = None):
         raise SpecError("the result document has no space_spec (written by an older version)")
     space = space_from_dict(doc["space_spec"])
     label = name or f"{doc.get('network') or 'multi'}-{doc.get('kind')}-{rank}"
-    return space.configs(np.array([int(design["index"])])).to_arch(0, name=label)
+    return space.design_spec(int(design["index"]), label)
 
 
 def write_arch_yaml(arch, path: str | Path, note: str = "") -> Path:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from accelscope.search.constraints import Objective
 from accelscope.search.runner import ExploreResult
 from accelscope.search.table import DESIGN_KEYS, METRICS
 
@@ -24,12 +25,14 @@ def design(result: ExploreResult, row: int) -> dict[str, Any]:
     its metrics, JSON-ready (non-finite numbers become null)."""
     values = result.row(row)
     index = int(values["index"])
-    full = result.space.configs(np.array([index])).row(0) if result.space is not None else {}
+    full = result.space.design(index) if result.space is not None else {}
+    keys = result.space.target_model.design_keys if result.space is not None else DESIGN_KEYS
+    metrics = result.space.target_model.metrics if result.space is not None else METRICS
     out: dict[str, Any] = {"index": index}
-    for key in DESIGN_KEYS:
+    for key in keys:
         if key in full:
             out[key] = _clean(full[key])
-    for key in (*METRICS, "meets_constraints", "pareto"):
+    for key in (*metrics, "meets_constraints", "pareto"):
         if key in values:
             out[key] = _clean(values[key])
     return out
@@ -44,7 +47,13 @@ def top_rows(result: ExploreResult, top: int) -> np.ndarray:
         return result.top_rows[:top]
     from accelscope.search.summary import StreamingSummary
 
-    summary = StreamingSummary(result.objectives, result.constraints, top=top)
+    tie = result.space.target_model.tie_break if result.space is not None else None
+    summary = StreamingSummary(
+        result.objectives,
+        result.constraints,
+        top=top,
+        tie_break=Objective(*tie) if tie else None,
+    )
     for piece in result.iter_table():
         summary.add(piece.drop_columns(["meets_constraints", "pareto"]))
     result.kept_rows.update(summary.rows())
@@ -74,11 +83,11 @@ def result_document(result: ExploreResult, top: int = 10) -> dict[str, Any]:
         "top": [design(result, int(r)) for r in rows],
         "diagnosis": result.diagnosis or None,
     }
-    if best is not None and result.network is not None:
-        from accelscope.cost import evaluate
-
-        report = evaluate(result.network, result.best_arch())
-        doc["best_layers"] = report.to_dict()["layers"]
+    if result.space is not None:
+        doc["target"] = result.space.target
+    if best is not None and result.network is not None and result.space is not None:
+        report = result.space.target_model.report(result.network, result.best_arch())
+        doc["best_layers"] = report["layers"]
     return doc
 
 

@@ -104,12 +104,18 @@ class ExploreResult:
 
     def row(self, i: int) -> dict[str, Any]:
         if i in self.kept_rows:
-            return _decode_categoricals(dict(self.kept_rows[i]))
+            return self._decode(dict(self.kept_rows[i]))
         out = {}
         for name in self.table.column_names:
             value = self.table.column(name)[i].as_py()
             out[name] = value
-        return _decode_categoricals(out)
+        return self._decode(out)
+
+    def _decode(self, row: dict[str, Any]) -> dict[str, Any]:
+        from accelscope.targets import get_target
+
+        target = self.space.target_model if self.space is not None else get_target("asic")
+        return target.decode(row)
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -120,11 +126,12 @@ class ExploreResult:
         return [self.row(int(i)) for i in self.pareto_rows]
 
     def best_arch(self):
-        """The best configuration as an :class:`~accelscope.arch.Arch`."""
+        """The best configuration as its target's spec (an :class:`~accelscope.arch.Arch`
+        for the ASIC target, an FPGA design for the FPGA target)."""
         if self.best_row is None or self.space is None:
             return None
         idx = int(self.row(self.best_row)["index"])
-        return self.space.configs(np.array([idx])).to_arch(0, name="best")
+        return self.space.design_spec(idx, "best")
 
 
 @dataclass
@@ -141,17 +148,12 @@ class _PartSource:
         return flagged_parts(self.store.read, self.names, cons, pareto_rows, dedupe=self.dedupe)
 
 
-def _decode_categoricals(row: dict[str, Any]) -> dict[str, Any]:
-    from accelscope.cost.configs import CATEGORICAL_COLUMNS, category_names
-
-    for key in CATEGORICAL_COLUMNS:
-        if key in row and isinstance(row[key], int):
-            row[key] = category_names(key)[row[key]]
-    return row
-
-
-def known_names() -> list[str]:
-    return [m for m in METRICS if m != "feasible"] + list(PARAMETERS)
+def known_names(space: DesignSpace | None = None) -> list[str]:
+    """Names a constraint may use: the target's metrics and parameters."""
+    if space is None:
+        return [m for m in METRICS if m != "feasible"] + list(PARAMETERS)
+    target = space.target_model
+    return [m for m in target.metrics if m != "feasible"] + list(target.parameters)
 
 
 def _resolve_strategy(strategy: str, space: DesignSpace, budget: int | None) -> str:
@@ -192,10 +194,13 @@ def explore(
     best feasible designs are kept for ``top_rows`` (more are found by reading the table).
     """
     t0 = time.monotonic()
-    objs = [o if isinstance(o, Objective) else parse_objective(o) for o in objectives]
+    target = space.target_model
+    objs = [
+        o if isinstance(o, Objective) else parse_objective(o, target.objectives) for o in objectives
+    ]
     if not objs:
         raise SpecError("at least one objective is needed")
-    names = known_names()
+    names = known_names(space)
     cons_src = list(space.constraints) if constraints is None else list(constraints)
     cons = [c if isinstance(c, Constraint) else parse_constraint(c, names) for c in cons_src]
     strat = _resolve_strategy(strategy, space, budget)
@@ -270,7 +275,14 @@ def explore(
                 )
         committed = [name for name in parts if store.has(name)]
         result = summarize(
-            store, objs, cons, strat, time.monotonic() - t0, names=committed, top=top
+            store,
+            objs,
+            cons,
+            strat,
+            time.monotonic() - t0,
+            names=committed,
+            top=top,
+            tie_break=Objective(*target.tie_break),
         )
     except BaseException:
         if tmp is not None:
@@ -328,12 +340,14 @@ def summarize(
     names: list[str] | None = None,
     *,
     top: int = 10,
+    tie_break: Objective | None = None,
 ) -> ExploreResult:
     """Merge the committed parts (*names*, default all) one at a time: counts, the
-    constrained optimum, the Pareto set and the *top* designs (memory bounded by a part)."""
+    constrained optimum, the Pareto set and the *top* designs (memory bounded by a part).
+    A single objective's ties go to the best *tie_break* (default: smallest area)."""
     names = store.names() if names is None else list(names)
     dedupe = strategy == "evolutionary"
-    summary = StreamingSummary(objs, cons, top=top, dedupe=dedupe)
+    summary = StreamingSummary(objs, cons, top=top, dedupe=dedupe, tie_break=tie_break)
     for name in names:
         summary.add(store.read(name))
     if summary.evaluated == 0:

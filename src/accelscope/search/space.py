@@ -19,34 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from accelscope.errors import InputFileError, SpecError, UnknownNameError, suggest
 from accelscope.limits import MAX_SPACE_POINTS, MAX_VALUES_PER_PARAMETER
+from accelscope.targets.asic import CATEGORICAL_PARAMETERS, NUMERIC_PARAMETERS
 
-#: Parameters a design space may set, with their kind.
-NUMERIC_PARAMETERS = (
-    "clock_mhz",
-    "rows",
-    "cols",
-    "units",
-    "lanes",
-    "accumulator_bits",
-    "unified_kib",
-    "input_kib",
-    "weight_kib",
-    "output_kib",
-    "dram_gbps",
-    "dram_pj_per_byte",
-    "port_bytes",
-    "staging_kib",
-)
-CATEGORICAL_PARAMETERS = (
-    "dataflow",
-    "precision",
-    "technology",
-    "double_buffering",
-    "dram_type",
-    "fold_overlap",
-    "fusion",
-    "residency",
-)
+#: Parameters an ASIC design space may set (other targets: ``space.target_model``).
 PARAMETERS = NUMERIC_PARAMETERS + CATEGORICAL_PARAMETERS
 
 
@@ -149,6 +124,7 @@ class DesignSpace(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     spec_version: Literal[1] = 1
+    target: Literal["asic", "fpga"] = "asic"
     name: str = "space"
     description: str = ""
     parameters: dict[str, ParamSpec]
@@ -163,9 +139,12 @@ class DesignSpace(BaseModel):
 
     def model_post_init(self, __context: Any) -> None:
         size = 1
+        known = self.target_model.parameters
         for name, spec in self.parameters.items():
-            if name not in PARAMETERS:
-                raise ValueError(f"unknown parameter '{name}'{suggest(name, list(PARAMETERS))}")
+            if name not in known:
+                raise ValueError(
+                    f"unknown {self.target} parameter '{name}'{suggest(name, list(known))}"
+                )
             if spec.tie is not None:
                 if spec.tie not in self.parameters:
                     raise ValueError(
@@ -183,15 +162,14 @@ class DesignSpace(BaseModel):
                 f"the space has {size:.3g} points, more than the {MAX_SPACE_POINTS:.3g} "
                 "(2^53) a grid index can address; narrow some parameters"
             )
-        for required in ("clock_mhz", "rows", "cols", "dram_gbps"):
-            if required not in self.parameters:
-                raise ValueError(f"parameter '{required}' is required")
-        has_unified = "unified_kib" in self.parameters
-        split = [k in self.parameters for k in ("input_kib", "weight_kib", "output_kib")]
-        if has_unified == any(split) or (any(split) and not all(split)):
-            raise ValueError(
-                "buffers: give unified_kib, or all of input_kib, weight_kib and output_kib"
-            )
+        self.target_model.check_space(self.parameters)
+
+    @property
+    def target_model(self):
+        """The :class:`~accelscope.targets.Target` this space's points are evaluated on."""
+        from accelscope.targets import get_target
+
+        return get_target(self.target)
 
     # ---- grid ---------------------------------------------------------------------
     @property
@@ -200,7 +178,7 @@ class DesignSpace(BaseModel):
         out = []
         for name, spec in self.parameters.items():
             if spec.tie is None:
-                out.append((name, _column_values(name, spec.grid())))
+                out.append((name, self._column_values(name, spec.grid())))
         return out
 
     @property
@@ -223,10 +201,30 @@ class DesignSpace(BaseModel):
         return {name: cols[name] for name in self.parameters}
 
     def configs(self, indices: np.ndarray):
-        """A :class:`~accelscope.cost.ConfigBatch` for flat grid *indices*."""
-        from accelscope.cost import ConfigBatch
+        """A :class:`~accelscope.cost.ConfigBatch` for flat grid *indices* (ASIC only)."""
+        return self.target_model.configs(self.columns(indices))
 
-        return ConfigBatch.from_columns(**self.columns(indices))
+    def design(self, index: int) -> dict[str, Any]:
+        """Every design parameter of grid point *index* (defaults included, labels)."""
+        return self.target_model.full_design(self.columns(np.array([index])))
+
+    def design_spec(self, index: int, name: str):
+        """Grid point *index* as its target's spec (an Arch, an FpgaDesign)."""
+        return self.target_model.design_spec(self.columns(np.array([index])), name)
+
+    def _column_values(self, name: str, grid: list[Scalar]) -> np.ndarray:
+        """Grid values as a NumPy column; categoricals become integer codes."""
+        codes = self.target_model.parameter_codes(name, grid)
+        if codes is not None:
+            return codes
+        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in grid):
+            raise SpecError(f"parameter '{name}': expected numbers, got {grid!r}")
+        as_float = np.asarray(grid, dtype=np.float64)
+        if not np.all(np.isfinite(as_float)) or np.any(np.abs(as_float) > 1e12):
+            raise SpecError(
+                f"parameter '{name}': values must be finite numbers of at most 1e12, got {grid!r}"
+            )
+        return np.asarray(grid)
 
     def all_indices(self) -> np.ndarray:
         return np.arange(self.size, dtype=np.int64)
@@ -235,6 +233,7 @@ class DesignSpace(BaseModel):
         """JSON-ready summary: size and the values of every axis."""
         return {
             "name": self.name,
+            "target": self.target,
             "size": self.size,
             "parameters": {
                 name: ({"tie": spec.tie} if spec.tie is not None else spec.grid())
@@ -242,24 +241,6 @@ class DesignSpace(BaseModel):
             },
             "constraints": list(self.constraints),
         }
-
-
-def _column_values(name: str, grid: list[Scalar]) -> np.ndarray:
-    """Grid values as a NumPy column; categoricals become integer codes."""
-    if name == "double_buffering":
-        return np.asarray([bool(v) for v in grid], dtype=bool)
-    from accelscope.cost.configs import CATEGORICAL_COLUMNS, category_codes
-
-    if name in CATEGORICAL_COLUMNS:
-        return category_codes(name, np.asarray([str(v) for v in grid]), what="parameter")
-    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in grid):
-        raise SpecError(f"parameter '{name}': expected numbers, got {grid!r}")
-    as_float = np.asarray(grid, dtype=np.float64)
-    if not np.all(np.isfinite(as_float)) or np.any(np.abs(as_float) > 1e12):
-        raise SpecError(
-            f"parameter '{name}': values must be finite numbers of at most 1e12, got {grid!r}"
-        )
-    return np.asarray(grid)
 
 
 def space_from_dict(data: Any, source: str = "<dict>") -> DesignSpace:

@@ -161,16 +161,19 @@ class StreamingSummary:
         *,
         top: int = 10,
         dedupe: bool = False,
+        tie_break: Objective | None = None,
     ):
         self.objs, self.cons, self.top = list(objs), list(cons), top
         # One objective has no Pareto front: the best design is the first by that
-        # objective, ties going to the smallest area (then the lowest row).
+        # objective, ties going to the best tie_break (default the smallest area), then
+        # the lowest row.
         self.single = len(self.objs) == 1
         self.rank_objs = list(self.objs)
+        tie = tie_break or Objective("area_mm2", "min")
         if self.single:
             self.top = max(top, 1)
-            if self.objs[0].metric != "area_mm2":
-                self.rank_objs.append(Objective("area_mm2", "min"))
+            if self.objs[0].metric != tie.metric:
+                self.rank_objs.append(tie)
         self.evaluated = 0
         self.feasible = 0
         self.diagnosis = _Diagnosis()

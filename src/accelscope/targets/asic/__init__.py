@@ -1,0 +1,201 @@
+"""ASIC target: the parameterized systolic template (spec in :mod:`accelscope.arch`,
+cost model in :mod:`accelscope.cost`) behind the target interface."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from accelscope.targets.base import Target
+
+NUMERIC_PARAMETERS = (
+    "clock_mhz",
+    "rows",
+    "cols",
+    "units",
+    "lanes",
+    "accumulator_bits",
+    "unified_kib",
+    "input_kib",
+    "weight_kib",
+    "output_kib",
+    "dram_gbps",
+    "dram_pj_per_byte",
+    "port_bytes",
+    "staging_kib",
+)
+CATEGORICAL_PARAMETERS = (
+    "dataflow",
+    "precision",
+    "technology",
+    "double_buffering",
+    "dram_type",
+    "fold_overlap",
+    "fusion",
+    "residency",
+)
+DESIGN_KEYS = (
+    "units",
+    "rows",
+    "cols",
+    "dataflow",
+    "clock_mhz",
+    "lanes",
+    "precision",
+    "accumulator_bits",
+    "unified_kib",
+    "input_kib",
+    "weight_kib",
+    "output_kib",
+    "double_buffering",
+    "dram_gbps",
+    "dram_pj_per_byte",
+    "dram_type",
+    "port_bytes",
+    "staging_kib",
+    "technology",
+    "fold_overlap",
+    "fusion",
+    "residency",
+)
+METRICS = (
+    "latency_s",
+    "latency_cycles",
+    "throughput_per_s",
+    "energy_j",
+    "edp_js",
+    "area_mm2",
+    "power_w",
+    "dram_power_w",
+    "perf_per_mm2",
+    "perf_per_w",
+    "utilization",
+    "dram_bytes",
+    "pe_count",
+    "sram_kib",
+    "cell_area_mm2",
+    "feasible",
+)
+OBJECTIVES = {
+    "latency": ("latency_s", "min"),
+    "latency_s": ("latency_s", "min"),
+    "throughput": ("throughput_per_s", "max"),
+    "throughput_per_s": ("throughput_per_s", "max"),
+    "energy": ("energy_j", "min"),
+    "energy_j": ("energy_j", "min"),
+    "edp": ("edp_js", "min"),
+    "edp_js": ("edp_js", "min"),
+    "area": ("area_mm2", "min"),
+    "area_mm2": ("area_mm2", "min"),
+    "power": ("power_w", "min"),
+    "power_w": ("power_w", "min"),
+    "perf_per_area": ("perf_per_mm2", "max"),
+    "perf_per_mm2": ("perf_per_mm2", "max"),
+    "perf_per_watt": ("perf_per_w", "max"),
+    "perf_per_w": ("perf_per_w", "max"),
+}
+
+
+class AsicTarget(Target):
+    """The systolic-array ASIC template."""
+
+    name = "asic"
+    numeric_parameters = NUMERIC_PARAMETERS
+    metrics = METRICS
+    design_keys = DESIGN_KEYS
+    objectives = OBJECTIVES
+    #: A single objective's ties go to the smallest design.
+    tie_break = ("area_mm2", "min")
+    required_parameters = ("clock_mhz", "rows", "cols", "dram_gbps")
+
+    @cached_property
+    def categorical_parameters(self) -> Mapping[str, tuple[str, ...]]:  # type: ignore[override]
+        from accelscope.cost.configs import category_names
+
+        out = {
+            name: category_names(name)
+            for name in CATEGORICAL_PARAMETERS
+            if name != "double_buffering"
+        }
+        return {**out, "double_buffering": ("false", "true")}
+
+    def check_space(self, parameters: Mapping[str, Any]) -> None:
+        for required in self.required_parameters:
+            if required not in parameters:
+                raise ValueError(f"parameter '{required}' is required")
+        has_unified = "unified_kib" in parameters
+        split = [k in parameters for k in ("input_kib", "weight_kib", "output_kib")]
+        if has_unified == any(split) or (any(split) and not all(split)):
+            raise ValueError(
+                "buffers: give unified_kib, or all of input_kib, weight_kib and output_kib"
+            )
+
+    def parameter_codes(self, name: str, grid: list[Any]) -> np.ndarray | None:
+        if name == "double_buffering":
+            return np.asarray([bool(v) for v in grid], dtype=bool)
+        if name not in self.categorical_parameters:
+            return None
+        from accelscope.cost.configs import category_codes
+
+        return category_codes(name, np.asarray([str(v) for v in grid]), what="parameter")
+
+    def decode(self, row: dict[str, Any]) -> dict[str, Any]:
+        from accelscope.cost.configs import CATEGORICAL_COLUMNS, category_names
+
+        for key in CATEGORICAL_COLUMNS:
+            if key in row and isinstance(row[key], int | np.integer):
+                row[key] = category_names(key)[int(row[key])]
+        return row
+
+    def configs(self, params: dict[str, np.ndarray]):
+        from accelscope.cost import ConfigBatch
+
+        return ConfigBatch.from_columns(**params)
+
+    def evaluate_points(self, network: Any, params: dict[str, np.ndarray]) -> dict[str, Any]:
+        from accelscope.cost import evaluate_batch
+
+        configs = self.configs(params)
+        res = evaluate_batch(network, configs)
+        latency = np.asarray(res.latency_s, dtype=np.float64)
+        energy = np.asarray(res.energy_j, dtype=np.float64)
+        area = np.asarray(res.area_mm2, dtype=np.float64)
+        power = np.asarray(res.power_w, dtype=np.float64)
+        throughput = np.asarray(res.throughput_per_s, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {
+                "latency_s": latency,
+                "latency_cycles": np.asarray(res.latency_cycles, dtype=np.float64),
+                "throughput_per_s": throughput,
+                "energy_j": energy,
+                "edp_js": energy * latency,
+                "area_mm2": area,
+                "power_w": power,
+                "dram_power_w": np.asarray(res.dram_power_w, dtype=np.float64),
+                "perf_per_mm2": throughput / area,
+                "perf_per_w": throughput / power,
+                "utilization": np.asarray(res.utilization, dtype=np.float64),
+                "dram_bytes": np.asarray(res.dram_bytes, dtype=np.float64),
+                "pe_count": np.asarray(configs.pe_count, dtype=np.int64),
+                "sram_kib": np.asarray(configs.sram_kib, dtype=np.float64),
+                "cell_area_mm2": np.asarray(res.cell_area_mm2, dtype=np.float64),
+                "feasible": np.asarray(res.feasible, dtype=bool),
+            }
+
+    def full_design(self, params: dict[str, np.ndarray]) -> dict[str, Any]:
+        full = self.configs({k: np.asarray(v)[:1] for k, v in params.items()}).row(0)
+        return {k: full[k] for k in self.design_keys if k in full}
+
+    def report(self, network: Any, spec: Any) -> dict[str, Any]:
+        from accelscope.cost import evaluate
+
+        return evaluate(network, spec).to_dict()
+
+    def design_spec(self, params: dict[str, np.ndarray], name: str) -> Any:
+        return self.configs({k: np.asarray(v)[:1] for k, v in params.items()}).to_arch(0, name)
+
+
+ASIC = AsicTarget()

@@ -1,0 +1,108 @@
+"""The target interface: what explore, multi and the reports need from a hardware model.
+
+A target owns its design-space parameters (numeric ones, and categorical ones with their
+labels: a column stores the index of the label), its metric columns, its objective
+aliases, and a vectorized evaluator from parameter columns to metric columns. Nothing
+outside a target's package asks which target it is.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from accelscope.errors import UnknownNameError, suggest
+
+TARGETS: tuple[str, ...] = ("asic", "fpga")
+
+
+class Target(ABC):
+    """One hardware target (see module docstring)."""
+
+    name: str
+    #: Numeric parameters a design space may set.
+    numeric_parameters: tuple[str, ...]
+    #: Categorical parameters and their labels (codes index the labels).
+    categorical_parameters: Mapping[str, tuple[str, ...]]
+    #: Metric columns of :meth:`evaluate_points`, units in their names.
+    metrics: tuple[str, ...]
+    #: Parameters shown for a design, in display order.
+    design_keys: tuple[str, ...]
+    #: Objective aliases -> (metric column, default direction).
+    objectives: Mapping[str, tuple[str, str]]
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return self.numeric_parameters + tuple(self.categorical_parameters)
+
+    @abstractmethod
+    def check_space(self, parameters: Mapping[str, Any]) -> None:
+        """Raise ValueError (one sentence) when a space's parameters are incomplete."""
+
+    def parameter_codes(self, name: str, grid: list[Any]) -> np.ndarray | None:
+        """Codes of a categorical parameter's values, or None for a numeric parameter.
+
+        Raises :class:`~accelscope.errors.SpecError` for an unknown label."""
+        from accelscope.errors import SpecError
+
+        labels = self.categorical_parameters.get(name)
+        if labels is None:
+            return None
+        codes = []
+        for value in grid:
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            if text not in labels:
+                raise SpecError(
+                    f"parameter '{name}': unknown value '{value}'{suggest(text, list(labels))}; "
+                    f"expected one of {', '.join(labels)}"
+                )
+            codes.append(labels.index(text))
+        return np.asarray(codes, dtype=np.int64)
+
+    def decode(self, row: dict[str, Any]) -> dict[str, Any]:
+        """*row* with categorical codes replaced by their labels."""
+        for key, labels in self.categorical_parameters.items():
+            value = row.get(key)
+            if isinstance(value, int | np.integer) and not isinstance(value, bool):
+                row[key] = labels[int(value)]
+        return row
+
+    @abstractmethod
+    def evaluate_points(self, network: Any, params: dict[str, np.ndarray]) -> dict[str, Any]:
+        """Metric columns for configurations given as parameter columns (codes)."""
+
+    @abstractmethod
+    def full_design(self, params: dict[str, np.ndarray]) -> dict[str, Any]:
+        """Every design parameter of the first configuration of *params*, defaults
+        included, labels decoded (JSON-ready scalars)."""
+
+    @abstractmethod
+    def report(self, network: Any, spec: Any) -> dict[str, Any]:
+        """The evaluate document of one design (*spec* as from :meth:`design_spec`):
+        totals and ``layers``, JSON-ready."""
+
+    @abstractmethod
+    def design_spec(self, params: dict[str, np.ndarray], name: str) -> Any:
+        """The first configuration of *params* as this target's spec object (what
+        ``evaluate`` reads back from YAML)."""
+
+
+@cache
+def get_target(name: str) -> Target:
+    """The target called *name* (``asic`` or ``fpga``)."""
+    if name == "asic":
+        from accelscope.targets.asic import ASIC
+
+        return ASIC
+    if name == "fpga":
+        from accelscope.targets.fpga.target import FPGA
+
+        return FPGA
+    raise UnknownNameError(
+        f"unknown target '{name}'{suggest(name, list(TARGETS))}; expected one of "
+        f"{', '.join(TARGETS)}"
+    )

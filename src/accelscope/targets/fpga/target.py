@@ -1,0 +1,144 @@
+"""The FPGA target behind the target interface (design spaces, explore, reports)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from accelscope.targets.base import Target
+from accelscope.targets.fpga.evaluate import CATEGORIES, NUMERIC_DEFAULTS, evaluate_params
+from accelscope.targets.fpga.model import OVER_BUDGET
+
+_METRICS = (
+    "latency_s",
+    "latency_cycles",
+    "throughput_per_s",
+    "gops",
+    "dsp_efficiency",
+    "utilization",
+    "dram_bytes",
+    "dram_gbps_used",
+    "dsp",
+    "bram18",
+    "uram",
+    "lut",
+    "ff",
+    "mac_lanes",
+    "pipeline_stages",
+    "over_budget",
+    "feasible",
+)
+_OBJECTIVES = {
+    "latency": ("latency_s", "min"),
+    "latency_s": ("latency_s", "min"),
+    "throughput": ("throughput_per_s", "max"),
+    "throughput_per_s": ("throughput_per_s", "max"),
+    "gops": ("gops", "max"),
+    "dsp_efficiency": ("dsp_efficiency", "max"),
+    "dsp": ("dsp", "min"),
+    "bram18": ("bram18", "min"),
+    "dram_gbps_used": ("dram_gbps_used", "min"),
+}
+
+
+class FpgaTarget(Target):
+    """FPGA boards with pipeline, generic and hybrid engines."""
+
+    name = "fpga"
+    numeric_parameters = tuple(NUMERIC_DEFAULTS)
+    categorical_parameters = CATEGORIES
+    metrics = _METRICS
+    design_keys = (
+        "board",
+        "paradigm",
+        "precision",
+        "clock_mhz",
+        "dram_gbps",
+        "pipeline_layers",
+        "pixel_par",
+        "ci_par",
+        "co_par",
+        "input_kib",
+        "weight_kib",
+        "output_kib",
+    )
+    objectives = _OBJECTIVES
+    #: A single objective's ties go to the design with the fewest DSPs.
+    tie_break = ("dsp", "min")
+
+    def check_space(self, parameters: Mapping[str, Any]) -> None:
+        if "board" not in parameters:
+            raise ValueError("parameter 'board' is required (a bundled board name)")
+
+    def evaluate_points(self, network: Any, params: dict[str, np.ndarray]) -> dict[str, Any]:
+        r = evaluate_params(network, params)
+        return {
+            "latency_s": r.latency_s,
+            "latency_cycles": r.latency_cycles,
+            "throughput_per_s": r.throughput_per_s,
+            "gops": r.gops,
+            "dsp_efficiency": r.dsp_efficiency,
+            "utilization": r.utilization,
+            "dram_bytes": r.dram_bytes,
+            "dram_gbps_used": r.dram_gbps_used,
+            **{name: np.asarray(v, dtype=np.int64) for name, v in r.used.items()},
+            "mac_lanes": np.asarray(r.mac_lanes, dtype=np.int64),
+            "pipeline_stages": np.asarray(r.pipeline_stages, dtype=np.int64),
+            "over_budget": np.asarray(r.over_budget, dtype=np.int64),
+            "feasible": np.asarray(r.feasible, dtype=bool),
+        }
+
+    def decode(self, row: dict[str, Any]) -> dict[str, Any]:
+        row = super().decode(row)
+        if isinstance(row.get("over_budget"), int | np.integer):
+            row["over_budget"] = OVER_BUDGET[int(row["over_budget"])] or None
+        return row
+
+    def design_spec(self, params: dict[str, np.ndarray], name: str) -> Any:
+        from accelscope.targets.fpga.design import FpgaDesign, GenericEngine
+
+        row = self.decode({k: np.asarray(v)[0].item() for k, v in params.items()})
+        generic = None
+        if row.get("paradigm", "pipeline") != "pipeline" and "ci_par" in row:
+            generic = GenericEngine(
+                **{
+                    k: row.get(k, NUMERIC_DEFAULTS[k])
+                    for k in (
+                        "pixel_par",
+                        "ci_par",
+                        "co_par",
+                        "input_kib",
+                        "weight_kib",
+                        "output_kib",
+                    )
+                }
+            )
+        k = row.get("pipeline_layers")
+        return FpgaDesign(
+            name=name,
+            board=row["board"],
+            paradigm=row.get("paradigm", "pipeline"),
+            precision=row.get("precision", "int16"),
+            clock_mhz=row.get("clock_mhz") or None,
+            dram_gbps=row.get("dram_gbps") or None,
+            pipeline_layers=None
+            if k is None or k < 0 or row.get("paradigm") != "hybrid"
+            else int(k),
+            generic=generic,
+        )
+
+    def report(self, network: Any, spec: Any) -> dict[str, Any]:
+        from accelscope.targets.fpga.evaluate import evaluate_design
+
+        return evaluate_design(network, spec).to_dict()
+
+    def full_design(self, params: dict[str, np.ndarray]) -> dict[str, Any]:
+        design = self.design_spec(params, "design").resolved()
+        out = design.model_dump(exclude={"spec_version", "target", "name", "generic"})
+        out.update(design.generic.model_dump() if design.generic else {})
+        return {k: out[k] for k in self.design_keys if k in out}
+
+
+FPGA = FpgaTarget()
