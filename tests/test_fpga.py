@@ -178,3 +178,59 @@ def test_over_budget_design_names_the_resource():
     assert report.budget_message() == (
         "design 'big' does not fit pynq-z1: it needs 4,096 DSP of 220 (+1762%)"
     )
+
+
+def test_pipeline_cycles_follow_the_accdnn_formula():
+    """DNNBuilder's reference code (IBM AccDNN, layers/convolution.py ``profile``) gives a
+    stage ``MACs / (CPF x KPF)`` cycles. With its VGG16 example parallelism
+    (example/vgg16/optim_vgg16.conf), where CPF divides C and KPF divides K, the loop
+    nest gives exactly that."""
+    from accelscope.targets.fpga.engines import loop_cycles
+
+    st = stage_table(load_model("vgg-16"))
+    cpf = [1, 16, 8, 16, 8, 16, 16, 8, 16, 16, 8, 8, 8, 8, 2, 2]
+    kpf = [8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 2, 2, 1]
+    cycles = loop_cycles(st, np.array([cpf])[:, st.gemm_stage], np.array([kpf])[:, st.gemm_stage])
+    macs = (
+        (st.gemm_channels * st.gemm_kernel_area * st.gemm_out_channels * st.gemm_pixels)
+        * st.gemm_count
+        * st.gemm_groups
+    )
+    divides = (st.gemm_channels % np.array(cpf)[st.gemm_stage] == 0) & (
+        st.gemm_out_channels % np.array(kpf)[st.gemm_stage] == 0
+    )
+    expected = macs // (np.array(cpf) * np.array(kpf))[st.gemm_stage]
+    assert divides.sum() >= 14  # all but conv1_1 (C = 3) and fc8 (K = 1000, KPF 1 divides)
+    assert (cycles[0][divides] == expected[divides]).all()
+    # conv1_1 with CPF = 1 over C = 3: ceil(3/1) = 3, so exact as well.
+    assert cycles[0][0] == 3 * 9 * 224 * 224 * 64 // 8
+
+
+def test_points_a_design_ignores_share_one_canonical_point():
+    from accelscope.search import explore
+    from accelscope.search.space import space_from_dict
+
+    space = space_from_dict(
+        {
+            "target": "fpga",
+            "parameters": {
+                "board": "zc706",
+                "paradigm": ["pipeline", "generic"],
+                "ci_par": [8, 16],
+                "co_par": 16,
+                "input_kib": 64,
+                "weight_kib": 64,
+                "output_kib": 64,
+            },
+        }
+    )
+    # Grid order: paradigm slowest. (pipeline, 16) only differs from (pipeline, 8) in
+    # the generic engine a pipeline does not have.
+    assert space.canonical(np.arange(4)).tolist() == [0, 0, 2, 3]
+    result = explore(load_model("alexnet"), space, objectives=["throughput"])
+    table = result.table
+    assert table.column("redundant").to_pylist() == [False, True, False, False]
+    assert result.evaluated == 4 and result.feasible == 3
+    evo = explore(load_model("alexnet"), space, objectives=["throughput", "dsp"],
+                  strategy="random", budget=4, seed=1)  # fmt: skip
+    assert set(evo.table.column("index").to_pylist()) <= {0, 2, 3}

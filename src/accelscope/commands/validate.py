@@ -18,8 +18,8 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _print_rows(rows: list[Any]) -> None:
-    table = Table(title="Published accelerators: predicted vs published")
+def _print_rows(rows: list[Any], title: str = "Published accelerators") -> None:
+    table = Table(title=f"{title}: predicted vs published")
     for col, just in (
         ("chip", "left"),
         ("metric", "left"),
@@ -75,6 +75,18 @@ def _print_summary(summary: dict[str, Any], check: dict[str, Any] | None) -> Non
         out.print("fitted rows (calibrate shared constants): " + "; ".join(summary["fitted_rows"]))
 
 
+def _print_fpga_summary(summary: dict[str, Any]) -> None:
+    mae = summary["mean_abs_error_pct"]
+    out.print(
+        "FPGA -- mean absolute error: "
+        + "; ".join(f"{kind} {mae[kind]:.1f} %" for kind in sorted(mae))
+        + f"; throughput within 15 %: {len(summary['designs_throughput_within_15pct'])} "
+        f"designs, resources within 20 %: {len(summary['designs_resources_within_20pct'])}"
+    )
+    for m in summary["missing"]:
+        out.print(f"not reproduced: {m['design']} -- {m['reason']}", soft_wrap=True)
+
+
 def command(
     json_out: JsonOpt = False,
     table: Annotated[
@@ -102,12 +114,14 @@ def command(
     (must be exact), and predictions against published accelerators (errors per row and
     mean absolute error per metric). Exit status 1 if part 1 finds a mismatch."""
     from accelscope.validate import check_simulators, validate_published
+    from accelscope.validate.fpga import validate_fpga
 
     if table is not None and not table.is_file():
         err.print(f"error: --table: no such file: {table}")
         raise typer.Exit(2)
     check = check_simulators(gemms=gemms, seed=seed).to_dict() if gemms > 0 else None
     rows, summary = validate_published(table)
+    fpga_rows, fpga_summary = validate_fpga()
     if json_out:
         emit_json(
             {
@@ -116,11 +130,17 @@ def command(
                 "simulator": check,
                 "rows": [r.to_dict() for r in rows],
                 "summary": summary,
+                "fpga": {
+                    "rows": [r.to_dict() for r in fpga_rows],
+                    "summary": fpga_summary,
+                },
             }
         )
     else:
         _print_rows(rows)
         _print_summary(summary, check)
+        _print_rows(fpga_rows, "Published FPGA accelerators")
+        _print_fpga_summary(fpga_summary)
     if check is not None and check["mismatches"]:
         if not json_out:
             err.print(

@@ -119,7 +119,7 @@ def run_nsga2(
         pop = algorithm.ask()
         x = np.rint(pop.get("X")).astype(np.int64)
         x = np.clip(x, 0, sizes - 1)
-        flat = axis_indices_to_flat(space, x)
+        flat = space.canonical(axis_indices_to_flat(space, x))
         new = np.unique(flat[~cache.contains(flat)])  # sorted, distinct, not yet evaluated
         name = f"gen-{generation:05d}"
         stalled = stalled + 1 if new.size < 0.05 * pop_size else 0

@@ -252,7 +252,8 @@ def explore(
             elif strat == "random":
                 n = min(budget or min(space.size, 10_000), space.size)
                 rng = np.random.default_rng(seed)
-                sample = np.sort(rng.choice(space.size, size=n, replace=False))
+                sample = np.unique(space.canonical(rng.choice(space.size, size=n, replace=False)))
+                n = len(sample)
                 tasks = [
                     (f"sample-{i // chunk_size:06d}", sample[i : i + chunk_size])
                     for i in range(0, n, chunk_size)
@@ -283,6 +284,7 @@ def explore(
             names=committed,
             top=top,
             tie_break=Objective(*target.tie_break),
+            infeasible_label=target.infeasible_label,
         )
     except BaseException:
         if tmp is not None:
@@ -341,6 +343,7 @@ def summarize(
     *,
     top: int = 10,
     tie_break: Objective | None = None,
+    infeasible_label: str = "layers must fit the buffers",
 ) -> ExploreResult:
     """Merge the committed parts (*names*, default all) one at a time: counts, the
     constrained optimum, the Pareto set and the *top* designs (memory bounded by a part).
@@ -363,7 +366,7 @@ def summarize(
         best_row=best_row,
         elapsed_s=elapsed,
         top_rows=summary.top_rows,
-        diagnosis="" if best_row is not None else summary.diagnose(),
+        diagnosis="" if best_row is not None else summary.diagnose(infeasible_label),
         kept_rows=summary.rows(),
         source=_PartSource(store, names, dedupe),
     )

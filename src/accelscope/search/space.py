@@ -143,7 +143,8 @@ class DesignSpace(BaseModel):
         for name, spec in self.parameters.items():
             if name not in known:
                 raise ValueError(
-                    f"unknown {self.target} parameter '{name}'{suggest(name, list(known))}"
+                    f"unknown parameter '{name}' for the {self.target} target"
+                    f"{suggest(name, list(known))}"
                 )
             if spec.tie is not None:
                 if spec.tie not in self.parameters:
@@ -199,6 +200,28 @@ class DesignSpace(BaseModel):
             if spec.tie is not None:
                 cols[name] = cols[spec.tie]
         return {name: cols[name] for name in self.parameters}
+
+    def canonical(self, indices: np.ndarray) -> np.ndarray:
+        """The grid index that stands for each of *indices*: axes the target ignores for a
+        point (an FPGA pipeline has no generic engine) are set to their first value, so
+        points that differ only there share one index."""
+        idx = np.asarray(indices, dtype=np.int64)
+        ignored = self.target_model.ignored_parameters(self.columns(idx)) if idx.size else {}
+        if not ignored:
+            return idx
+        axes = self.axes
+        digits = []
+        rest = idx.copy()
+        for _, values in reversed(axes):
+            rest, digit = np.divmod(rest, len(values))
+            digits.append(digit)
+        digits.reverse()
+        flat = np.zeros_like(idx)
+        for (name, values), digit in zip(axes, digits, strict=True):
+            if name in ignored:
+                digit = np.where(ignored[name], 0, digit)
+            flat = flat * len(values) + digit
+        return flat
 
     def configs(self, indices: np.ndarray):
         """A :class:`~accelscope.cost.ConfigBatch` for flat grid *indices* (ASIC only)."""

@@ -28,8 +28,11 @@ from accelscope.search.pareto import pareto_mask
 
 
 def meets(columns: dict[str, np.ndarray], cons: Sequence[Constraint]) -> np.ndarray:
-    """Mask of the rows that are feasible and satisfy every constraint."""
+    """Mask of the rows that are feasible and satisfy every constraint (a ``redundant``
+    row, which only repeats another point's design, never does)."""
     ok = np.asarray(columns["feasible"], dtype=bool).copy()
+    if "redundant" in columns:
+        ok &= ~np.asarray(columns["redundant"], dtype=bool)
     for c in cons:
         ok &= c.holds(np.asarray(columns[c.name], dtype=np.float64))
     return ok
@@ -109,10 +112,15 @@ class _Diagnosis:
                 self.low[c.name] = min(self.low.get(c.name, np.inf), float(finite.min()))
                 self.high[c.name] = max(self.high.get(c.name, -np.inf), float(finite.max()))
 
-    def sentence(self, evaluated: int, cons: Sequence[Constraint]) -> str:
+    def sentence(
+        self,
+        evaluated: int,
+        cons: Sequence[Constraint],
+        infeasible_label: str = "layers must fit the buffers",
+    ) -> str:
         """One sentence naming the constraint that ruled out the most designs."""
         counts = [(self.rejected.get(c.text, 0), c.text) for c in cons]
-        counts.append((self.unmappable, "layers must fit the buffers"))
+        counts.append((self.unmappable, infeasible_label))
         worst = max(counts)
         if worst[0] == 0:
             return f"no configuration satisfies all constraints together ({evaluated} evaluated)"
@@ -197,7 +205,8 @@ class StreamingSummary:
         n = table.num_rows
         if n == 0:
             return table
-        columns = {name: table.column(name).to_numpy() for name in self.needed()}
+        names = self.needed() + (["redundant"] if "redundant" in table.column_names else [])
+        columns = {name: table.column(name).to_numpy() for name in names}
         rows = np.arange(self.evaluated, self.evaluated + n, dtype=np.int64)
         ok = meets(columns, self.cons)
         points = minimized_points(columns, self.rank_objs, ok)
@@ -252,8 +261,8 @@ class StreamingSummary:
                 out[int(row)] = {**record, "meets_constraints": True, "pareto": row in front}
         return out
 
-    def diagnose(self) -> str:
-        return self.diagnosis.sentence(self.evaluated, self.cons)
+    def diagnose(self, infeasible_label: str = "layers must fit the buffers") -> str:
+        return self.diagnosis.sentence(self.evaluated, self.cons, infeasible_label)
 
 
 def _front_positions(points: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -25,7 +25,11 @@ def evaluate_points(network: Network, space: DesignSpace, indices: np.ndarray) -
     idx = np.asarray(indices, dtype=np.int64)
     params = space.columns(idx)
     metrics = space.target_model.evaluate_points(network, params)
-    return {"index": idx, **{name: np.asarray(v) for name, v in params.items()}, **metrics}
+    cols = {"index": idx, **{name: np.asarray(v) for name, v in params.items()}, **metrics}
+    if space.target_model.ignored_parameters(params):
+        # Points that only differ in parameters their design ignores: one stands for all.
+        cols["redundant"] = space.canonical(idx) != idx
+    return cols
 
 
 def to_arrow(columns: dict[str, Any]):

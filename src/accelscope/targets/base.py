@@ -34,6 +34,10 @@ class Target(ABC):
     design_keys: tuple[str, ...]
     #: Objective aliases -> (metric column, default direction).
     objectives: Mapping[str, tuple[str, str]]
+    #: (metric, direction) that breaks ties of a single objective.
+    tie_break: tuple[str, str]
+    #: What an infeasible configuration failed, for "no design meets ..." diagnoses.
+    infeasible_label: str
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -70,6 +74,11 @@ class Target(ABC):
             if isinstance(value, int | np.integer) and not isinstance(value, bool):
                 row[key] = labels[int(value)]
         return row
+
+    def ignored_parameters(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Parameters a configuration does not use, as masks over the configurations
+        (``{name: mask}``); the design space maps such points to one canonical point."""
+        return {}
 
     @abstractmethod
     def evaluate_points(self, network: Any, params: dict[str, np.ndarray]) -> dict[str, Any]:

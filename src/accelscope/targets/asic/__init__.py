@@ -109,6 +109,7 @@ class AsicTarget(Target):
     objectives = OBJECTIVES
     #: A single objective's ties go to the smallest design.
     tie_break = ("area_mm2", "min")
+    infeasible_label = "layers must fit the buffers"
     required_parameters = ("clock_mhz", "rows", "cols", "dram_gbps")
 
     @cached_property

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from accelscope.errors import InputFileError, SpecError
 from accelscope.targets.fpga.boards import Board, get_board
-from accelscope.targets.fpga.resources import DSP_PER_MAC
+from accelscope.targets.fpga.resources import BITS, DSP_PER_MAC, banked_memory
 
 Paradigm = Literal["pipeline", "generic", "hybrid"]
 PARADIGMS: tuple[str, ...] = ("pipeline", "generic", "hybrid")
@@ -120,8 +120,9 @@ class FpgaDesign(BaseModel):
 def default_generic(board: Board, precision: str, dsp_share: float = 1.0) -> GenericEngine:
     """A generic engine sized to *board*: the largest power-of-two unrolling within
     ``DEFAULT_DSP_SHARE x dsp_share`` of the DSPs (input x output channels up to 32 x 32,
-    then pixels), buffers from ``DEFAULT_BRAM_SHARE x dsp_share`` of the block RAM
-    (input : weight : output = 1 : 2 : 1, halved for double buffering)."""
+    then pixels), and buffers (input : weight : output = 1 : 2 : 1, both ping-pong copies
+    counted by the block-RAM rules) halved until they take at most
+    ``DEFAULT_BRAM_SHARE x dsp_share`` of the block RAM."""
     lanes = int(DEFAULT_DSP_SHARE * dsp_share * board.dsp / DSP_PER_MAC[precision])
     lanes = 1 << max(lanes.bit_length() - 1, 0)
     ci = co = 1
@@ -131,14 +132,26 @@ def default_generic(board: Board, precision: str, dsp_share: float = 1.0) -> Gen
         else:
             co *= 2
     pp = max(lanes // (ci * co), 1)
+    bits = BITS[precision]
+    budget = DEFAULT_BRAM_SHARE * dsp_share * board.bram18
     kib = board.bram18 * 18 / 8 * DEFAULT_BRAM_SHARE * dsp_share / 2
+
+    def blocks(k: float) -> int:
+        total = 0
+        for share, banks in ((0.25, ci * pp), (0.5, ci * co), (0.25, co * pp)):
+            words = int(k * share * 8192 / bits)
+            total += 2 * int(banked_memory(words, banks, bits, False)[0])
+        return total
+
+    while kib > 1 and blocks(kib) > budget:
+        kib /= 2
     return GenericEngine(
         pixel_par=pp,
         ci_par=ci,
         co_par=co,
-        input_kib=round(kib / 4, 1),
-        weight_kib=round(kib / 2, 1),
-        output_kib=round(kib / 4, 1),
+        input_kib=round(kib / 4, 2),
+        weight_kib=round(kib / 2, 2),
+        output_kib=round(kib / 4, 2),
     )
 
 

@@ -160,13 +160,15 @@ def evaluate_columns(st: StageTable, cols: FpgaColumns, boards: list[Board]) -> 
     gen_bytes = np.where(on_generic, gen_bytes, 0.0)
     gen_cycles = gen_gemm_cycles.sum(axis=1)
     gen_dram_bytes = gen_bytes.sum(axis=1)
+    # Double buffering: two copies of every buffer, each its own memories (the ping-pong
+    # arrays of an HLS design), so DMA fills one while the engine reads the other.
     mem = [
-        banked_memory(w * 2, b, bits, has_uram)
+        banked_memory(w, b, bits, has_uram)
         for w, b in ((w_in, gci * pp), (w_w, gci * gco), (w_out, gco * pp))
     ]
-    gen_bram = np.where(generic_on, sum(m[0] for m in mem), 0)
-    gen_uram = np.where(generic_on, sum(m[1] for m in mem), 0)
-    gen_lutram = np.where(generic_on, sum(m[2] for m in mem), 0)
+    gen_bram = np.where(generic_on, 2 * sum(m[0] for m in mem), 0)
+    gen_uram = np.where(generic_on, 2 * sum(m[1] for m in mem), 0)
+    gen_lutram = np.where(generic_on, 2 * sum(m[2] for m in mem), 0)
 
     # --- pipeline -----------------------------------------------------------------
     lanes = np.zeros((n_cfg, n_st), dtype=np.int64)
@@ -199,7 +201,8 @@ def evaluate_columns(st: StageTable, cols: FpgaColumns, boards: list[Board]) -> 
     banks_w = np.maximum(ci * co, 1)
     line = banked_memory(line_words[None, :], np.maximum(ci, 1), b2, u2)
     acts = banked_memory(act_words[None, :], banks_w, b2, u2)
-    pingpong = banked_memory(2 * banks_w * lead_area[None, :], banks_w, b2, u2)
+    one_copy = banked_memory(banks_w * lead_area[None, :], banks_w, b2, u2)
+    pingpong = tuple(2 * x for x in one_copy)  # streamed weights: two copies, as above
     keep = banked_memory(weight_words[None, :], banks_w, b2, u2)
     streams = weight_words[None, :] > 0
     base_bram = [line[i] + acts[i] + np.where(streams, pingpong[i], 0) for i in range(3)]

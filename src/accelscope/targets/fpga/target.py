@@ -67,10 +67,25 @@ class FpgaTarget(Target):
     objectives = _OBJECTIVES
     #: A single objective's ties go to the design with the fewest DSPs.
     tie_break = ("dsp", "min")
+    infeasible_label = "designs must fit the board's DSP, BRAM18 and URAM"
 
     def check_space(self, parameters: Mapping[str, Any]) -> None:
         if "board" not in parameters:
             raise ValueError("parameter 'board' is required (a bundled board name)")
+
+    def ignored_parameters(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The pipeline paradigm has no generic engine; only the hybrid uses
+        ``pipeline_layers``."""
+        if "paradigm" not in params:
+            return {}
+        paradigm = np.asarray(params["paradigm"])
+        pipeline = paradigm == CATEGORIES["paradigm"].index("pipeline")
+        hybrid = paradigm == CATEGORIES["paradigm"].index("hybrid")
+        engine = ("pixel_par", "ci_par", "co_par", "input_kib", "weight_kib", "output_kib")
+        out = {name: pipeline for name in engine if name in params}
+        if "pipeline_layers" in params:
+            out["pipeline_layers"] = ~hybrid
+        return out
 
     def evaluate_points(self, network: Any, params: dict[str, np.ndarray]) -> dict[str, Any]:
         r = evaluate_params(network, params)
