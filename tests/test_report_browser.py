@@ -193,3 +193,33 @@ def test_script_in_a_layer_name_is_shown_as_text(browser, reports):
         assert log["dialogs"] == [] and log["errors"] == []
     finally:
         context.close()
+
+
+def test_fpga_report_in_browser(browser, tmp_path):
+    """The FPGA evaluate report: resource bars and the stage-balance chart drawn, the
+    hover of a pipeline stage names its lanes, nothing fetched."""
+    html = tmp_path / "fpga.html"
+    res = run_cli(
+        "evaluate", "alexnet", "--board", "zc706", "--paradigm", "hybrid", "--report", str(html)
+    )
+    assert res.code == 0, res.stderr
+    context, page, log = _open(browser, html)
+    try:
+        assert page.get_attribute("body", "data-figures-rendered") == "2"
+        for key in ("resources", "stages"):
+            drawn = page.query_selector(f"#fig-{key}").evaluate(DRAWN_JS)
+            assert drawn["rendered"] and drawn["traces"] > 0 and drawn["marks"] > 0, (key, drawn)
+        text = page.evaluate("() => document.body.innerText").lower()  # labels may be in caps
+        assert "dsp efficiency" in text and "bram18" in text and "lut (est.)" in text
+        page.query_selector("#fig-stages").scroll_into_view_if_needed()
+        x, y = page.evaluate(POINT_JS, ["stages", "pipeline", 0])
+        page.mouse.move(x, y)
+        page.wait_for_selector("#fig-stages .hovertext", timeout=10_000)
+        label = page.text_content("#fig-stages .hovertext")
+        assert "features.0" in label and "lanes" in label, label
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-fpga.png"), full_page=True)
+        assert log["errors"] == [] and log["dialogs"] == []
+        assert all(u.startswith(("file:", "data:", "blob:")) for u in log["requests"]), log
+    finally:
+        context.close()

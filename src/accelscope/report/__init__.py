@@ -41,6 +41,10 @@ def build_model(
     """
     check_document(doc)
     kind = doc["kind"]
+    if kind == "evaluate" and doc.get("target") == "fpga":
+        from accelscope.report.build_fpga import build as build_fpga
+
+        return build_fpga(doc, source)
     if kind == "evaluate":
         from accelscope.report.build_evaluate import build
 

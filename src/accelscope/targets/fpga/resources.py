@@ -16,8 +16,10 @@ All functions are vectorized over NumPy arrays. Sources:
   is a 64 x 1 RAM (UG474), so a bank costs ``width * ceil(depth / 64)`` LUTs.
 * LUT and FF per MAC lane are *estimates* from whole published designs (control, DMA
   and glue included): Zhang et al., FPGA 2015 (fp32: 186,251 LUT and 205,704 FF for 448
-  lanes) and Qiu et al., FPGA 2016 (int16: 182,616 LUT and 127,653 FF for 780 DSPs);
-  int8 is assumed to need half of int16. They are reported, but not validated.
+  lanes), Qiu et al., FPGA 2016 (int16: 182,616 LUT and 127,653 FF for 780 DSPs) and
+  the Xilinx DPU, PG338 (int8, B4096 on ZCU102: 52,161 LUT and 98,249 registers for
+  2,048 MAC lanes). Designs differ several-fold here (the DPU sums in DSP cascades, Qiu's
+  design in LUT adder trees), so LUT and FF are reported but never rule a design out.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from accelscope.errors import SpecError
 PRECISIONS: tuple[str, ...] = ("int8", "int16", "fp32")
 BITS: dict[str, int] = {"int8": 8, "int16": 16, "fp32": 32}
 DSP_PER_MAC: dict[str, float] = {"int8": 0.5, "int16": 1.0, "fp32": 5.0}
-LUT_PER_MAC: dict[str, float] = {"int8": 117.0, "int16": 234.0, "fp32": 416.0}
-FF_PER_MAC: dict[str, float] = {"int8": 82.0, "int16": 164.0, "fp32": 459.0}
+LUT_PER_MAC: dict[str, float] = {"int8": 25.5, "int16": 234.0, "fp32": 416.0}
+FF_PER_MAC: dict[str, float] = {"int8": 48.0, "int16": 164.0, "fp32": 459.0}
 
 #: RAMB18 aspect ratios (width bits, depth words), UG473 / UG573.
 BRAM18_SHAPES: tuple[tuple[int, int], ...] = (
