@@ -17,7 +17,7 @@ per cycle)::
     latency = max(sum_{s<k-1} fill_s * T_s + max_s T_s, D_pipe / bpc) + G
 
 ``fill_s`` is the share of stage ``s``'s work done before the next stage can start (the
-next stage's kernel height over this stage's output rows: DNNBuilder's fine-grained,
+next stage's kernel height over its input rows: DNNBuilder's fine-grained,
 column-based pipeline).
 """
 

@@ -95,12 +95,12 @@ def _gemm_row(kern: GemmKernel) -> dict[str, int]:
         area = kern.k // channels
         line = kern.groups * channels * conv.in_h * min(conv.in_w, conv.span_w + conv.stride_w)
         inputs = kern.groups * conv.input_elements * kern.repeats
-        span, out_h = conv.span_h, conv.out_h
+        span, in_h = conv.span_h, conv.in_h
     else:
         channels, area = kern.k, 1
         line = kern.groups * kern.k
         inputs = kern.groups * kern.m * kern.k * kern.repeats
-        span, out_h = 0, 0
+        span, in_h = 0, 0
     return {
         "groups": kern.groups,
         "repeats": kern.repeats,
@@ -114,7 +114,7 @@ def _gemm_row(kern: GemmKernel) -> dict[str, int]:
         "output_elems": kern.groups * kern.m * kern.n * kern.repeats,
         "line_elems": line,
         "span_h": span,
-        "out_h": out_h,
+        "in_h": in_h,
     }
 
 
@@ -149,15 +149,15 @@ def stage_table(network: Network) -> StageTable:
     for s in range(n_stages):
         end = stage_start[s + 1] if s + 1 < n_stages else len(rows)
         lead[s] = stage_start[s] + int(np.argmax(macs[stage_start[s] : end]))
-    # A stage hands rows to the next one: the next stage starts once it has the rows one
-    # output row of it needs (its receptive-field height); a GEMM without geometry
+    # A stage hands rows to the next one: the next stage starts once it has the input
+    # rows its first output row needs (its receptive-field height out of its input
+    # height; a pooling layer in between scales both alike); a GEMM without geometry
     # needs its whole input.
     fill = np.ones(n_stages, dtype=np.float64)
     for s in range(n_stages - 1):
         nxt = rows[lead[s + 1]]
-        own = rows[lead[s]]
-        if nxt["span_h"] and own["out_h"]:
-            fill[s] = min(1.0, nxt["span_h"] / own["out_h"])
+        if nxt["span_h"] and nxt["in_h"]:
+            fill[s] = min(1.0, nxt["span_h"] / nxt["in_h"])
     return StageTable(
         gemm_stage=col("stage"),
         gemm_count=col("count"),
