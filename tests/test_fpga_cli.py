@@ -74,6 +74,8 @@ def test_fpga_option_mistakes_are_clear(cli):
     assert res.code == 2 and "is for the asic target" in res.stderr
     res = cli("explore", "alexnet", "--board", "zc706", "--objective", "area")
     assert res.code == 2 and "unknown objective 'area'" in res.stderr
+    res = cli("multi", "alexnet", "vgg-16", "--space", "fpga")
+    assert res.code == 2 and "multi does not support the fpga target yet" in res.stderr
 
 
 def test_explore_fpga_and_export_reproduces_the_best(cli, tmp_path):
@@ -128,3 +130,19 @@ def test_validate_json_has_an_fpga_section(cli):
     assert {m["design"] for m in fpga["summary"]["missing"]} >= {
         "HybridDNN (VGG16 on VU9P and PYNQ-Z1)"
     }
+
+
+def test_fpga_explore_report_draws_its_figures(cli, tmp_path):
+    run = tmp_path / "run"
+    res = cli(
+        "explore", "alexnet", "--board", "zc706", "--objective", "throughput",
+        "--objective", "dsp", "--out", str(run),
+    )  # fmt: skip
+    assert res.code == 0, res.stderr
+    html = tmp_path / "r.html"
+    rep = cli("report", str(run), "-o", str(html), "--json")
+    assert rep.code == 0, rep.stderr
+    figures = rep.json()["figures"]
+    assert {"pareto", "sensitivity", "stages"} <= set(figures)
+    text = html.read_text(encoding="utf-8")
+    assert "DSP slices" in text and " on zc706" in text  # axis label, design titles

@@ -6,40 +6,42 @@ from typing import Any
 
 import numpy as np
 
-from accelscope.report.designs import design_title, objectives_of, varying_parameters
+from accelscope.report.designs import design_title, objectives_of, target_of, varying_parameters
 from accelscope.report.explore import parameter_panels, pareto_front, sensitivity
 from accelscope.report.layer_tables import bound_share_text, layer_section
 from accelscope.report.layers import Roofs
 from accelscope.report.model import Card, ReportModel, Section, Table, provenance_rows, spec_yaml
 from accelscope.report.units import METRIC_LABELS, format_value, metric_label, parameter_label
 
-_DESIGN_METRICS = ("latency_s", "throughput_per_s", "energy_j", "area_mm2", "power_w")
+
+def _summary_metrics(doc: dict[str, Any]) -> tuple[str, ...]:
+    from accelscope.targets import get_target
+
+    return get_target(target_of(doc)).summary_metrics
 
 
-def _design_cards(best: dict[str, Any]) -> list[Card]:
+def _design_cards(best: dict[str, Any], doc: dict[str, Any]) -> list[Card]:
+    notes = {"throughput_per_s": "inferences per second", "energy_j": "per inference"}
     return [
-        Card("best latency", format_value("latency_s", best.get("latency_s"))),
         Card(
-            "throughput",
-            format_value("throughput_per_s", best.get("throughput_per_s")),
-            "inferences per second",
-        ),
-        Card("energy", format_value("energy_j", best.get("energy_j")), "per inference"),
-        Card("area", format_value("area_mm2", best.get("area_mm2"))),
-        Card("power", format_value("power_w", best.get("power_w"))),
-        Card("utilization", format_value("utilization", best.get("utilization"))),
+            ("best " if m == "latency_s" else "") + METRIC_LABELS[m][0],
+            format_value(m, best.get(m)),
+            notes.get(m, ""),
+        )
+        for m in _summary_metrics(doc)
     ]
 
 
 def _top_table(doc: dict[str, Any], params: list[str]) -> Table:
-    cols = ["#", "configuration", *[METRIC_LABELS[m][0] for m in _DESIGN_METRICS], "Pareto"]
+    metrics = _summary_metrics(doc)[:5]
+    cols = ["#", "configuration", *[METRIC_LABELS[m][0] for m in metrics], "Pareto"]
     rows = []
     for i, d in enumerate(doc.get("top") or []):
         rows.append(
             [
                 str(i + 1),
-                design_title(d),
-                *[format_value(m, d.get(m)) for m in _DESIGN_METRICS],
+                design_title(d, target_of(doc)),
+                *[format_value(m, d.get(m)) for m in metrics],
                 "yes" if d.get("pareto") else "",
             ]
         )
@@ -47,17 +49,19 @@ def _top_table(doc: dict[str, Any], params: list[str]) -> Table:
         title=f"Top {len(rows)} designs meeting the constraints",
         columns=cols,
         rows=rows,
-        numeric=[True, False, *[True] * len(_DESIGN_METRICS), False],
+        numeric=[True, False, *[True] * len(metrics), False],
         key="top",
     )
 
 
-def _best_table(best: dict[str, Any], params: list[str]) -> Table:
-    keys = list(dict.fromkeys([*params, "units", "rows", "cols", "dataflow", "clock_mhz"]))
-    keys += [k for k in ("lanes", "unified_kib", "dram_gbps", "precision", "technology")]
+def _best_table(best: dict[str, Any], params: list[str], doc: dict[str, Any]) -> Table:
+    from accelscope.targets import get_target
+
+    keys = list(dict.fromkeys([*params, *get_target(target_of(doc)).design_keys]))
     keys = list(dict.fromkeys(k for k in keys if best.get(k) is not None))
+    metrics = _summary_metrics(doc)
     rows = [[parameter_label(k), _fmt(best[k])] for k in keys]
-    rows += [[METRIC_LABELS[m][0], format_value(m, best.get(m))] for m in _DESIGN_METRICS]
+    rows += [[METRIC_LABELS[m][0], format_value(m, best.get(m))] for m in metrics]
     return Table(
         title="Best design meeting the constraints",
         columns=["parameter / metric", "value"],
@@ -66,6 +70,13 @@ def _best_table(best: dict[str, Any], params: list[str]) -> Table:
         key="best",
         compact=True,
     )
+
+
+def _tie_text(doc: dict[str, Any]) -> str:
+    from accelscope.targets import get_target
+
+    metric, direction = get_target(target_of(doc)).tie_break
+    return f"{'smallest' if direction == 'min' else 'largest'} {METRIC_LABELS[metric][0]}"
 
 
 def _fmt(v: Any) -> str:
@@ -88,7 +99,7 @@ def build(
         ),
     )
     if best:
-        model.cards = _design_cards(best)
+        model.cards = _design_cards(best, doc)
     model.facts = [
         ("network", network),
         (
@@ -105,14 +116,14 @@ def build(
     ]
     single = len(doc.get("objectives") or []) == 1
     model.facts.append(
-        ("Pareto-optimal", "— (one objective: the best design, ties to the smallest area)")
+        ("Pareto-optimal", f"— (one objective: the best design, ties to the {_tie_text(doc)})")
         if single
         else ("Pareto-optimal", f"{len(doc.get('pareto') or [])} designs")
     )
     if doc.get("elapsed_s") is not None:
         model.facts.append(("search time", f"{float(doc['elapsed_s']):.2f} s"))
     if best:
-        model.facts.insert(0, ("best design", design_title(best)))
+        model.facts.insert(0, ("best design", design_title(best, target_of(doc))))
     else:
         model.notes.append(
             "No evaluated design meets the constraints"
@@ -136,7 +147,7 @@ def build(
     )
     front.figures.append(pareto_front(doc, cols, "pareto"))
     if best:
-        front.tables.append(_best_table(best, params))
+        front.tables.append(_best_table(best, params, doc))
     if doc.get("top"):
         front.tables.append(_top_table(doc, params))
     model.sections.append(front)
@@ -154,7 +165,18 @@ def build(
             model.sections.append(influence)
 
     layers = doc.get("best_layers") or []
-    if best and layers:
+    if best and layers and target_of(doc) == "fpga":
+        from accelscope.report.build_fpga import stage_figure
+
+        model.sections.append(
+            Section(
+                key="best-layers",
+                title="Best design: per-layer analysis",
+                intro=f"{network} on the best design ({design_title(best, 'fpga')}).",
+                figures=[stage_figure(layers, float(best.get("clock_mhz") or 1), network)],
+            )
+        )
+    elif best and layers:
         roofs = Roofs.from_design(best)
         model.facts.append(
             ("best design: latency by bound", bound_share_text(layers, roofs.clock_mhz))
@@ -166,7 +188,7 @@ def build(
                 network,
                 key="best-layers",
                 title="Best design: per-layer analysis",
-                intro=f"{network} on the best design ({design_title(best)}).",
+                intro=f"{network} on the best design ({design_title(best, target_of(doc))}).",
             )
         )
     model.provenance = provenance_rows(doc, source)

@@ -19,6 +19,9 @@ HOVER_METRICS = (
     "area_mm2",
     "power_w",
     "utilization",
+    "gops",
+    "dsp",
+    "bram18",
 )
 
 
@@ -45,9 +48,10 @@ def objectives_of(doc: dict[str, Any]) -> list[Objective]:
     return [Objective.parse(o) for o in doc.get("objectives") or ["min:latency_s"]]
 
 
-def load_table(source: Any) -> dict[str, np.ndarray] | None:
+def load_table(source: Any, target: str = "asic") -> dict[str, np.ndarray] | None:
     """The ``results.parquet`` table of an exploration as NumPy columns, categorical codes
-    decoded to names. *source* is a path, a pyarrow Table, a pandas DataFrame or None."""
+    decoded to names. *source* is a path, a pyarrow Table, a pandas DataFrame or None;
+    *target* is the hardware target whose categorical parameters are decoded."""
     if source is None:
         return None
     if hasattr(source, "column_names"):  # pyarrow.Table
@@ -59,16 +63,16 @@ def load_table(source: Any) -> dict[str, np.ndarray] | None:
 
         table = pq.read_table(source)
         cols = {n: table.column(n).to_numpy(zero_copy_only=False) for n in table.column_names}
-    return _decode(cols)
+    return _decode(cols, target)
 
 
-def _decode(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    from accelscope.cost.configs import DATAFLOW_NAMES, PRECISIONS, technology_names
+def _decode(cols: dict[str, np.ndarray], target: str) -> dict[str, np.ndarray]:
+    from accelscope.targets import get_target
 
     names = {
-        "dataflow": list(DATAFLOW_NAMES),
-        "precision": list(PRECISIONS),
-        "technology": list(technology_names()),
+        key: list(labels)
+        for key, labels in get_target(target).categorical_parameters.items()
+        if key != "double_buffering"
     }
     for key, table in names.items():
         col = cols.get(key)
@@ -81,30 +85,17 @@ def _decode(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return cols
 
 
-def design_title(d: dict[str, Any]) -> str:
-    """Short configuration string, e.g. ``4x128x128 os, 4096 KiB, 128 GB/s, 1000 MHz``."""
-    parts = []
-    array = ""
-    if all(k in d for k in ("units", "rows", "cols")):
-        array = f"{_num(d['units'])}x{_num(d['rows'])}x{_num(d['cols'])}"
-    if d.get("dataflow") is not None:
-        array = f"{array} {d['dataflow']}".strip()
-    if array:
-        parts.append(array)
-    if d.get("unified_kib") is not None and _is_num(d["unified_kib"]):
-        parts.append(f"{_num(d['unified_kib'])} KiB")
-    elif d.get("input_kib") is not None:
-        parts.append(
-            f"{_num(d.get('input_kib'))}/{_num(d.get('weight_kib'))}/"
-            f"{_num(d.get('output_kib'))} KiB"
-        )
-    if d.get("dram_gbps") is not None:
-        parts.append(f"{_num(d['dram_gbps'])} GB/s")
-    if d.get("clock_mhz") is not None:
-        parts.append(f"{_num(d['clock_mhz'])} MHz")
-    if d.get("lanes") is not None:
-        parts.append(f"{_num(d['lanes'])} lanes")
-    return ", ".join(parts)
+def design_title(d: dict[str, Any], target: str = "asic") -> str:
+    """Short configuration string of a design of *target*, e.g. ``4x128x128 os, 4096 KiB,
+    128 GB/s, 1000 MHz`` (ASIC) or ``hybrid on ku115 (k 3), 1x32x128, ...`` (FPGA)."""
+    from accelscope.targets import get_target
+
+    return get_target(target).design_title(d)
+
+
+def target_of(doc: dict[str, Any]) -> str:
+    """The hardware target of a result document (``asic`` for documents without one)."""
+    return str(doc.get("target") or (doc.get("space_spec") or {}).get("target") or "asic")
 
 
 def design_hover(d: dict[str, Any], params: list[str], heading: str = "") -> str:
@@ -130,8 +121,9 @@ def row_dict(cols: dict[str, np.ndarray], i: int, keys: list[str]) -> dict[str, 
 def varying_parameters(cols: dict[str, np.ndarray], doc: dict[str, Any]) -> list[str]:
     """Design parameters that take more than one value in the table, in the space's order,
     without parameters tied to another one (they would repeat its panel)."""
-    from accelscope.search.space import PARAMETERS
+    from accelscope.targets import get_target
 
+    PARAMETERS = get_target(target_of(doc)).parameters  # noqa: N806
     spec = (doc.get("space_spec") or {}).get("parameters") or {}
     order = list(spec) + [p for p in PARAMETERS if p not in spec]
     out = []

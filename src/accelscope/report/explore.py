@@ -20,6 +20,7 @@ from accelscope.report.designs import (
     objectives_of,
     row_dict,
     sorted_values,
+    target_of,
     varying_parameters,
 )
 from accelscope.report.figure import ACCENT, NEUTRAL, Figure, axis, esc, style_mpl_axes
@@ -33,10 +34,13 @@ MAX_BACKGROUND_POINTS = 4000
 def plane_metrics(doc: dict[str, Any]) -> tuple[Objective, Objective]:
     """The two metrics of the Pareto plot: the first two objectives, or with a single
     objective that objective against area (or latency when the objective is area)."""
+    from accelscope.targets import get_target
+
     objs = objectives_of(doc)
     if len(objs) >= 2:
         return objs[0], objs[1]
-    other = "latency_s" if objs[0].metric == "area_mm2" else "area_mm2"
+    cost, _ = get_target(target_of(doc)).tie_break
+    other = "latency_s" if objs[0].metric == cost else cost
     return objs[0], Objective("min", other)
 
 
@@ -120,7 +124,8 @@ def pareto_front(doc: dict[str, Any], cols: dict[str, np.ndarray] | None, key: s
             "x": [float(d[ox.metric]) * fx for d in designs],
             "y": [float(d[oy.metric]) * fy for d in designs],
             "hovertext": [
-                design_hover(d, hover_params, f"{head(d)}{design_title(d)}") for d in designs
+                design_hover(d, hover_params, f"{head(d)}{design_title(d, target_of(doc))}")
+                for d in designs
             ],
             "hovertemplate": "%{hovertext}<extra></extra>",
             **kw,

@@ -23,6 +23,16 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "dram_bytes": ("DRAM traffic", "bytes"),
     "pe_count": ("PEs", ""),
     "sram_kib": ("on-chip SRAM", "KiB"),
+    "gops": ("GOP/s", "GOP/s"),
+    "dsp_efficiency": ("DSP efficiency", "GOP/s per DSP per GHz"),
+    "dram_gbps_used": ("DRAM bandwidth used", "GB/s"),
+    "dsp": ("DSP slices", ""),
+    "bram18": ("BRAM18 blocks", ""),
+    "uram": ("URAM blocks", ""),
+    "lut": ("LUTs (est.)", ""),
+    "ff": ("flip-flops (est.)", ""),
+    "mac_lanes": ("MAC lanes", ""),
+    "pipeline_stages": ("pipelined layers", ""),
 }
 
 #: design parameter -> label with unit
@@ -49,6 +59,12 @@ PARAMETER_LABELS: dict[str, str] = {
     "fold_overlap": "fold overlap",
     "fusion": "fusion",
     "residency": "on-chip residency",
+    "board": "FPGA board",
+    "paradigm": "paradigm",
+    "pipeline_layers": "layers pipelined",
+    "pixel_par": "pixel unrolling",
+    "ci_par": "input-channel unrolling",
+    "co_par": "output-channel unrolling",
 }
 
 _SUB_PREFIXES = ((1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"))

@@ -479,6 +479,11 @@ def multi_explore(
     nets = list(networks)
     if not nets:
         raise SpecError("give at least one network")
+    if not space.target_model.multi_network:
+        raise SpecError(
+            f"multi does not support the {space.target} target yet (the design space "
+            f"'{space.name}' is for it); explore each network on its own"
+        )
     shown = unique_names(list(names) if names is not None else [n.name for n in nets])
     if len(shown) != len(nets):
         raise SpecError(f"{len(shown)} names given for {len(nets)} networks")

@@ -38,6 +38,14 @@ class Target(ABC):
     tie_break: tuple[str, str]
     #: What an infeasible configuration failed, for "no design meets ..." diagnoses.
     infeasible_label: str
+    #: Whether ``multi`` (one configuration for a set of networks) works on this target.
+    multi_network: bool
+    #: Metrics that summarize a design in tables, cards and hover text, in order.
+    summary_metrics: tuple[str, ...]
+
+    def design_title(self, design: dict[str, Any]) -> str:
+        """A short description of a design (parameters as in a result row)."""
+        return ", ".join(f"{k} {design[k]}" for k in self.design_keys if k in design)
 
     @property
     def parameters(self) -> tuple[str, ...]:

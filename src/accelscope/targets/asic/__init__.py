@@ -110,6 +110,16 @@ class AsicTarget(Target):
     #: A single objective's ties go to the smallest design.
     tie_break = ("area_mm2", "min")
     infeasible_label = "layers must fit the buffers"
+    #: One configuration evaluated for a set of networks (accelscope multi).
+    multi_network = True
+    summary_metrics = (
+        "latency_s", "throughput_per_s", "energy_j", "area_mm2", "power_w", "utilization",
+    )  # fmt: skip
+
+    def design_title(self, design: dict[str, Any]) -> str:
+        """``4x128x128 os, 4096 KiB, 128 GB/s, 1000 MHz, 64 lanes``."""
+        return _asic_title(design)
+
     required_parameters = ("clock_mhz", "rows", "cols", "dram_gbps")
 
     @cached_property
@@ -197,6 +207,44 @@ class AsicTarget(Target):
 
     def design_spec(self, params: dict[str, np.ndarray], name: str) -> Any:
         return self.configs({k: np.asarray(v)[:1] for k, v in params.items()}).to_arch(0, name)
+
+
+def _asic_title(d: dict[str, Any]) -> str:
+    """Short configuration string, e.g. ``4x128x128 os, 4096 KiB, 128 GB/s, 1000 MHz``."""
+    parts = []
+    array = ""
+    if all(k in d for k in ("units", "rows", "cols")):
+        array = f"{_text(d['units'])}x{_text(d['rows'])}x{_text(d['cols'])}"
+    if d.get("dataflow") is not None:
+        array = f"{array} {d['dataflow']}".strip()
+    if array:
+        parts.append(array)
+    if d.get("unified_kib") is not None and _is_number(d["unified_kib"]):
+        parts.append(f"{_text(d['unified_kib'])} KiB")
+    elif d.get("input_kib") is not None:
+        parts.append(
+            f"{_text(d.get('input_kib'))}/{_text(d.get('weight_kib'))}/"
+            f"{_text(d.get('output_kib'))} KiB"
+        )
+    if d.get("dram_gbps") is not None:
+        parts.append(f"{_text(d['dram_gbps'])} GB/s")
+    if d.get("clock_mhz") is not None:
+        parts.append(f"{_text(d['clock_mhz'])} MHz")
+    if d.get("lanes") is not None:
+        parts.append(f"{_text(d['lanes'])} lanes")
+    return ", ".join(parts)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float | np.floating):
+        return f"{float(v):g}" if np.isfinite(v) else "n/a"
+    return str(v)
 
 
 ASIC = AsicTarget()

@@ -68,6 +68,25 @@ class FpgaTarget(Target):
     #: A single objective's ties go to the design with the fewest DSPs.
     tie_break = ("dsp", "min")
     infeasible_label = "designs must fit the board's DSP, BRAM18 and URAM"
+    #: Not yet: a pipeline is built for one network, so "one design for a set" needs
+    #: the generic engine only and DSP/BRAM in the role of area (docs/fpga.md).
+    multi_network = False
+    summary_metrics = ("latency_s", "throughput_per_s", "gops", "dsp", "bram18", "utilization")
+
+    def design_title(self, design: dict[str, Any]) -> str:
+        """``hybrid on ku115 (k 3), 1x32x128, 64/256/64 KiB, int16``."""
+        paradigm = design.get("paradigm", "?")
+        parts = [f"{paradigm} on {design.get('board', '?')}"]
+        if paradigm == "hybrid" and design.get("pipeline_layers") is not None:
+            parts[0] += f" (k {design['pipeline_layers']})"
+        if paradigm != "pipeline" and "ci_par" in design:
+            parts.append(f"{design['pixel_par']}x{design['ci_par']}x{design['co_par']}")
+            parts.append(
+                f"{design['input_kib']:g}/{design['weight_kib']:g}/{design['output_kib']:g} KiB"
+            )
+        if design.get("precision"):
+            parts.append(str(design["precision"]))
+        return ", ".join(parts)
 
     def check_space(self, parameters: Mapping[str, Any]) -> None:
         if "board" not in parameters:
