@@ -28,7 +28,7 @@ import tracemalloc
 
 import numpy as np
 
-from accelscope.cost import ConfigBatch, evaluate_batch
+from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
 from accelscope.workload import zoo
 
 

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from accelscope.cost.systolic import gemm_compute_cycles
+from accelscope.targets.asic.cost.systolic import gemm_compute_cycles
 
 #: (M, N, K): SCALE-Sim's GEMM-mode order (M x K input, K x N weights).
 GEMMS: tuple[tuple[int, int, int], ...] = ((16, 24, 20), (64, 64, 64), (49, 32, 144), (100, 20, 75))

@@ -31,10 +31,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from accelscope.arch import load_arch
 from accelscope.codesign import make_plan, recommend, sweep
 from accelscope.codesign.resize_torch import resize_module
-from accelscope.cost import evaluate
+from accelscope.targets.asic.arch import load_arch
+from accelscope.targets.asic.cost import evaluate
 from accelscope.workload import from_torch
 
 REPO = Path(__file__).resolve().parents[1]

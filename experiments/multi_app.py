@@ -92,7 +92,7 @@ def us(seconds: float) -> str:
 
 def memory_bound_share(res: MultiResult) -> dict[str, float]:
     """Per network: share of its cycles in DRAM-bound layers on its own optimum."""
-    from accelscope.cost import evaluate
+    from accelscope.targets.asic.cost import evaluate
 
     out = {}
     for k, name in enumerate(res.names):

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
-from accelscope.cost.area import CONTROL_FRACTION, LAYOUT_OVERHEAD
+from accelscope.targets.asic.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
+from accelscope.targets.asic.cost.area import CONTROL_FRACTION, LAYOUT_OVERHEAD
 from accelscope.validate import check_simulators, validate_published
 from accelscope.validate.fpga import FPGA_METRIC_KIND, validate_fpga
 from accelscope.validate.published import METRIC_KIND, RowResult
@@ -166,13 +166,13 @@ def render(rows: list[RowResult], summary: dict, check: dict) -> str:
         "Every other row is a prediction.",
         "",
         f"* `SUSTAINED_BANDWIDTH_FRACTION = {SUSTAINED_BANDWIDTH_FRACTION}` "
-        "(`arch/dram.py`): the fraction of peak DRAM bandwidth that transfers sustain "
+        "(`targets/asic/arch/dram.py`): the fraction of peak DRAM bandwidth that transfers sustain "
         "(refresh, bank conflicts, turnarounds). It is fitted on TPU v1 MLP0 at batch 200, "
         "the one purely bandwidth-bound row: five fully connected layers whose 20 M int8 "
         "weights stream once per batch over 34 GB/s. The fit gives 0.69, rounded to 0.7.",
-        f"* `LAYOUT_OVERHEAD = {LAYOUT_OVERHEAD}` (`cost/area.py`): core layout area over "
-        "cell-plus-macro area, fitted on DianNao's 3.02 mm² 65 nm layout. ShiDianNao (same "
-        "node, another design) is the check. Top-level control is "
+        f"* `LAYOUT_OVERHEAD = {LAYOUT_OVERHEAD}` (`targets/asic/cost/area.py`): core layout "
+        "area over cell-plus-macro area, fitted on DianNao's 3.02 mm² 65 nm layout. "
+        "ShiDianNao (same node, another design) is the check. Top-level control is "
         f"`CONTROL_FRACTION = {CONTROL_FRACTION}` of the datapath, from the TPU v1 floor "
         'plan ("control is just 2 %"), not fitted.',
         "",

@@ -10,7 +10,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from accelscope.arch import (
+from accelscope.errors import AccelscopeError, InputFileError, SpecError, UnknownNameError
+from accelscope.targets.asic.arch import (
     TECHNOLOGIES,
     Arch,
     arch_from_dict,
@@ -19,8 +20,7 @@ from accelscope.arch import (
     load_arch,
     preset_path,
 )
-from accelscope.arch.technology import PRECISIONS
-from accelscope.errors import AccelscopeError, InputFileError, SpecError, UnknownNameError
+from accelscope.targets.asic.arch.technology import PRECISIONS
 
 EXPECTED_PRESETS = {"default", "edge", "nvdla-large", "nvdla-small", "tpu-v1"}
 

@@ -317,9 +317,9 @@ def test_cli_constraints_add_to_the_space_file_and_onnx_options_reach_explore(cl
 def test_to_pandas_without_pandas_says_how_to_install_it(monkeypatch):
     import sys
 
-    from accelscope.arch import load_arch
-    from accelscope.cost import evaluate
     from accelscope.errors import MissingDependencyError
+    from accelscope.targets.asic.arch import load_arch
+    from accelscope.targets.asic.cost import evaluate
     from accelscope.workload import load_model
 
     report = evaluate(load_model(str(EXAMPLES / "networks" / "tiny-cnn.yaml")), load_arch("edge"))

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from accelscope.arch.presets import arch_from_dict
 from accelscope.codesign import (
     CodesignError,
     analyze,
@@ -20,8 +19,9 @@ from accelscope.codesign import (
     sweep,
 )
 from accelscope.codesign.recommend import curve_analysis
-from accelscope.cost import ConfigBatch, evaluate_batch
 from accelscope.errors import UnknownNameError
+from accelscope.targets.asic.arch.presets import arch_from_dict
+from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
 from accelscope.workload import (
     LSTM,
     Attention,

@@ -7,7 +7,7 @@ import pytest
 
 from accelscope.codesign import CodesignError, find_knobs, make_plan, resize, select_knobs, sweep
 from accelscope.codesign.recommend import curve_analysis
-from accelscope.cost import ConfigBatch, evaluate_batch
+from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
 from accelscope.workload import Conv2d, Elementwise, Linear, Network, Norm, ShapeOp, zoo
 from accelscope.workload.ops import Pool2d
 from tests.test_codesign import small_arch

@@ -1,4 +1,4 @@
-"""Hand-derived checks of the analytical cost model (accelscope.cost)."""
+"""Hand-derived checks of the analytical cost model (accelscope.targets.asic.cost)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from accelscope.arch import arch_from_dict, get_technology, load_arch
-from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
-from accelscope.cost import ConfigBatch, evaluate, evaluate_batch
 from accelscope.errors import MappingError, SpecError
+from accelscope.targets.asic.arch import arch_from_dict, get_technology, load_arch
+from accelscope.targets.asic.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
+from accelscope.targets.asic.cost import ConfigBatch, evaluate, evaluate_batch
 from accelscope.workload import (
     LSTM,
     Attention,
@@ -24,7 +24,7 @@ from accelscope.workload import (
 
 
 def sustained(gbps: float) -> float:
-    """The configured bandwidth whose sustained share (arch/dram.py, 0.7 of peak) is
+    """The configured bandwidth whose sustained share (targets/asic/arch/dram.py, 0.7 of peak) is
     *gbps*, so that hand derivations can use round bytes per cycle."""
     return gbps / SUSTAINED_BANDWIDTH_FRACTION
 
@@ -415,7 +415,7 @@ def test_area_is_the_sum_of_its_blocks():
     cell = datapath + br["control"]
     assert rep.cell_area_mm2 == pytest.approx(cell, rel=1e-12)
     # die = cell area x layout overhead + the DDR3 PHY (34 GB/s at 3 GB/s per mm of edge)
-    from accelscope.cost.area import LAYOUT_OVERHEAD
+    from accelscope.targets.asic.cost.area import LAYOUT_OVERHEAD
 
     assert br["dram_phy"] == pytest.approx(34 / 3.0 * 1.0, rel=1e-12)
     assert res.area_mm2[0] == pytest.approx(cell * LAYOUT_OVERHEAD + br["dram_phy"], rel=1e-12)

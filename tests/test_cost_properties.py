@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accelscope.cost import ConfigBatch, evaluate_batch
+from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
 from accelscope.workload import (
     LSTM,
     Attention,

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from accelscope.arch import load_arch
-from accelscope.cost import ConfigBatch, evaluate, evaluate_batch
+from accelscope.targets.asic.arch import load_arch
+from accelscope.targets.asic.cost import ConfigBatch, evaluate, evaluate_batch
 from accelscope.workload import zoo
 
 

@@ -12,11 +12,11 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from accelscope.cost import evaluate
 from accelscope.errors import SpecError
 from accelscope.search import load_space, space_from_dict
 from accelscope.search.pareto import hypervolume_2d, pareto_mask
 from accelscope.search.runner import explore
+from accelscope.targets.asic.cost import evaluate
 from accelscope.workload import from_yaml
 from tests.conftest import EXAMPLES, REPO
 

@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 import yaml
 
-from accelscope.cost import evaluate
 from accelscope.errors import SpecError
 from accelscope.search import load_space, space_from_dict
 from accelscope.search.multi import multi_explore
-from accelscope.search.multi_inputs import load_network_set, parse_weights, read_network_set
-from accelscope.search.multi_score import (
+from accelscope.search.multi.inputs import load_network_set, parse_weights, read_network_set
+from accelscope.search.multi.score import (
     NoAdmissibleDesignError,
     analyze,
     normalize_weights,
 )
 from accelscope.search.runner import explore
+from accelscope.targets.asic.cost import evaluate
 from accelscope.workload import from_yaml, zoo
 from tests.conftest import EXAMPLES
 
@@ -602,7 +602,7 @@ def test_evolutionary_is_deterministic_and_resumes_identically(pair, mid_space, 
 
 
 def test_auto_strategy_and_strategy_errors(pair, small_space, monkeypatch):
-    from accelscope.search import multi_search
+    from accelscope.search.multi import strategies as multi_search
 
     assert multi_search.resolve_strategy("auto", small_space, None) == "exhaustive"
     assert multi_search.resolve_strategy("auto", small_space, 50) == "evolutionary"
@@ -619,7 +619,7 @@ def test_auto_strategy_and_strategy_errors(pair, small_space, monkeypatch):
 def test_search_constraints_hold_for_every_network():
     from accelscope.search.constraints import Constraint, parse_objective
     from accelscope.search.evolutionary import _objectives_and_constraints
-    from accelscope.search.multi_search import (
+    from accelscope.search.multi.strategies import (
         search_columns,
         search_constraints,
         search_objectives,

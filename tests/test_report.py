@@ -115,8 +115,8 @@ def test_roofline_points_lie_under_both_roofs():
     """Every layer's achieved MAC/s is at most the compute peak and at most bandwidth x
     intensity (cycles >= compute and memory cycles in the cost model); a unit slip in the
     figure (MHz vs Hz, GB vs GiB) would push points above a roof."""
-    from accelscope.arch import load_arch
-    from accelscope.cost import evaluate
+    from accelscope.targets.asic.arch import load_arch
+    from accelscope.targets.asic.cost import evaluate
     from accelscope.workload import load_model
 
     arch = load_arch("default")

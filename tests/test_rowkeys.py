@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from accelscope.cost.rowkeys import row_groups
+from accelscope.targets.asic.cost.rowkeys import row_groups
 
 
 def test_groups_match_a_dictionary_of_rows():

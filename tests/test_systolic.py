@@ -1,19 +1,19 @@
-"""Systolic-array timing: closed form (cost/systolic.py) vs cycle-level simulator."""
+"""Systolic-array timing: closed form (targets/asic/cost/systolic.py) vs cycle-level simulator."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from accelscope.cost.reference_sim import simulate_gemm
-from accelscope.cost.systolic import (
+from accelscope.errors import AccelscopeError, UnknownNameError
+from accelscope.targets.asic.cost.reference_sim import simulate_gemm
+from accelscope.targets.asic.cost.systolic import (
     DATAFLOW_CODE,
     DATAFLOWS,
     fold_count,
     fold_cycles,
     gemm_compute_cycles,
 )
-from accelscope.errors import AccelscopeError, UnknownNameError
 
 # Square, non-square (tall, wide, odd), and larger than any GEMM below. The 1x1 array is
 # covered separately with smaller GEMMs (it needs ~M*K*N cycles and would dominate runtime).
@@ -286,12 +286,12 @@ def test_monotone_in_every_gemm_dimension():
 
 
 # ---------------------------------------------------------------- pipelined folds (v2)
-from accelscope.cost.reference_sim_pipelined import (  # noqa: E402
+from accelscope.targets.asic.cost.reference_sim_pipelined import (  # noqa: E402
     os_issue_gap,
     simulate_output_stationary,
     simulate_stationary,
 )
-from accelscope.cost.systolic import _mapped, tiled_compute_cycles  # noqa: E402
+from accelscope.targets.asic.cost.systolic import _mapped, tiled_compute_cycles  # noqa: E402
 
 PIPELINED_SHAPES = [*ARRAY_SHAPES, (1, 6), (5, 1), (12, 14)]
 
@@ -399,7 +399,7 @@ def test_tiled_compute_never_grows_with_the_stream_tile():
 
 
 def test_compiled_tiled_cycles_equal_the_numpy_expressions_bit_for_bit():
-    from accelscope.cost.systolic import tiled_compute_cycles_numpy
+    from accelscope.targets.asic.cost.systolic import tiled_compute_cycles_numpy
 
     rng = np.random.default_rng(11)
     n = 20_000
@@ -433,8 +433,8 @@ def test_compiled_tiled_cycles_equal_the_numpy_expressions_bit_for_bit():
 
 
 def test_compiled_tile_traffic_equals_the_numpy_expressions_bit_for_bit():
-    from accelscope.cost.tiled_kernel import tile_traffic
-    from accelscope.cost.traffic import conv_columns, conv_pass_elements, gemm_traffic
+    from accelscope.targets.asic.cost.tiled_kernel import tile_traffic
+    from accelscope.targets.asic.cost.traffic import conv_columns, conv_pass_elements, gemm_traffic
 
     rng = np.random.default_rng(5)
     n = 20_000

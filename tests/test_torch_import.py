@@ -661,8 +661,8 @@ def test_vanilla_rnn_imports_by_both_paths(nonlinearity, tmp_path) -> None:
 def test_lstm_with_projection_counts_like_pytorch() -> None:
     from torch.utils.flop_counter import FlopCounterMode
 
-    from accelscope.arch import load_arch
-    from accelscope.cost import evaluate
+    from accelscope.targets.asic.arch import load_arch
+    from accelscope.targets.asic.cost import evaluate
     from accelscope.workload import LSTM
 
     module = nn.LSTM(8, 32, num_layers=2, proj_size=12, bidirectional=True, batch_first=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
 from accelscope.errors import SpecError
+from accelscope.targets.asic.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
 from accelscope.validate import check_simulators, load_chips, validate_published
 from accelscope.validate import simulator as sim_module
 from accelscope.validate.published import METRIC_KIND, RowResult, summarize

@@ -38,11 +38,11 @@ from accelscope.codesign.curves import REL_TOL
 from accelscope.codesign.propagate import CodesignError
 from accelscope.codesign.resize_ir import resize
 from accelscope.codesign.sweep import SweepResult, sweep_knobs
-from accelscope.cost import ConfigBatch, evaluate_batch
+from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
 from accelscope.workload.network import Network
 
 if TYPE_CHECKING:  # pragma: no cover
-    from accelscope.arch import Arch
+    from accelscope.targets.asic.arch import Arch
 
 GOALS = ("max-params", "min-latency")
 

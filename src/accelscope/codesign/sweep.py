@@ -5,7 +5,7 @@ knob moves, its changed layers (owner and followers) are re-costed: for every kn
 every candidate width the changed layers are built under unique names, linked to each
 other as in the network (so a conv keeps its folded BatchNorm and fused activation), all
 of them go into one synthetic :class:`~accelscope.workload.network.Network` (split in
-chunks of ``SYNTH_LAYERS`` layers for memory), and :func:`~accelscope.cost.evaluate_batch`
+chunks of ``SYNTH_LAYERS`` layers for memory), and :func:`~targets.asic.cost.evaluate_batch`
 costs it on a one-configuration batch, at the baseline's sub-batch.
 
 The curve is ``base total - changed layers at the current width + changed layers at
@@ -27,12 +27,12 @@ import numpy as np
 
 from accelscope.codesign.propagate import CodesignError, Excluded, Knob, select_knobs
 from accelscope.codesign.resize_ir import field_changes, rebuild, resized_op
-from accelscope.cost import ConfigBatch, evaluate_batch
+from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
 from accelscope.workload.network import Network
 from accelscope.workload.ops import OpBase
 
 if TYPE_CHECKING:  # pragma: no cover
-    from accelscope.arch import Arch
+    from accelscope.targets.asic.arch import Arch
 
 #: Layers per synthetic variant network. ``KernelTable`` stores dense layers x kernels
 #: count matrices, so one network with tens of thousands of variant layers would cost
@@ -145,7 +145,7 @@ def _base(network: Network, arch: Arch) -> tuple[ConfigBatch, np.ndarray, np.nda
     cfg = ConfigBatch.from_archs([arch])
     res = evaluate_batch(network, cfg, per_layer=True)
     if not bool(res.feasible[0]):
-        from accelscope.cost import evaluate
+        from accelscope.targets.asic.cost import evaluate
 
         evaluate(network, arch)  # raises MappingError naming the layer and the buffer
     clock_hz = float(cfg.clock_mhz[0]) * 1e6

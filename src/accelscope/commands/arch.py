@@ -21,7 +21,7 @@ app = typer.Typer(help="Accelerator presets and specs.", no_args_is_help=True)
 @app.command("list")
 def arch_list(json_out: JsonOpt = False) -> None:
     """List the accelerator presets."""
-    from accelscope.arch import list_presets, load_arch
+    from accelscope.targets.asic.arch import list_presets, load_arch
 
     archs = [load_arch(name) for name in list_presets()]
     rows = [_arch_row(a) for a in archs]
@@ -84,7 +84,7 @@ def arch_show(
     """Show one accelerator spec in full."""
     import yaml
 
-    from accelscope.arch import load_arch
+    from accelscope.targets.asic.arch import load_arch
 
     arch = load_arch(name)
     doc = arch.model_dump(mode="json")

@@ -70,7 +70,6 @@ def command(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Latency-vs-width staircases per layer, recommendations and a reshaped-network plan."""
-    from accelscope.arch import load_arch
     from accelscope.codesign import make_plan, sweep
     from accelscope.codesign.document import check_out_dir, document, write_outputs
     from accelscope.codesign.plan import GOALS
@@ -82,6 +81,7 @@ def command(
         write_report_if_asked,
     )
     from accelscope.errors import SpecError, suggest
+    from accelscope.targets.asic.arch import load_arch
 
     lo, hi = _parse_range(width_range)
     if multiple < 1:

@@ -293,6 +293,6 @@ def load_design_spec(
         return design_from_dict(data, "--board/--paradigm")
     if paradigm is not None or precision is not None:
         raise SpecError("--paradigm and --precision apply to the fpga target (use --board)")
-    from accelscope.arch import load_arch
+    from accelscope.targets.asic.arch import load_arch
 
     return load_arch(text)

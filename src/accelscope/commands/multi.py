@@ -122,8 +122,8 @@ def command(
     """Find the accelerator that serves a SET of networks best (geometric-mean performance)."""
     from accelscope.search import load_space
     from accelscope.search.multi import multi_explore, parse_objectives, resolve_mode
-    from accelscope.search.multi_inputs import load_network_set, parse_weights
-    from accelscope.search.multi_score import normalize_weights
+    from accelscope.search.multi.inputs import load_network_set, parse_weights
+    from accelscope.search.multi.score import normalize_weights
 
     w = parse_weights(weights)
     nets, names, w = load_network_set(

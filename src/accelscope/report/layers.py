@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
 from accelscope.fmt import si
 from accelscope.report.figure import (
     BOUND_COLORS,
@@ -33,6 +32,7 @@ from accelscope.report.figure import (
     thin_ticks,
     unique_labels,
 )
+from accelscope.targets.asic.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
 
 _SUSTAINED = SUSTAINED_BANDWIDTH_FRACTION
 
@@ -41,7 +41,7 @@ _SUSTAINED = SUSTAINED_BANDWIDTH_FRACTION
 class Roofs:
     """Compute and bandwidth roofs of one accelerator configuration; ``dram_gbps`` is the
     sustained bandwidth the cost model times transfers with (peak x
-    :data:`~accelscope.arch.dram.SUSTAINED_BANDWIDTH_FRACTION`)."""
+    :data:`~accelscope.targets.asic.arch.dram.SUSTAINED_BANDWIDTH_FRACTION`)."""
 
     clock_mhz: float
     peak_macs_per_s: float

@@ -3,7 +3,7 @@
 A result document (``summary.json`` of ``explore`` or ``multi``, or the ``--json``
 output) names each design by its grid index and carries the design space
 (``space_spec``); decoding the index in that space gives the full configuration, written
-as an arch YAML that :func:`accelscope.arch.load_arch` reads back.
+as an arch YAML that :func:`accelscope.targets.asic.arch.load_arch` reads back.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def chosen_design(doc: dict[str, Any], rank: int = 1) -> dict[str, Any]:
 
 
 def design_arch(doc: dict[str, Any], rank: int = 1, name: str | None = None):
-    """The :class:`~accelscope.arch.Arch` of a result's design (see :func:`chosen_design`)."""
+    """The :class:`~targets.asic.arch.Arch` of a result's design (see :func:`chosen_design`)."""
     from accelscope.search import space_from_dict
 
     design = chosen_design(doc, rank)

@@ -126,7 +126,7 @@ class ExploreResult:
         return [self.row(int(i)) for i in self.pareto_rows]
 
     def best_arch(self):
-        """The best configuration as its target's spec (an :class:`~accelscope.arch.Arch`
+        """The best configuration as its target's spec (an :class:`~targets.asic.arch.Arch`
         for the ASIC target, an FPGA design for the FPGA target)."""
         if self.best_row is None or self.space is None:
             return None

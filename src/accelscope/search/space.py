@@ -2,7 +2,7 @@
 
 Each parameter is fixed, a list of values, a linear range, a range of powers of two, or
 tied to another parameter (``cols: {tie: rows}``). Parameter names are the columns of
-:meth:`accelscope.cost.ConfigBatch.from_columns`. The grid is never materialized: a flat
+:meth:`targets.asic.cost.ConfigBatch.from_columns`. The grid is never materialized: a flat
 index ``i`` in ``[0, size)`` is decoded mixed-radix into one value per free axis, so a
 10^7-point space costs nothing until a chunk of it is evaluated.
 """
@@ -224,7 +224,7 @@ class DesignSpace(BaseModel):
         return flat
 
     def configs(self, indices: np.ndarray):
-        """A :class:`~accelscope.cost.ConfigBatch` for flat grid *indices* (ASIC only)."""
+        """A :class:`~targets.asic.cost.ConfigBatch` for flat grid *indices* (ASIC only)."""
         return self.target_model.configs(self.columns(indices))
 
     def design(self, index: int) -> dict[str, Any]:

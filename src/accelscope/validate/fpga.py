@@ -60,7 +60,7 @@ class FpgaTable(BaseModel):
 
 
 def load_fpga_table(path: str | Path | None = None) -> FpgaTable:
-    from accelscope.arch.presets import _read_yaml
+    from accelscope.targets.asic.arch.presets import _read_yaml
     from accelscope.workload.yaml_import import format_validation_error
 
     p = Path(path) if path is not None else TABLE

@@ -117,7 +117,7 @@ def load_chips(path: str | Path | None = None) -> ChipTable:
     """The published-chip table (the packaged one by default)."""
     from pydantic import ValidationError
 
-    from accelscope.arch.presets import _read_yaml
+    from accelscope.targets.asic.arch.presets import _read_yaml
     from accelscope.workload.yaml_import import format_validation_error
 
     p = Path(path) if path is not None else TABLE
@@ -129,7 +129,7 @@ def load_chips(path: str | Path | None = None) -> ChipTable:
 
 
 def _arch(chip: Chip):
-    from accelscope.arch import arch_from_dict, load_arch
+    from accelscope.targets.asic.arch import arch_from_dict, load_arch
 
     if "preset" in chip.arch:
         return load_arch(chip.arch["preset"])
@@ -169,7 +169,7 @@ def _describe(w: Workload | None) -> str:
 
 def _report(chip: Chip, workload: Workload | None):
     """(network, per-layer report) of *workload* on *chip* (an area probe without one)."""
-    from accelscope.cost import evaluate
+    from accelscope.targets.asic.cost import evaluate
 
     if workload is None:
         from accelscope.workload import Linear, Network

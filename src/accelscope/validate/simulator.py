@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from accelscope.cost.reference_sim import simulate_gemm
-from accelscope.cost.reference_sim_pipelined import (
+from accelscope.targets.asic.cost.reference_sim import simulate_gemm
+from accelscope.targets.asic.cost.reference_sim_pipelined import (
     simulate_output_stationary,
     simulate_stationary,
 )
-from accelscope.cost.systolic import DATAFLOWS, gemm_compute_cycles
+from accelscope.targets.asic.cost.systolic import DATAFLOWS, gemm_compute_cycles
 
 #: Array shapes: square, tall, wide, odd, a single PE column/row, larger than the GEMMs.
 SHAPES: tuple[tuple[int, int], ...] = (

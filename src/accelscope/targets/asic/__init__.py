@@ -1,5 +1,5 @@
-"""ASIC target: the parameterized systolic template (spec in :mod:`accelscope.arch`,
-cost model in :mod:`accelscope.cost`) behind the target interface."""
+"""ASIC target: the parameterized systolic template (spec in :mod:`accelscope.targets.asic.arch`,
+cost model in :mod:`accelscope.targets.asic.cost`) behind the target interface."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ class AsicTarget(Target):
 
     @cached_property
     def categorical_parameters(self) -> Mapping[str, tuple[str, ...]]:  # type: ignore[override]
-        from accelscope.cost.configs import category_names
+        from accelscope.targets.asic.cost.configs import category_names
 
         out = {
             name: category_names(name)
@@ -149,12 +149,12 @@ class AsicTarget(Target):
             return np.asarray([bool(v) for v in grid], dtype=bool)
         if name not in self.categorical_parameters:
             return None
-        from accelscope.cost.configs import category_codes
+        from accelscope.targets.asic.cost.configs import category_codes
 
         return category_codes(name, np.asarray([str(v) for v in grid]), what="parameter")
 
     def decode(self, row: dict[str, Any]) -> dict[str, Any]:
-        from accelscope.cost.configs import CATEGORICAL_COLUMNS, category_names
+        from accelscope.targets.asic.cost.configs import CATEGORICAL_COLUMNS, category_names
 
         for key in CATEGORICAL_COLUMNS:
             if key in row and isinstance(row[key], int | np.integer):
@@ -162,12 +162,12 @@ class AsicTarget(Target):
         return row
 
     def configs(self, params: dict[str, np.ndarray]):
-        from accelscope.cost import ConfigBatch
+        from accelscope.targets.asic.cost import ConfigBatch
 
         return ConfigBatch.from_columns(**params)
 
     def evaluate_points(self, network: Any, params: dict[str, np.ndarray]) -> dict[str, Any]:
-        from accelscope.cost import evaluate_batch
+        from accelscope.targets.asic.cost import evaluate_batch
 
         configs = self.configs(params)
         res = evaluate_batch(network, configs)
@@ -201,7 +201,7 @@ class AsicTarget(Target):
         return {k: full[k] for k in self.design_keys if k in full}
 
     def report(self, network: Any, spec: Any) -> dict[str, Any]:
-        from accelscope.cost import evaluate
+        from accelscope.targets.asic.cost import evaluate
 
         return evaluate(network, spec).to_dict()
 

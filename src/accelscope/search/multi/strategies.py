@@ -4,7 +4,7 @@ to enumerate.
 It reuses the single-network machinery of :mod:`accelscope.search.evolutionary` as it is
 (integer axis indices, pymoo NSGA-II with rounding repair, one durable part per
 generation, a cache so the budget counts distinct designs, the convergence stop): every
-generation is evaluated for the whole set with :func:`~accelscope.search.multi_eval.multi_task`
+generation is evaluated for the whole set with :func:`~accelscope.search.multi.evaluate.multi_task`
 and the columns are extended, in the calling process, with a few *search columns* that
 the NSGA-II loop optimizes:
 
@@ -40,7 +40,7 @@ import numpy as np
 
 from accelscope.errors import SpecError
 from accelscope.search.constraints import Constraint, Objective
-from accelscope.search.multi_eval import NETWORK_METRICS, column_name
+from accelscope.search.multi.evaluate import NETWORK_METRICS, column_name
 from accelscope.search.space import DesignSpace
 
 STRATEGIES: tuple[str, ...] = ("auto", "exhaustive", "evolutionary")

@@ -2,7 +2,7 @@
 tiles that fit its buffers (:func:`pick_kernel`) and, per occurrence, the candidate and
 dataflow with the lowest latency (:func:`choose_kernel`).
 
-The arithmetic is that of :mod:`accelscope.cost.tiles` and :mod:`accelscope.cost.mapping`
+The arithmetic is that of :mod:`targets.asic.cost.tiles` and :mod:`targets.asic.cost.mapping`
 (documented there and in docs/assumptions.md, part 2); these loops only avoid
 materializing ``[configs x kernels x candidates]`` temporaries. Every value is float64 and
 computed in the same order for every configuration, so results do not depend on

@@ -1,8 +1,8 @@
 """Mapping search: tiles, loop order and dataflow of every (configuration, GEMM), by latency.
 
-Candidate tiles come from fixed ladders (:mod:`accelscope.cost.tiles`): everything that
+Candidate tiles come from fixed ladders (:mod:`accelscope.targets.asic.cost.tiles`): everything that
 depends only on the tiles and the array -- traffic, buffer footprints, compute cycles of
-the tiled GEMM per dataflow (:func:`~accelscope.cost.systolic.tiled_compute_cycles`, per
+the tiled GEMM per dataflow (:func:`~targets.asic.cost.systolic.tiled_compute_cycles`, per
 fold convention, split over the arrays), buffer-port cycles -- is tabulated once per
 *key* (array shape, units, dataflow, precision, fold convention, ports) by
 :func:`key_table`. Per configuration :func:`candidates_for` keeps, for each of the 48
@@ -26,9 +26,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accelscope.cost import tiles
-from accelscope.cost.systolic import DATAFLOWS, tiled_compute_cycles
-from accelscope.cost.traffic import OUTPUT_REUSE, ConvColumns
+from accelscope.targets.asic.cost import tiles
+from accelscope.targets.asic.cost.systolic import DATAFLOWS, tiled_compute_cycles
+from accelscope.targets.asic.cost.traffic import OUTPUT_REUSE, ConvColumns
 
 N_CANDIDATES = tiles.N_CANDIDATES
 
@@ -183,7 +183,7 @@ def _exposed(kc: KernelColumns, cf: ConfigColumns, bpe: np.ndarray):
 
 
 class KeyTable(NamedTuple):
-    """Tabulated candidates of every (key, kernel): :class:`~accelscope.cost.tiles.TileTable`
+    """Tabulated candidates of every (key, kernel): :class:`~targets.asic.cost.tiles.TileTable`
     plus per-stream traffic and compute per dataflow (``inf`` where the key's dataflow does
     not allow it); arrays ``[u, g, N_COMBOS]`` unless noted."""
 
@@ -284,8 +284,8 @@ def candidates_for(
     """The 48 candidates of every (configuration, kernel): for each (family, free tile) the
     largest grown tile that fits the configuration's buffers. ``rows`` ``[c]``: each
     configuration's key row in ``kt``."""
-    from accelscope.cost.rowkeys import row_groups
-    from accelscope.cost.select import column
+    from accelscope.targets.asic.cost.rowkeys import row_groups
+    from accelscope.targets.asic.cost.select import column
 
     # Configurations with the same key and buffers have the same candidates: pick once.
     c = np.asarray(rows).shape[0]
@@ -333,10 +333,10 @@ def choose(
     ``[c, O]``; configuration columns ``[c]`` or ``[c, 1]``. ``floor_cycles`` ``[c, O]``:
     work overlapped with the occurrence (fused element-wise ops), which its latency cannot
     go below. ``dataflow`` ``[c]``: dataflow codes (3 = auto), so only allowed dataflows
-    are timed. The loop is compiled (:func:`accelscope.cost.select.choose_kernel`).
+    are timed. The loop is compiled (:func:`accelscope.targets.asic.cost.select.choose_kernel`).
     Returns ``[c, O]`` arrays.
     """
-    from accelscope.cost.select import choose_kernel, column
+    from accelscope.targets.asic.cost.select import choose_kernel, column
 
     kt = ct.kt
     crow = np.asarray(rows, dtype=np.int64).reshape(-1)

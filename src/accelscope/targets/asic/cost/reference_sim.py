@@ -1,7 +1,7 @@
 """Cycle-level reference simulator of a ``rows x cols`` systolic array running one GEMM.
 
 Deliberately simple and slow: it exists to *prove* the closed form in
-:mod:`accelscope.cost.systolic`, not to be used on the hot path.
+:mod:`accelscope.targets.asic.cost.systolic`, not to be used on the hot path.
 
 Micro-architecture (one clock cycle = one loop iteration; all registers latch at once):
 
@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accelscope.cost.systolic import DATAFLOWS
 from accelscope.errors import UnknownNameError, suggest
+from accelscope.targets.asic.cost.systolic import DATAFLOWS
 
 INVALID = -1
 """Tag of a register that holds no useful value."""

@@ -5,10 +5,15 @@ Public entry points: :func:`evaluate` (one architecture, per-layer report) and
 formulas are documented in ``docs/assumptions.md (part 2)``.
 """
 
-from accelscope.cost.configs import DATAFLOW_NAMES, PRECISIONS, ConfigBatch, technology_names
-from accelscope.cost.evaluate import BOUND_NAMES, BatchResult, evaluate, evaluate_batch
-from accelscope.cost.report import LayerReport, NetworkReport
-from accelscope.cost.traffic import LOOP_ORDERS
+from accelscope.targets.asic.cost.configs import (
+    DATAFLOW_NAMES,
+    PRECISIONS,
+    ConfigBatch,
+    technology_names,
+)
+from accelscope.targets.asic.cost.evaluate import BOUND_NAMES, BatchResult, evaluate, evaluate_batch
+from accelscope.targets.asic.cost.report import LayerReport, NetworkReport
+from accelscope.targets.asic.cost.traffic import LOOP_ORDERS
 
 __all__ = [
     "BOUND_NAMES",

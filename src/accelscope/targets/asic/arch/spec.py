@@ -138,7 +138,7 @@ class Dram(BaseModel):
     @classmethod
     def _known_type(cls, value: str | None) -> str | None:
         if value is not None:
-            from accelscope.arch.dram import get_dram_type
+            from accelscope.targets.asic.arch.dram import get_dram_type
 
             get_dram_type(value)
         return value
@@ -184,14 +184,14 @@ class Arch(BaseModel):
     @classmethod
     def _known_technology(cls, value: str) -> str:
         # Raises UnknownNameError (not a ValueError), so pydantic lets it propagate.
-        from accelscope.arch.technology import get_technology
+        from accelscope.targets.asic.arch.technology import get_technology
 
         get_technology(value)
         return value
 
     @model_validator(mode="after")
     def _clock_within_node(self) -> Arch:
-        from accelscope.arch.technology import get_technology
+        from accelscope.targets.asic.arch.technology import get_technology
 
         tech = get_technology(self.technology)
         if self.clock_mhz > tech.max_clock_mhz:
@@ -231,8 +231,8 @@ class Arch(BaseModel):
     @property
     def dram_bytes_per_cycle(self) -> float:
         """Sustained DRAM bandwidth in bytes per accelerator clock cycle (peak times
-        :data:`accelscope.arch.dram.SUSTAINED_BANDWIDTH_FRACTION`)."""
-        from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
+        :data:`accelscope.targets.asic.arch.dram.SUSTAINED_BANDWIDTH_FRACTION`)."""
+        from accelscope.targets.asic.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
 
         return (
             self.dram.bandwidth_gbps * 1e9 / (self.clock_mhz * 1e6) * SUSTAINED_BANDWIDTH_FRACTION
@@ -244,7 +244,7 @@ class Arch(BaseModel):
 
     def updated(self, changes: dict[str, Any]) -> Arch:
         """A validated copy with dotted-path ``changes``, e.g. ``{"tensor_units.rows": 32}``."""
-        from accelscope.arch.presets import arch_from_dict
+        from accelscope.targets.asic.arch.presets import arch_from_dict
 
         data = self.to_dict()
         for path, value in changes.items():

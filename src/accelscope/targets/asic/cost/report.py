@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from accelscope.cost.configs import ConfigBatch
-from accelscope.cost.schedule import COMPUTE, FOLDED, FREE, FUSED
-from accelscope.cost.systolic import DATAFLOWS
-from accelscope.cost.traffic import LOOP_ORDERS
 from accelscope.errors import MappingError
+from accelscope.targets.asic.cost.configs import ConfigBatch
+from accelscope.targets.asic.cost.schedule import COMPUTE, FOLDED, FREE, FUSED
+from accelscope.targets.asic.cost.systolic import DATAFLOWS
+from accelscope.targets.asic.cost.traffic import LOOP_ORDERS
 from accelscope.workload.network import Network
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from accelscope.arch import Arch
+    from accelscope.targets.asic.arch import Arch
 
 
 @dataclass(frozen=True)
@@ -268,6 +268,6 @@ def build_report(
 
 
 def res_bound_name(res: dict[str, np.ndarray], i: int) -> str:
-    from accelscope.cost.evaluate import BOUND_NAMES
+    from accelscope.targets.asic.cost.evaluate import BOUND_NAMES
 
     return BOUND_NAMES[int(res["layer_bound"][0, i])]

@@ -1,8 +1,8 @@
 """One pass over a design space for a *set* of networks: columns and executors.
 
 :func:`evaluate_multi_points` decodes a chunk of grid points into one
-:class:`~accelscope.cost.ConfigBatch` and runs the vectorized cost model
-(:func:`~accelscope.cost.evaluate_batch`) once per network on it, so every network sees
+:class:`~accelscope.targets.asic.cost.ConfigBatch` and runs the vectorized cost model
+(:func:`~accelscope.targets.asic.cost.evaluate_batch`) once per network on it, so every network sees
 exactly the same configurations. The result is one columnar chunk: the grid index, the
 design parameters, the configuration-level metrics (area, PE count, SRAM) once, and the
 network-dependent metrics once per network, in columns named ``n{k}_{metric}`` (``k`` is
@@ -55,7 +55,7 @@ def evaluate_multi_points(
     Pure function of its inputs (any executor gives identical columns). Unmappable
     configurations carry ``feasible = False`` and infinite latency/energy for that network.
     """
-    from accelscope.cost import evaluate_batch
+    from accelscope.targets.asic.cost import evaluate_batch
 
     idx = np.asarray(indices, dtype=np.int64)
     configs = space.configs(idx)

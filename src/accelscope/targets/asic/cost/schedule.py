@@ -2,7 +2,7 @@
 
 Everything here is independent of the hardware configuration, so it is computed once per
 network and fusion mode (and cached) and then applied to arrays of configurations by
-:mod:`accelscope.cost.evaluate`. Rules (docs/assumptions.md, part 2, "Fusion" and
+:mod:`accelscope.targets.asic.cost.evaluate`. Rules (docs/assumptions.md, part 2, "Fusion" and
 "On-chip residency"):
 
 * **Aliases.** Shape-only operators (reshape, transpose, concat, ...) and unsupported

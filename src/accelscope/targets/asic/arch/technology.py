@@ -340,7 +340,7 @@ class Technology:
     @property
     def dram_energy_pj_per_byte(self) -> float:
         """DRAM energy per byte of the node's default DRAM type (``default_dram``)."""
-        from accelscope.arch.dram import get_dram_type
+        from accelscope.targets.asic.arch.dram import get_dram_type
 
         return get_dram_type(self.default_dram).energy_pj_per_byte
 
@@ -365,7 +365,7 @@ def _build(name: str, description: str) -> Technology:
         vec_e[prec], vec_a[prec] = e * ef, a * af
     # Leakage: fraction of (int8 MAC energy * 1 GHz) / int8 PE area -> mW/mm^2.
     dyn_mw_per_mm2 = (mac_e["int8"] * 1e-12 * 1e9 * 1e3) / (pe_a["int8"] * 1e-6)
-    from accelscope.arch.dram import DEFAULT_DRAM_BY_NODE
+    from accelscope.targets.asic.arch.dram import DEFAULT_DRAM_BY_NODE
 
     logic = _area_factor(name)
     return Technology(

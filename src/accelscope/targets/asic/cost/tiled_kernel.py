@@ -1,4 +1,4 @@
-"""Compiled element-wise form of :func:`accelscope.cost.systolic.tiled_compute_cycles`.
+"""Compiled element-wise form of :func:`accelscope.targets.asic.cost.systolic.tiled_compute_cycles`.
 
 The same formulas (documented there and in docs/assumptions.md), evaluated one element at
 a time by a numba ufunc instead of as a chain of NumPy array expressions: no temporaries
@@ -89,9 +89,9 @@ def tile_traffic(
     a_bytes, b_bytes, spill_bytes, b_whole,
 ):  # fmt: skip  # pragma: no cover - compiled
     """DRAM bytes of one GEMM group for one tile candidate: the formulas of
-    :func:`accelscope.cost.traffic.conv_pass_elements` (operand A of a convolution read
+    :func:`accelscope.targets.asic.cost.traffic.conv_pass_elements` (operand A of a convolution read
     as feature-map rows, at least the feature map, at most im2col) and
-    :func:`accelscope.cost.traffic.gemm_traffic`, element by element, in the same order."""
+    :func:`targets.asic.cost.traffic.gemm_traffic`, element by element, in the same order."""
     im2col = m * k
     a_pass = im2col
     if is_conv:

@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accelscope.cost.traffic import ConvColumns, GemmTraffic, conv_pass_elements
+from accelscope.targets.asic.cost.traffic import ConvColumns, GemmTraffic, conv_pass_elements
 
 #: Splits of the free dimension (balanced, rounded up to q), then q, q/2, q/4.
 FREE_SPLITS: tuple[int, ...] = (1, 2, 4)
@@ -203,7 +203,7 @@ def tile_table(
 def _tile_traffic(order, tm, tk, tn, m, k, n, bpe, acc, conv: ConvColumns) -> GemmTraffic:
     """:func:`gemm_traffic` with :func:`conv_pass_elements` of every tile candidate, by the
     compiled element-wise kernel (bit-identical to the array expressions, tested)."""
-    from accelscope.cost.tiled_kernel import tile_traffic
+    from accelscope.targets.asic.cost.tiled_kernel import tile_traffic
 
     f = np.float64
     args = [np.asarray(order, np.int64)] + [np.asarray(x, f) for x in (tm, tk, tn, m, k, n)]
@@ -231,9 +231,9 @@ def pick(
     (input ``Tm*Tk*bpe*rho <= ci``, weight ``Tk*Tn*bpe <= cw``, output
     ``Tm*Tn*acc <= co``, their sum ``<= cu``), else the first smaller-than-``q`` tile
     ``<= raw``; the non-grown tiles must fit on their own too (compiled loop:
-    :func:`accelscope.cost.select.pick_kernel`).
+    :func:`accelscope.targets.asic.cost.select.pick_kernel`).
     """
-    from accelscope.cost.select import column, pick_kernel
+    from accelscope.targets.asic.cost.select import column, pick_kernel
 
     c = rows.shape[0]
     g = tt.other1.shape[1]

@@ -27,8 +27,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accelscope.cost.configs import ConfigBatch
-from accelscope.cost.energy import TechColumns
+from accelscope.targets.asic.cost.configs import ConfigBatch
+from accelscope.targets.asic.cost.energy import TechColumns
 
 #: Top-level control as a fraction of the datapath (arrays, SRAM, vector unit): "control
 #: is just 2 %" of the TPU v1 die (Jouppi et al., ISCA 2017, section 2, floor plan).

@@ -2,17 +2,17 @@
 
 :func:`multi_explore` makes **one pass** over a design space: every chunk of grid points is
 decoded once and each network of the set is evaluated on it with the vectorized cost model
-(:mod:`accelscope.search.multi_eval`). Each chunk is committed as a durable Parquet part
+(:mod:`accelscope.search.multi.evaluate`). Each chunk is committed as a durable Parquet part
 (:class:`~accelscope.store.parts.PartStore`), so a killed run resumes with the same
 command, and the parts do not depend on weights, mode, objective or constraints: rerunning
 with other ones into the same ``out_dir`` re-scores without re-evaluating.
 
 Spaces too large to enumerate are searched instead (``strategy="evolutionary"``, the
 default above 2,000,000 points): NSGA-II on the set score, one durable part per
-generation (:mod:`accelscope.search.multi_search`). The scoring below then runs over the
+generation (:mod:`accelscope.search.multi.strategies`). The scoring below then runs over the
 evaluated designs only, so each network's reference is the best evaluated design for it.
 
-The scoring (:mod:`accelscope.search.multi_score`) then yields the optimum of every network
+The scoring (:mod:`accelscope.search.multi.score`) then yields the optimum of every network
 alone, the cross-performance matrix, the per-network optimum with the best (weighted)
 geometric-mean relative performance ("selected"), the improvement of its score over each
 per-network optimum's, the joint optimum over the whole space, and optionally the Pareto
@@ -52,14 +52,14 @@ from accelscope.search.constraints import (
     parse_constraint,
     parse_objective,
 )
-from accelscope.search.multi_eval import (
+from accelscope.search.multi.evaluate import (
     CONFIG_METRICS,
     NETWORK_METRICS,
     column_name,
     make_multi_executor,
 )
-from accelscope.search.multi_inputs import unique_names
-from accelscope.search.multi_score import (
+from accelscope.search.multi.inputs import unique_names
+from accelscope.search.multi.score import (
     MODES,
     TIE_BREAKS,
     MultiAnalysis,
@@ -67,7 +67,7 @@ from accelscope.search.multi_score import (
     analyze,
     normalize_weights,
 )
-from accelscope.search.multi_search import (
+from accelscope.search.multi.strategies import (
     DEFAULT_BUDGET,
     DEFAULT_POPULATION,
     SEARCH_PREFIX,
@@ -465,7 +465,7 @@ def multi_explore(
     objective (default ``latency``) optionally with ``area`` for the Pareto front.
 
     ``strategy``: ``exhaustive`` evaluates every configuration; ``evolutionary`` runs
-    NSGA-II on the set score (:mod:`accelscope.search.multi_search`) until ``budget``
+    NSGA-II on the set score (:mod:`accelscope.search.multi.strategies`) until ``budget``
     distinct designs (default 2,000) are evaluated or it converges, from ``seed``;
     ``auto`` enumerates spaces up to 2,000,000 points (unless a smaller ``budget`` is
     given) and searches larger ones. With a search, per-network optima, references,
@@ -473,7 +473,7 @@ def multi_explore(
     ``time_budget_s`` stops submitting new work after that many seconds (committed work
     is kept; the same call resumes it). ``tie_break`` picks a network's optimum among
     equally fast designs: ``area`` (smallest) or ``score`` (the one that serves the set
-    best; :mod:`accelscope.search.multi_score`).
+    best; :mod:`accelscope.search.multi.score`).
     """
     t0 = time.monotonic()
     nets = list(networks)

@@ -1,8 +1,8 @@
 """Cycle-level reference simulator of the *pipelined* fold schedule (``fold_overlap: pipelined``).
 
-Deliberately simple and slow: it proves :func:`accelscope.cost.systolic.gemm_compute_cycles`
+Deliberately simple and slow: it proves :func:`targets.asic.cost.systolic.gemm_compute_cycles`
 with ``pipelined=True`` cycle for cycle; it is never used on the hot path. Conventions
-shared with :mod:`accelscope.cost.reference_sim` (one loop iteration = one clock edge,
+shared with :mod:`accelscope.targets.asic.cost.reference_sim` (one loop iteration = one clock edge,
 registered PE outputs, skewed edge feeders, every value tagged so that wrong timing gives a
 wrong product or a failed assertion). What differs is that folds overlap:
 

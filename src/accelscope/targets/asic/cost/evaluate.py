@@ -1,14 +1,14 @@
 """Network evaluation: every unique kernel on a chunk of configurations at once.
 
 :func:`evaluate_batch` is the vectorized hot path (arrays over configurations);
-:func:`evaluate` runs the same code on one :class:`accelscope.arch.Arch` and returns a
-per-layer :class:`~accelscope.cost.report.NetworkReport`. Steps per chunk:
+:func:`evaluate` runs the same code on one :class:`accelscope.targets.asic.arch.Arch` and returns a
+per-layer :class:`~accelscope.targets.asic.cost.report.NetworkReport`. Steps per chunk:
 
 1. technology columns, area, buffer capacities (tile staging and residency);
 2. the mapping of every unique GEMM kernel, with operand A from DRAM and/or already on
-   chip (:mod:`accelscope.cost.mapping`), searched once per distinct mapping key;
+   chip (:mod:`accelscope.targets.asic.cost.mapping`), searched once per distinct mapping key;
 3. the execution plan of the network (fusion, tensors, residency need;
-   :mod:`accelscope.cost.schedule`) applied to the configurations: which tensors stay on
+   :mod:`targets.asic.cost.schedule`) applied to the configurations: which tensors stay on
    chip, the traffic, latency and energy of every GEMM and vector occurrence;
 4. per-layer sums (one-hot matrix products) and network totals.
 
@@ -23,10 +23,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from accelscope.cost.area import AreaBreakdown, area_breakdown, default_ports, leakage_pj_per_cycle
-from accelscope.cost.configs import ConfigBatch
-from accelscope.cost.energy import TechColumns, tech_columns
-from accelscope.cost.mapping import (
+from accelscope.targets.asic.cost.area import (
+    AreaBreakdown,
+    area_breakdown,
+    default_ports,
+    leakage_pj_per_cycle,
+)
+from accelscope.targets.asic.cost.configs import ConfigBatch
+from accelscope.targets.asic.cost.energy import TechColumns, tech_columns
+from accelscope.targets.asic.cost.mapping import (
     N_CANDIDATES,
     CandidateTable,
     Capacities,
@@ -37,14 +42,14 @@ from accelscope.cost.mapping import (
     choose,
     key_table,
 )
-from accelscope.cost.schedule import Schedule, schedule_for
-from accelscope.cost.traffic import conv_columns
+from accelscope.targets.asic.cost.schedule import Schedule, schedule_for
+from accelscope.targets.asic.cost.traffic import conv_columns
 from accelscope.workload.kernels import KernelTable
 from accelscope.workload.network import Network
 
 if TYPE_CHECKING:  # pragma: no cover
-    from accelscope.arch import Arch
-    from accelscope.cost.report import NetworkReport
+    from accelscope.targets.asic.arch import Arch
+    from accelscope.targets.asic.cost.report import NetworkReport
 
 BOUND_NAMES: tuple[str, ...] = ("compute", "memory", "vector", "sram", "none")
 """Layer bound names by code: the largest of array, DRAM, vector-unit and buffer-port cycles."""
@@ -233,7 +238,7 @@ _KEY_FIELDS = (
 
 def mapping_keys(cf: ConfigColumns) -> np.ndarray:
     """Integer key of every configuration: equal keys share one tile table."""
-    from accelscope.cost.rowkeys import row_groups
+    from accelscope.targets.asic.cost.rowkeys import row_groups
 
     n = np.asarray(cf.rows).reshape(-1).shape[0]
     columns = [
@@ -772,7 +777,7 @@ def evaluate(network: Network, arch: Arch) -> NetworkReport:
     Raises :class:`accelscope.errors.MappingError` naming the first layer that cannot be
     mapped and the buffer that is too small for its smallest tile.
     """
-    from accelscope.cost.report import build_report
+    from accelscope.targets.asic.cost.report import build_report
 
     cfg = ConfigBatch.from_archs([arch])
     li = _layer_index(network.kernel_table)

@@ -3,7 +3,7 @@
 A :class:`ConfigBatch` holds ``n`` configurations as equal-length arrays so the cost model
 can evaluate all of them at once. :meth:`ConfigBatch.from_columns` is the fast path used by
 the design-space engine (parameter grids); :meth:`ConfigBatch.from_archs` converts typed
-:class:`accelscope.arch.Arch` specs, and :meth:`ConfigBatch.to_arch` converts one row back.
+:class:`targets.asic.arch.Arch` specs, and :meth:`ConfigBatch.to_arch` converts one row back.
 
 Units: ``clock_mhz`` MHz, ``*_kib`` KiB (1024 bytes), ``dram_gbps`` GB/s (1e9 bytes/s),
 ``dram_pj_per_byte`` pJ per byte. Categorical columns are integer codes: ``precision`` indexes
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from accelscope.cost.systolic import AUTO_CODE, DATAFLOWS
 from accelscope.errors import SpecError, suggest
 from accelscope.precision import BYTES_PER_ELEMENT
+from accelscope.targets.asic.cost.systolic import AUTO_CODE, DATAFLOWS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from accelscope.arch import Arch
+    from accelscope.targets.asic.arch import Arch
 
 PRECISIONS: tuple[str, ...] = tuple(BYTES_PER_ELEMENT)
 """Precision names; ``ConfigBatch.precision`` holds indices into this tuple."""
@@ -37,14 +37,14 @@ _BPE_BY_CODE = np.array([BYTES_PER_ELEMENT[p] for p in PRECISIONS], dtype=np.int
 
 def technology_names() -> tuple[str, ...]:
     """Technology names; ``ConfigBatch.technology`` holds indices into this tuple."""
-    from accelscope.arch import TECHNOLOGIES
+    from accelscope.targets.asic.arch import TECHNOLOGIES
 
     return tuple(TECHNOLOGIES)
 
 
 def dram_type_names() -> tuple[str, ...]:
     """DRAM type names; ``ConfigBatch.dram_type`` holds indices into this tuple."""
-    from accelscope.arch import DRAM_TYPES
+    from accelscope.targets.asic.arch import DRAM_TYPES
 
     return tuple(DRAM_TYPES)
 
@@ -173,8 +173,8 @@ class ConfigBatch:
     @property
     def dram_bytes_per_cycle(self) -> np.ndarray:
         """Sustained DRAM bytes per clock cycle: GB/s * 1e9 / (MHz * 1e6) times the
-        sustained fraction of peak (:data:`accelscope.arch.dram.SUSTAINED_BANDWIDTH_FRACTION`)."""
-        from accelscope.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
+        sustained fraction of peak (:data:`targets.asic.arch.dram.SUSTAINED_BANDWIDTH_FRACTION`)."""
+        from accelscope.targets.asic.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
 
         return self.dram_gbps * 1e3 / self.clock_mhz * SUSTAINED_BANDWIDTH_FRACTION
 
@@ -185,7 +185,7 @@ class ConfigBatch:
 
     def vdd_v(self) -> np.ndarray:
         """Supply voltage each clock needs at its node (NaN above the node's maximum)."""
-        from accelscope.arch import TECHNOLOGIES
+        from accelscope.targets.asic.arch import TECHNOLOGIES
 
         out = np.full(len(self), np.nan)
         for i, tech in enumerate(TECHNOLOGIES.values()):  # a handful of nodes
@@ -230,7 +230,7 @@ class ConfigBatch:
         the DRAM type's energy; ``port_bytes`` / ``staging_kib`` NaN the derived defaults.
         Raises :class:`SpecError` naming the column of the first out-of-range value.
         """
-        from accelscope.arch import TECHNOLOGIES
+        from accelscope.targets.asic.arch import TECHNOLOGIES
 
         tech_names = tuple(TECHNOLOGIES)
         raw = {
@@ -297,7 +297,7 @@ class ConfigBatch:
             v = c[name]
             _check(name, np.isnan(v) | (v > 0), v, "must be > 0")
 
-        from accelscope.arch import DRAM_TYPES
+        from accelscope.targets.asic.arch import DRAM_TYPES
 
         dram_names = tuple(DRAM_TYPES)
         node_default = np.array(
@@ -346,7 +346,7 @@ class ConfigBatch:
     @classmethod
     def from_archs(cls, archs: list[Arch]) -> ConfigBatch:
         """Convert typed architecture specs (one row each, in order)."""
-        from accelscope.arch import get_technology
+        from accelscope.targets.asic.arch import get_technology
 
         if not archs:
             raise SpecError("from_archs needs at least one architecture")
@@ -400,8 +400,8 @@ class ConfigBatch:
         return out
 
     def to_arch(self, i: int, name: str | None = None) -> Arch:
-        """Row ``i`` as a typed :class:`accelscope.arch.Arch` (DRAM energy made explicit)."""
-        from accelscope.arch import arch_from_dict
+        """Row ``i`` as a typed :class:`targets.asic.arch.Arch` (DRAM energy made explicit)."""
+        from accelscope.targets.asic.arch import arch_from_dict
 
         r = self.row(i)
         if r["unified"]:

@@ -3,7 +3,7 @@
 Energy of a GEMM occurrence (docs/assumptions.md, part 2, "Energy"):
 
 * MACs x ``mac_energy_pj[precision]`` (PE incl. pipeline registers) x ``(V/Vnom)^2``;
-* buffer bytes moved to feed the array (:func:`accelscope.cost.mapping.feed_bytes`), and
+* buffer bytes moved to feed the array (:func:`targets.asic.cost.mapping.feed_bytes`), and
   buffer fills and drains (every DRAM byte lands in or leaves through a buffer; a result
   kept on chip is written to the activation buffer), each at the pJ/byte of that buffer;
 * skew/deskew registers: every streamed operand crosses ``(rows - 1) / 2`` input-skew
@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accelscope.cost.configs import PRECISIONS, ConfigBatch
+from accelscope.targets.asic.cost.configs import PRECISIONS, ConfigBatch
 
 
 class TechColumns(NamedTuple):
@@ -44,7 +44,7 @@ class TechColumns(NamedTuple):
 
 
 def _tables() -> tuple[list, dict[str, np.ndarray]]:
-    from accelscope.arch import TECHNOLOGIES
+    from accelscope.targets.asic.arch import TECHNOLOGIES
 
     techs = list(TECHNOLOGIES.values())
 
@@ -73,7 +73,7 @@ def _tables() -> tuple[list, dict[str, np.ndarray]]:
 def tech_columns(cfg: ConfigBatch) -> TechColumns:
     """Gather per-config technology constants, buffer access energies, DRAM interface
     costs and the supply-voltage scaling of energy and leakage."""
-    from accelscope.arch import DRAM_TYPES
+    from accelscope.targets.asic.arch import DRAM_TYPES
 
     techs, tab = _tables()
     t, p = cfg.technology, cfg.precision

@@ -15,7 +15,7 @@ A GEMM dimension larger than the array is folded into tiles; the last tile of a
 dimension may be partial (``d - (ceil(d / A) - 1) * A`` wide). One fold with a
 ``r_t x c_t`` tile and ``S`` streamed elements takes (derived in
 ``docs/assumptions.md (part 3)`` and checked cycle-for-cycle against
-:func:`accelscope.cost.reference_sim.simulate_gemm`)::
+:func:`accelscope.targets.asic.cost.reference_sim.simulate_gemm`)::
 
     fold_cycles = rows + r_t + c_t + S + constant
 
@@ -30,7 +30,7 @@ with ``D_r``/``D_c`` the GEMM dimensions along rows/cols and ``F_r = ceil(D_r / 
 ``F_c = ceil(D_c / cols)`` their fold counts. All results are int64 cycles.
 
 Pipelined folds (``pipelined=True``, the default convention of the cost model, proven by
-:mod:`accelscope.cost.reference_sim_pipelined`): the stationary operand is double-buffered
+:mod:`targets.asic.cost.reference_sim_pipelined`): the stationary operand is double-buffered
 and the next fold's preload overlaps the current fold's stream (``ws``/``is``), or the
 finished outputs drain through a second register chain while the next fold computes
 (``os``), so fill and drain are paid once per GEMM. With ``r_f``/``c_f`` the rows/columns
@@ -250,10 +250,10 @@ def tiled_compute_cycles(
     next fold's), which differs only where chunk sizes change. Float64 arrays, broadcast;
     ``is_os`` and ``pipelined`` may be scalars or arrays.
 
-    Evaluated by a compiled ufunc (:mod:`accelscope.cost.tiled_kernel`), bit-identical to
+    Evaluated by a compiled ufunc (:mod:`targets.asic.cost.tiled_kernel`), bit-identical to
     the array expression :func:`tiled_compute_cycles_numpy` (tested).
     """
-    from accelscope.cost.tiled_kernel import tiled_cycles
+    from accelscope.targets.asic.cost.tiled_kernel import tiled_cycles
 
     f = np.float64
     return tiled_cycles(

@@ -8,9 +8,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from accelscope.arch.spec import Arch
-from accelscope.arch.technology import TECHNOLOGIES
 from accelscope.errors import InputFileError, SpecError, UnknownNameError, suggest
+from accelscope.targets.asic.arch.spec import Arch
+from accelscope.targets.asic.arch.technology import TECHNOLOGIES
 from accelscope.workload.yaml_import import format_validation_error
 
 PRESET_DIR = Path(__file__).with_name("presets")
