@@ -74,8 +74,6 @@ def test_fpga_option_mistakes_are_clear(cli):
     assert res.code == 2 and "is for the asic target" in res.stderr
     res = cli("explore", "alexnet", "--board", "zc706", "--objective", "area")
     assert res.code == 2 and "unknown objective 'area'" in res.stderr
-    res = cli("multi", "alexnet", "vgg-16", "--space", "fpga")
-    assert res.code == 2 and "multi does not support the fpga target yet" in res.stderr
 
 
 def test_explore_fpga_and_export_reproduces_the_best(cli, tmp_path):
@@ -146,3 +144,29 @@ def test_fpga_explore_report_draws_its_figures(cli, tmp_path):
     assert {"pareto", "sensitivity", "stages"} <= set(figures)
     text = html.read_text(encoding="utf-8")
     assert "DSP slices" in text and " on zc706" in text  # axis label, design titles
+
+
+def test_multi_on_fpga_is_one_generic_engine_for_the_set(cli, tmp_path):
+    """With --board, multi searches the fpga space restricted to the generic engine, with
+    DSPs in the role area has for the ASIC; a space with a pipeline is refused."""
+    res = cli(
+        "multi", "alexnet", "resnet-18", "--board", "zc706", "--objective", "throughput",
+        "--objective", "dsp", "--json", "--report", str(tmp_path / "m.html"),
+    )  # fmt: skip
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    assert doc["target"] == "fpga" and doc["cost_metric"] == "dsp"
+    assert doc["objectives"] == ["max:throughput_per_s", "min:dsp"]
+    joint = doc["joint_optimum"]
+    assert joint["paradigm"] == "generic" and joint["board"] == "zc706"
+    assert 0 < joint["dsp"] <= 900
+    for name in ("alexnet", "resnet-18"):
+        rel = joint["networks"][name]["relative_performance"]
+        assert 0 < rel <= 1.0 + 1e-12
+    # Every design on the printed (score, DSP) front: more DSPs never lower the score.
+    front = sorted(doc["pareto"], key=lambda d: (d["dsp"], d["score"]))
+    assert all(a["score"] <= b["score"] + 1e-12 for a, b in zip(front, front[1:], strict=False))
+    assert (tmp_path / "m.html").stat().st_size > 100_000
+    refused = cli("multi", "alexnet", "resnet-18", "--space", "fpga")
+    assert refused.code == 2
+    assert "one FPGA design for a set of networks is a generic engine" in refused.stderr

@@ -11,6 +11,7 @@ from rich.table import Table
 from accelscope.commands.common import (
     AllowUnsupportedOpt,
     BatchOpt,
+    BoardOpt,
     ExecutorOpt,
     InputShapeOpt,
     JsonOpt,
@@ -22,10 +23,12 @@ from accelscope.commands.common import (
     SchedulerOpt,
     SeedOpt,
     SeqOpt,
+    TargetOpt,
     TimeBudgetOpt,
     WorkersOpt,
     emit_json,
     err,
+    load_target_space,
     out,
     parse_input_shapes,
     provenance,
@@ -53,8 +56,14 @@ def command(
     ] = None,
     space: Annotated[
         str | None,
-        typer.Option("--space", help="Design-space YAML file or packaged name (default)."),
+        typer.Option(
+            "--space",
+            help="Design-space YAML file or packaged name (default: default; with --board, "
+            "the fpga space restricted to the generic engine).",
+        ),
     ] = None,
+    target: TargetOpt = None,
+    board: BoardOpt = None,
     constraint: Annotated[
         list[str] | None,
         typer.Option(
@@ -120,7 +129,6 @@ def command(
     json_out: JsonOpt = False,
 ) -> None:
     """Find the accelerator that serves a SET of networks best (geometric-mean performance)."""
-    from accelscope.search import load_space
     from accelscope.search.multi import multi_explore, parse_objectives, resolve_mode
     from accelscope.search.multi.inputs import load_network_set, parse_weights
     from accelscope.search.multi.score import normalize_weights
@@ -137,8 +145,10 @@ def command(
     if w is not None:
         normalize_weights(w, len(nets))  # reject all-zero weights before any work
     resolve_mode(mode, w is not None)
-    parse_objectives(objective or ["latency"])
-    design_space = load_space(space)
+    design_space = load_target_space(space, target, board)
+    if space is None and design_space.target == "fpga":
+        design_space = _generic_engine_only(design_space)
+    parse_objectives(objective or ["latency"], design_space)
     try:
         result = multi_explore(
             nets,
@@ -177,7 +187,22 @@ def command(
     _print(doc)
 
 
+def _generic_engine_only(space):
+    """The packaged FPGA space with the generic engine only: one design for a set of
+    networks is one reusable engine (a pipeline is built for one network)."""
+    from accelscope.search.space import space_from_dict
+
+    data = space.model_dump(mode="json", exclude_none=True)
+    data["parameters"]["paradigm"] = {"value": "generic"}
+    data["parameters"].pop("pipeline_layers", None)
+    return space_from_dict(data, f"--space {space.name} (generic engine)")
+
+
 def _config(d: dict[str, Any]) -> str:
+    if "paradigm" in d:  # an FPGA design: the target describes it
+        from accelscope.report.designs import design_title
+
+        return f"{design_title(d, 'fpga')}, {d.get('dsp', 0):,} DSP"
     buffer = (
         f"{d['unified_kib']:g} KiB"
         if d.get("unified_kib") is not None
@@ -239,10 +264,12 @@ def _print(doc: dict[str, Any]) -> None:
         highlight=False,
     )
     if doc.get("pareto"):
+        cost = doc.get("cost_metric", "area_mm2")
+        unit = " mm²" if cost == "area_mm2" else f" {cost.upper()}"
         out.print(
-            f"Pareto front of ({doc['mode']} score, area): {len(doc['pareto'])} designs, "
+            f"Pareto front of ({doc['mode']} score, {cost}): {len(doc['pareto'])} designs, "
             + ("... " if len(doc["pareto"]) > 8 else "")
-            + ", ".join(f"{p['area_mm2']:.3g} mm² → {p['score']:.3f}" for p in doc["pareto"][-8:]),
+            + ", ".join(f"{p[cost]:.4g}{unit} → {p['score']:.3f}" for p in doc["pareto"][-8:]),
             soft_wrap=True,
             highlight=False,
         )

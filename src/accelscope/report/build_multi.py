@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from accelscope.report.designs import design_title
+from accelscope.report.designs import design_title, target_of
 from accelscope.report.model import Card, ReportModel, Section, Table, provenance_rows, spec_yaml
 from accelscope.report.multi import (
     cross_heatmap,
@@ -15,10 +15,11 @@ from accelscope.report.multi import (
     score_vs_area,
     what_each_gives_up,
 )
-from accelscope.report.units import format_value
+from accelscope.report.units import METRIC_LABELS, format_value
 
 
 def _optima_table(doc: dict[str, Any]) -> Table:
+    cost = doc.get("cost_metric", "area_mm2")
     names = network_names(doc)
     optima = doc.get("per_network_optima") or {}
     sel = (doc.get("selected") or {}).get("optimum_of")
@@ -31,8 +32,8 @@ def _optima_table(doc: dict[str, Any]) -> Table:
         rows.append(
             [
                 n + (" ★" if n == sel else ""),
-                design_title(d),
-                format_value("area_mm2", d.get("area_mm2")),
+                design_title(d, target_of(doc)),
+                format_value(cost, d.get(cost)),
                 format_value("latency_s", own.get("latency_s")),
                 f"{d['score']:.3f}" if d.get("score") is not None else "-",
                 "∞" if imp is None else f"{imp:+.1f} %",
@@ -44,8 +45,8 @@ def _optima_table(doc: dict[str, Any]) -> Table:
         rows.append(
             [
                 "joint optimum",
-                design_title(joint),
-                format_value("area_mm2", joint.get("area_mm2")),
+                design_title(joint, target_of(doc)),
+                format_value(cost, joint.get(cost)),
                 "",
                 f"{joint['score']:.3f}" if joint.get("score") is not None else "-",
                 "" if gain is None else f"{gain:+.1f} % over the selection",
@@ -56,7 +57,7 @@ def _optima_table(doc: dict[str, Any]) -> Table:
         columns=[
             "optimum of",
             "configuration",
-            "area",
+            METRIC_LABELS[cost][0],
             "own latency",
             f"{mode} score",
             "selection's improvement",
@@ -117,7 +118,10 @@ def build(
                 f"selected {mode} score", f"{sel['score']:.3f}", "1 = every network at its optimum"
             )
         )
-        model.cards.append(Card("area", format_value("area_mm2", sel.get("area_mm2")), "selected"))
+        cost = doc.get("cost_metric", "area_mm2")
+        model.cards.append(
+            Card(METRIC_LABELS[cost][0], format_value(cost, sel.get(cost)), "selected")
+        )
     if rng:
         model.cards.append(
             Card("improvement", f"{rng[0]:.1f}–{rng[1]:.1f} %", "over the other optima")
@@ -145,12 +149,16 @@ def build(
     ]
     if sel:
         model.facts.insert(
-            0, ("selected", f"optimum of {sel.get('optimum_of')}: {design_title(sel)}")
+            0,
+            (
+                "selected",
+                f"optimum of {sel.get('optimum_of')}: {design_title(sel, target_of(doc))}",
+            ),
         )
     else:
         model.notes.append("None of the per-network optima is admissible for the whole set.")
     if joint:
-        model.facts.insert(1, ("joint optimum", design_title(joint)))
+        model.facts.insert(1, ("joint optimum", design_title(joint, target_of(doc))))
     if doc.get("elapsed_s") is not None:
         model.facts.append(("search time", f"{float(doc['elapsed_s']):.2f} s"))
 

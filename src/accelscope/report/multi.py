@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from accelscope.report.designs import design_title
+from accelscope.report.designs import design_title, target_of
 from accelscope.report.figure import ACCENT, NEUTRAL, Figure, axis, esc, mpl_esc, style_mpl_axes
+from accelscope.report.units import metric_label
 
 _SELECTED = ACCENT
 _JOINT = "#1F3A68"
@@ -230,7 +231,7 @@ def what_each_gives_up(doc: dict[str, Any], key: str) -> Figure | None:
         data.append(
             {
                 "type": "bar",
-                "name": f"{label}: {design_title(d)}",
+                "name": f"{label}: {design_title(d, target_of(doc))}",
                 "x": [esc(n) for n in names],
                 "y": [v if math.isfinite(v) else None for v in vals],
                 "marker": {"color": color},
@@ -293,6 +294,7 @@ def score_vs_area(
 ) -> Figure | None:
     """Set score against area: admissible designs (sampled), the per-network optima, the
     selection, the joint optimum and, when computed, the Pareto front."""
+    cost = doc.get("cost_metric", "area_mm2")  # the target's cost: area, or DSPs
     from accelscope.report.explore import MAX_BACKGROUND_POINTS
 
     mode = str(doc.get("mode", "geomean"))
@@ -300,9 +302,9 @@ def score_vs_area(
     bg_x: list[float] = []
     bg_y: list[float] = []
     n_total = 0
-    if cols is not None and "score" in cols and "area_mm2" in cols:
+    if cols is not None and "score" in cols and cost in cols:
         score = cols["score"].astype(np.float64)
-        area = cols["area_mm2"].astype(np.float64)
+        area = cols[cost].astype(np.float64)
         ok = np.isfinite(score) & np.isfinite(area)
         if "admissible" in cols:
             ok &= cols["admissible"].astype(bool)
@@ -320,31 +322,33 @@ def score_vs_area(
                 "x": bg_x,
                 "y": bg_y,
                 "marker": {"color": "#7F9FC4", "size": 5, "opacity": 0.45},
-                "hovertemplate": f"area %{{x:.3g}} mm²<br>{mode} %{{y:.3f}}<extra></extra>",
+                "hovertemplate": (
+                    f"{esc(metric_label(cost))} %{{x:.4g}}<br>{mode} %{{y:.3f}}<extra></extra>"
+                ),
             }
         )
-    pareto = [d for d in doc.get("pareto") or [] if _has(d)]
+    pareto = [d for d in doc.get("pareto") or [] if _has(d, cost)]
     marks: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = []
     if pareto:
         marks.append(
-            ("Pareto front", sorted(pareto, key=lambda d: d["area_mm2"]),
+            ("Pareto front", sorted(pareto, key=lambda d: d[cost]),
              {"mode": "lines+markers", "line": {"color": "#333333", "shape": "hv"},
               "marker": {"color": "#333333", "size": 6}})
         )  # fmt: skip
-    optima = [d for d in (doc.get("per_network_optima") or {}).values() if _has(d)]
+    optima = [d for d in (doc.get("per_network_optima") or {}).values() if _has(d, cost)]
     if optima:
         marks.append(
             ("per-network optima", optima,
              {"mode": "markers", "marker": {"color": "#F58518", "size": 11, "symbol": "diamond"}})
         )  # fmt: skip
     joint = doc.get("joint_optimum")
-    if _has(joint):
+    if _has(joint, cost):
         marks.append(
             ("joint optimum", [joint],
              {"mode": "markers", "marker": {"color": _JOINT, "size": 14, "symbol": "square"}})
         )  # fmt: skip
     sel = doc.get("selected")
-    if _has(sel):
+    if _has(sel, cost):
         marks.append(
             ("selected", [sel],
              {"mode": "markers", "marker": {"color": _SELECTED, "size": 18, "symbol": "star"}})
@@ -356,15 +360,15 @@ def score_vs_area(
             {
                 "type": "scatter",
                 "name": name,
-                "x": [float(d["area_mm2"]) for d in designs],
+                "x": [float(d[cost]) for d in designs],
                 "y": [float(d["score"]) for d in designs],
-                "hovertext": [_design_hover(d, mode) for d in designs],
+                "hovertext": [_design_hover(d, mode, cost, target_of(doc)) for d in designs],
                 "hovertemplate": "%{hovertext}<extra></extra>",
                 **style,
             }
         )
     layout = {
-        "xaxis": axis("area (mm²)"),
+        "xaxis": axis(metric_label(cost)),
         "yaxis": axis(f"{mode} score over the set (relative performance)"),
     }
     caption = (
@@ -385,12 +389,12 @@ def score_vs_area(
             "selected": {"color": _SELECTED, "marker": "*", "s": 220},
         }
         for name, designs, _ in marks:
-            xs = [float(d["area_mm2"]) for d in designs]
+            xs = [float(d[cost]) for d in designs]
             ys = [float(d["score"]) for d in designs]
             if name == "Pareto front":
                 ax.step(xs, ys, where="post", color="#333333", linewidth=1)
             ax.scatter(xs, ys, label=name, zorder=4, **mpl_style[name])
-        ax.set_xlabel("area (mm²)")
+        ax.set_xlabel(metric_label(cost))
         ax.set_ylabel(f"{mode} score over the set")
         ax.set_title("Set score against area", fontsize=11)
         ax.legend(frameon=False, fontsize=8)
@@ -408,11 +412,15 @@ def score_vs_area(
     )
 
 
-def _design_hover(d: dict[str, Any], mode: str) -> str:
-    lines = [f"<b>{esc(design_title(d))}</b>"]
+def _design_hover(
+    d: dict[str, Any], mode: str, cost: str = "area_mm2", target: str = "asic"
+) -> str:
+    lines = [f"<b>{esc(design_title(d, target))}</b>"]
     if d.get("optimum_of"):
         lines.append(f"optimum of {esc(d['optimum_of'])}")
-    lines.append(f"area {float(d['area_mm2']):.4g} mm² · {esc(mode)} {float(d['score']):.3f}")
+    lines.append(
+        f"{esc(metric_label(cost))} {float(d[cost]):.4g} · {esc(mode)} {float(d['score']):.3f}"
+    )
     for name, m in (d.get("networks") or {}).items():
         rel = m.get("relative_performance")
         lat = m.get("latency_s")
@@ -425,10 +433,8 @@ def _design_hover(d: dict[str, Any], mode: str) -> str:
     return "<br>".join(lines)
 
 
-def _has(d: dict[str, Any] | None) -> bool:
-    return (
-        bool(d) and math.isfinite(_num(d.get("score"))) and math.isfinite(_num(d.get("area_mm2")))
-    )
+def _has(d: dict[str, Any] | None, cost: str = "area_mm2") -> bool:
+    return bool(d) and math.isfinite(_num(d.get("score"))) and math.isfinite(_num(d.get(cost)))
 
 
 def _num(v: Any) -> float:

@@ -38,10 +38,20 @@ class Target(ABC):
     tie_break: tuple[str, str]
     #: What an infeasible configuration failed, for "no design meets ..." diagnoses.
     infeasible_label: str
-    #: Whether ``multi`` (one configuration for a set of networks) works on this target.
-    multi_network: bool
+    #: Metrics that depend on the configuration only (``multi`` stores them once per row).
+    config_metrics: tuple[str, ...]
     #: Metrics that summarize a design in tables, cards and hover text, in order.
     summary_metrics: tuple[str, ...]
+
+    @property
+    def cost_metric(self) -> str:
+        """The metric that says what a design costs (minimized): ASIC area, FPGA DSPs."""
+        return self.tie_break[0]
+
+    def multi_unsupported(self, parameters: Mapping[str, Any]) -> str:
+        """Why ``multi`` (one design for a set of networks) cannot run on a space with
+        these parameters ('' when it can)."""
+        return ""
 
     def design_title(self, design: dict[str, Any]) -> str:
         """A short description of a design (parameters as in a result row)."""

@@ -1,10 +1,10 @@
 """One pass over a design space for a *set* of networks: columns and executors.
 
-:func:`evaluate_multi_points` decodes a chunk of grid points into one
-:class:`~accelscope.targets.asic.cost.ConfigBatch` and runs the vectorized cost model
-(:func:`~accelscope.targets.asic.cost.evaluate_batch`) once per network on it, so every network sees
-exactly the same configurations. The result is one columnar chunk: the grid index, the
-design parameters, the configuration-level metrics (area, PE count, SRAM) once, and the
+:func:`evaluate_multi_points` decodes a chunk of grid points once and runs the space's
+target's vectorized evaluator once per network on it, so every network sees exactly the
+same configurations. The result is one columnar chunk: the grid index, the design
+parameters, the configuration-level metrics (ASIC: area, PE count, SRAM; FPGA generic
+engine: DSP, BRAM18, ...) once, and the
 network-dependent metrics once per network, in columns named ``n{k}_{metric}`` (``k`` is
 the network's position in the set, so two entries with the same model never collide).
 
@@ -21,25 +21,21 @@ import numpy as np
 
 from accelscope.parallel import Executor, make_executor
 from accelscope.search.space import DesignSpace
+from accelscope.targets.asic import ASIC
 from accelscope.workload.network import Network
 
-#: Metrics that depend only on the configuration (stored once per row).
-CONFIG_METRICS: tuple[str, ...] = ("area_mm2", "cell_area_mm2", "pe_count", "sram_kib")
-#: Metrics that depend on the network (stored once per network per row).
-NETWORK_METRICS: tuple[str, ...] = (
-    "latency_s",
-    "latency_cycles",
-    "throughput_per_s",
-    "energy_j",
-    "edp_js",
-    "power_w",
-    "dram_power_w",
-    "perf_per_mm2",
-    "perf_per_w",
-    "utilization",
-    "dram_bytes",
-    "feasible",
-)
+#: ASIC metrics that depend only on the configuration (stored once per row); other
+#: targets: :func:`metric_split`.
+CONFIG_METRICS: tuple[str, ...] = ASIC.config_metrics
+#: ASIC metrics that depend on the network (stored once per network per row).
+NETWORK_METRICS: tuple[str, ...] = tuple(m for m in ASIC.metrics if m not in CONFIG_METRICS)
+
+
+def metric_split(space: DesignSpace) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(configuration-level, network-level) metrics of the space's target."""
+    target = space.target_model
+    config = target.config_metrics
+    return config, tuple(m for m in target.metrics if m not in config)
 
 
 def column_name(k: int, metric: str) -> str:
@@ -55,41 +51,18 @@ def evaluate_multi_points(
     Pure function of its inputs (any executor gives identical columns). Unmappable
     configurations carry ``feasible = False`` and infinite latency/energy for that network.
     """
-    from accelscope.targets.asic.cost import evaluate_batch
-
     idx = np.asarray(indices, dtype=np.int64)
-    configs = space.configs(idx)
+    params = space.columns(idx)
+    target = space.target_model
+    config_metrics, network_metrics = metric_split(space)
     cols: dict[str, np.ndarray] = {"index": idx}
-    cols.update({name: np.asarray(v) for name, v in space.columns(idx).items()})
-    cols["pe_count"] = np.asarray(configs.pe_count, dtype=np.int64)
-    cols["sram_kib"] = np.asarray(configs.sram_kib, dtype=np.float64)
+    cols.update({name: np.asarray(v) for name, v in params.items()})
     for k, net in enumerate(networks):
-        res = evaluate_batch(net, configs)
-        latency = np.asarray(res.latency_s, dtype=np.float64)
-        energy = np.asarray(res.energy_j, dtype=np.float64)
-        area = np.asarray(res.area_mm2, dtype=np.float64)
-        power = np.asarray(res.power_w, dtype=np.float64)
-        throughput = np.asarray(res.throughput_per_s, dtype=np.float64)
+        metrics = target.evaluate_points(net, params)
         if k == 0:
-            cols["area_mm2"] = area
-            cols["cell_area_mm2"] = np.asarray(res.cell_area_mm2, dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            metrics = {
-                "latency_s": latency,
-                "latency_cycles": np.asarray(res.latency_cycles, dtype=np.float64),
-                "throughput_per_s": throughput,
-                "energy_j": energy,
-                "edp_js": energy * latency,
-                "power_w": power,
-                "dram_power_w": np.asarray(res.dram_power_w, dtype=np.float64),
-                "perf_per_mm2": throughput / area,
-                "perf_per_w": throughput / power,
-                "utilization": np.asarray(res.utilization, dtype=np.float64),
-                "dram_bytes": np.asarray(res.dram_bytes, dtype=np.float64),
-                "feasible": np.asarray(res.feasible, dtype=bool),
-            }
-        for metric, values in metrics.items():
-            cols[column_name(k, metric)] = values
+            cols.update({m: np.asarray(metrics[m]) for m in config_metrics})
+        for metric in network_metrics:
+            cols[column_name(k, metric)] = np.asarray(metrics[metric])
     return cols
 
 

@@ -46,7 +46,6 @@ from accelscope.parallel import Deadline
 from accelscope.search.chunks import chunk_tasks, grid_chunks, rows_in
 from accelscope.search.commit import commit_chunks
 from accelscope.search.constraints import (
-    OBJECTIVES,
     Constraint,
     Objective,
     parse_constraint,
@@ -57,6 +56,7 @@ from accelscope.search.multi.evaluate import (
     NETWORK_METRICS,
     column_name,
     make_multi_executor,
+    metric_split,
 )
 from accelscope.search.multi.inputs import unique_names
 from accelscope.search.multi.score import (
@@ -76,43 +76,64 @@ from accelscope.search.multi.strategies import (
     search_objectives,
 )
 from accelscope.search.space import PARAMETERS, DesignSpace
-from accelscope.search.table import DESIGN_KEYS
 from accelscope.store.parts import PartStore, ScratchDir
 from accelscope.workload.network import Network
 
 DEFAULT_CHUNK = 16_384
-_AREA_OBJECTIVES = ("area", "area_mm2", "min:area", "min:area_mm2")
-#: Per-network metrics shown in a design.
-_SHOWN_METRICS = ("latency_s", "throughput_per_s", "energy_j", "power_w", "utilization")
+#: Per-network metrics shown in a design (those the target has).
+_SHOWN_METRICS = (
+    "latency_s", "throughput_per_s", "energy_j", "power_w", "gops", "dsp_efficiency",
+    "utilization",
+)  # fmt: skip
 
 
-def known_names() -> list[str]:
+def known_names(space: DesignSpace | None = None) -> list[str]:
     """Names a constraint may use: configuration and network metrics, and parameters."""
-    return [*CONFIG_METRICS, *(m for m in NETWORK_METRICS if m != "feasible"), *PARAMETERS]
+    if space is None:
+        return [*CONFIG_METRICS, *(m for m in NETWORK_METRICS if m != "feasible"), *PARAMETERS]
+    config, network = metric_split(space)
+    params = space.target_model.parameters
+    return [*config, *(m for m in network if m != "feasible"), *params]
 
 
-def parse_objectives(objective: str | Sequence[str]) -> tuple[Objective, bool]:
-    """(performance objective, whether area is a second objective) from text(s).
+def _cost_aliases(target) -> set[str]:
+    """Objective texts that name the target's cost metric (ASIC: area, FPGA: dsp)."""
+    names = {k for k, (m, _) in target.objectives.items() if m == target.cost_metric}
+    names.add(target.cost_metric)
+    if target.cost_metric == "area_mm2":
+        names.add("area")
+    return names | {f"min:{n}" for n in names}
+
+
+def parse_objectives(
+    objective: str | Sequence[str], space: DesignSpace | None = None
+) -> tuple[Objective, bool]:
+    """(performance objective, whether the cost is a second objective) from text(s).
 
     ``"latency"`` -> performance ``1 / latency_s``; ``["latency", "area"]`` also asks for
-    the Pareto front of (score, area). Area alone is not a performance (it does not depend
-    on the network), so it is only accepted next to a performance objective (default
-    latency).
+    the Pareto front of (score, area) -- the cost is the target's (ASIC area, FPGA DSPs).
+    The cost alone is not a performance (it does not depend on the network), so it is
+    only accepted next to a performance objective (default latency).
     """
+    from accelscope.targets import get_target
+
+    target = space.target_model if space is not None else get_target("asic")
+    _, network_metrics = metric_split(space) if space is not None else ((), NETWORK_METRICS)
+    cost = _cost_aliases(target)
     items = [objective] if isinstance(objective, str) else list(objective)
-    with_area = any(str(o).strip().lower() in _AREA_OBJECTIVES for o in items)
-    rest = [o for o in items if str(o).strip().lower() not in _AREA_OBJECTIVES]
+    with_area = any(str(o).strip().lower() in cost for o in items)
+    rest = [o for o in items if str(o).strip().lower() not in cost]
     if len(rest) > 1:
         raise SpecError(
             "multi takes one performance objective (latency, throughput, energy, edp, ...) "
-            f"plus optionally area; got {', '.join(map(str, items))}"
+            f"plus optionally {target.cost_metric}; got {', '.join(map(str, items))}"
         )
-    obj = parse_objective(rest[0] if rest else "latency")
-    if obj.metric not in NETWORK_METRICS:
-        choices = sorted(k for k, (m, _) in OBJECTIVES.items() if m in NETWORK_METRICS)
+    obj = parse_objective(rest[0] if rest else "latency", target.objectives)
+    if obj.metric not in network_metrics:
+        choices = sorted(k for k, (m, _) in target.objectives.items() if m in network_metrics)
         raise SpecError(
             f"objective '{rest[0]}' does not depend on the network; use one of "
-            f"{', '.join(choices)} (and 'area' as a second objective)"
+            f"{', '.join(choices)} (and '{sorted(cost)[0]}' as a second objective)"
         )
     return obj, with_area
 
@@ -195,14 +216,16 @@ class MultiResult:
         """Configuration at table row *position*: parameters, area, the metrics of every
         network on it, its relative performances and scores (JSON-ready)."""
         index = int(self._value("index", position))
-        full = self.space.configs(np.array([index])).row(0)
+        full = self.space.design(index)
+        config_metrics, network_metrics = metric_split(self.space)
+        shown = [m for m in _SHOWN_METRICS if m in network_metrics]
         out: dict[str, Any] = {"index": index}
-        out.update({k: _clean(full[k]) for k in DESIGN_KEYS if k in full})
-        for metric in CONFIG_METRICS:
+        out.update({k: _clean(v) for k, v in full.items()})
+        for metric in config_metrics:
             out[metric] = _clean(self._value(metric, position))
         per_net: dict[str, Any] = {}
         for k, name in enumerate(self.names):
-            entry = {m: _clean(self._value(column_name(k, m), position)) for m in _SHOWN_METRICS}
+            entry = {m: _clean(self._value(column_name(k, m), position)) for m in shown}
             entry["feasible"] = bool(self._value(column_name(k, "feasible"), position))
             entry["relative_performance"] = _clean(self.analysis.rel[k, position])
             per_net[name] = entry
@@ -305,7 +328,10 @@ class MultiResult:
                 if self.objective.direction == "max"
                 else f"1/{self.objective.metric}"
             ),
-            "objectives": [self.objective.label] + (["min:area_mm2"] if self.with_area else []),
+            "objectives": [self.objective.label]
+            + ([f"min:{self.space.target_model.cost_metric}"] if self.with_area else []),
+            "target": self.space.target,
+            "cost_metric": self.space.target_model.cost_metric,
             "constraints": [c.text for c in self.constraints],
             "space": self.space.name,
             "space_size": self.space.size,
@@ -334,7 +360,13 @@ class MultiResult:
         """How the evolutionary search ran (None for exhaustive)."""
         if self.search is None:
             return None
-        objs = search_objectives(len(self.names), self.weights, self.mode, self.with_area)
+        objs = search_objectives(
+            len(self.names),
+            self.weights,
+            self.mode,
+            self.with_area,
+            self.space.target_model.cost_metric,
+        )
         return {
             **self.search,
             "objectives": [o.label for o in objs],
@@ -479,18 +511,16 @@ def multi_explore(
     nets = list(networks)
     if not nets:
         raise SpecError("give at least one network")
-    if not space.target_model.multi_network:
-        raise SpecError(
-            f"multi does not support the {space.target} target yet (the design space "
-            f"'{space.name}' is for it); explore each network on its own"
-        )
+    unsupported = space.target_model.multi_unsupported(space.parameters)
+    if unsupported:
+        raise SpecError(f"design space '{space.name}': {unsupported}")
     shown = unique_names(list(names) if names is not None else [n.name for n in nets])
     if len(shown) != len(nets):
         raise SpecError(f"{len(shown)} names given for {len(nets)} networks")
     w = normalize_weights(weights, len(nets))
     run_mode = resolve_mode(mode, weights is not None)
-    obj, with_area = parse_objectives(objective)
-    known = known_names()
+    obj, with_area = parse_objectives(objective, space)
+    known = known_names(space)
     cons_src = list(space.constraints) if constraints is None else list(constraints)
     cons = [c if isinstance(c, Constraint) else parse_constraint(c, known) for c in cons_src]
     if chunk_size <= 0:
@@ -518,7 +548,12 @@ def multi_explore(
             population=population,
             weights=w.tolist(),
             mode=run_mode,
-            objectives=[o.label for o in search_objectives(len(nets), w, run_mode, with_area)],
+            objectives=[
+                o.label
+                for o in search_objectives(
+                    len(nets), w, run_mode, with_area, space.target_model.cost_metric
+                )
+            ],
             performance=obj.label,
             constraints=[c.text for c in cons],
         )
@@ -566,13 +601,13 @@ def multi_explore(
                     bar=bar,
                 )
         names = [n for n in part_names if store.has(n)]
-        columns, rows = _read_compact(store, names, _needed(len(nets), obj, cons))
+        columns, rows = _read_compact(store, names, _needed(len(nets), obj, cons, space))
     except BaseException:
         if tmp is not None:
             tmp.cleanup()
         raise
     rows.keepalive = tmp  # the parts stay readable while the result lives
-    analysis = _score(columns, nets, shown, w, run_mode, obj, cons, with_area, tie_break)
+    analysis = _score(columns, nets, shown, w, run_mode, obj, cons, with_area, tie_break, space)
     return MultiResult(
         networks=nets,
         names=shown,
@@ -604,15 +639,17 @@ def count_rows(columns: dict[str, np.ndarray]) -> int:
     return len(columns["index"])
 
 
-def _needed(n_net: int, obj: Objective, cons: list[Constraint]) -> list[str]:
-    """The columns the analysis reads: index, area, the configuration-level constraint
-    columns, and per network feasibility, the objective and its constraint metrics."""
-    names = ["index", "area_mm2"]
-    names += [c.name for c in cons if c.name not in NETWORK_METRICS]
+def _needed(n_net: int, obj: Objective, cons: list[Constraint], space: DesignSpace) -> list[str]:
+    """The columns the analysis reads: index, the cost (area), the configuration-level
+    constraint columns, and per network feasibility, the objective and its constraint
+    metrics."""
+    _, network_metrics = metric_split(space)
+    names = ["index", space.target_model.cost_metric]
+    names += [c.name for c in cons if c.name not in network_metrics]
     for k in range(n_net):
         names.append(column_name(k, "feasible"))
         names.append(column_name(k, obj.metric))
-        names += [column_name(k, c.name) for c in cons if c.name in NETWORK_METRICS]
+        names += [column_name(k, c.name) for c in cons if c.name in network_metrics]
     return list(dict.fromkeys(names))
 
 
@@ -649,15 +686,19 @@ def _score(
     cons: list[Constraint],
     with_area: bool,
     tie_break: str = "area",
+    space: DesignSpace | None = None,
 ) -> MultiAnalysis:
-    """Build perf / admissibility arrays from the table and run the analysis."""
+    """Build perf / admissibility arrays from the table and run the analysis (the cost,
+    ``area_mm2`` for the ASIC target, is the space's target's cost metric)."""
     n_net = len(nets)
+    network_metrics = metric_split(space)[1] if space is not None else NETWORK_METRICS
+    cost = space.target_model.cost_metric if space is not None else "area_mm2"
 
     def col(name: str) -> np.ndarray:
         return columns[name]
 
-    config_cons = [c for c in cons if c.name not in NETWORK_METRICS]
-    net_cons = [c for c in cons if c.name in NETWORK_METRICS]
+    config_cons = [c for c in cons if c.name not in network_metrics]
+    net_cons = [c for c in cons if c.name in network_metrics]
     n_cfg = columns["index"].shape[0]
     config_ok = np.ones(n_cfg, dtype=bool)
     for c in config_cons:
@@ -675,7 +716,7 @@ def _score(
             p = values if obj.direction == "max" else 1.0 / values
         perf[k] = np.where(feasible & np.isfinite(p), p, 0.0)
     together = alone.all(axis=0)
-    _check_admissible(alone, together, names, config_ok, cons, col)
+    _check_admissible(alone, together, names, config_ok, cons, col, network_metrics)
     return analyze(
         perf,
         alone,
@@ -683,13 +724,13 @@ def _score(
         weights=weights,
         mode=mode,
         names=names,
-        area_mm2=np.asarray(col("area_mm2"), dtype=np.float64),
+        area_mm2=np.asarray(col(cost), dtype=np.float64),
         pareto=with_area,
         tie_break=tie_break,
     )
 
 
-def _check_admissible(alone, together, names, config_ok, cons, col) -> None:
+def _check_admissible(alone, together, names, config_ok, cons, col, network_metrics) -> None:
     """Raise one clear sentence (with the most restrictive constraint) when a network
     alone, or the set together, has no admissible configuration."""
     n_cfg = together.size
@@ -697,19 +738,22 @@ def _check_admissible(alone, together, names, config_ok, cons, col) -> None:
         if not alone[k].any():
             raise NoAdmissibleDesignError(
                 f"network '{name}' has no configuration that meets the constraints "
-                f"({n_cfg} evaluated){_worst_rule(cons, col, [k], n_cfg)}"
+                f"({n_cfg} evaluated){_worst_rule(cons, col, [k], n_cfg, network_metrics)}"
             )
     if not together.any():
         raise NoAdmissibleDesignError(
             "no configuration meets the constraints for every network of the set together "
-            f"({n_cfg} evaluated){_worst_rule(cons, col, list(range(len(names))), n_cfg)}"
+            f"({n_cfg} evaluated)"
+            f"{_worst_rule(cons, col, list(range(len(names))), n_cfg, network_metrics)}"
         )
 
 
-def _worst_rule(cons: list[Constraint], col, nets: list[int], n_cfg: int) -> str:
+def _worst_rule(
+    cons: list[Constraint], col, nets: list[int], n_cfg: int, network_metrics: tuple[str, ...]
+) -> str:
     counts = []
     for c in cons:
-        if c.name in NETWORK_METRICS:
+        if c.name in network_metrics:
             bad = np.zeros(n_cfg, dtype=bool)
             for k in nets:
                 bad |= ~c.holds(np.asarray(col(column_name(k, c.name)), dtype=np.float64))
@@ -719,7 +763,7 @@ def _worst_rule(cons: list[Constraint], col, nets: list[int], n_cfg: int) -> str
     unmappable = np.zeros(n_cfg, dtype=bool)
     for k in nets:
         unmappable |= ~np.asarray(col(column_name(k, "feasible")), dtype=bool)
-    counts.append((int(unmappable.sum()), "the buffers (some layer does not fit)"))
+    counts.append((int(unmappable.sum()), "feasibility (buffers, or the board's resources)"))
     worst = max(counts)
     if worst[0] == 0:
         return ""

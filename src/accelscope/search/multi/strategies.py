@@ -40,7 +40,7 @@ import numpy as np
 
 from accelscope.errors import SpecError
 from accelscope.search.constraints import Constraint, Objective
-from accelscope.search.multi.evaluate import NETWORK_METRICS, column_name
+from accelscope.search.multi.evaluate import column_name
 from accelscope.search.space import DesignSpace
 
 STRATEGIES: tuple[str, ...] = ("auto", "exhaustive", "evolutionary")
@@ -71,7 +71,7 @@ def resolve_strategy(strategy: str, space: DesignSpace, budget: int | None) -> s
 
 
 def search_objectives(
-    n_net: int, weights: np.ndarray, mode: str, with_area: bool
+    n_net: int, weights: np.ndarray, mode: str, with_area: bool, cost: str = "area_mm2"
 ) -> list[Objective]:
     """The objectives NSGA-II optimizes (see the module docstring)."""
     if mode == "worst":
@@ -81,7 +81,7 @@ def search_objectives(
     else:
         objs = [Objective(f"{SEARCH_PREFIX}log_score", "max")]
     if with_area:
-        objs.append(Objective("area_mm2", "min"))
+        objs.append(Objective(cost, "min"))
     return objs
 
 
@@ -132,7 +132,7 @@ def search_columns(
 
 def _aggregate(cols: dict[str, np.ndarray], n_net: int, c: Constraint) -> np.ndarray:
     """One column for constraint *c* that satisfies it iff every network does."""
-    if c.name not in NETWORK_METRICS:
+    if column_name(0, c.name) not in cols:  # a configuration-level name
         return np.asarray(cols[c.name], dtype=np.float64)
     values = np.stack(
         [np.asarray(cols[column_name(k, c.name)], dtype=np.float64) for k in range(n_net)]
@@ -204,7 +204,7 @@ def run_search(
         store,
         SearchExecutor(ex, derive),
         space,
-        search_objectives(n_net, weights, mode, with_area),
+        search_objectives(n_net, weights, mode, with_area, space.target_model.cost_metric),
         search_constraints(cons),
         budget,
         population,

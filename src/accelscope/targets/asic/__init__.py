@@ -110,8 +110,7 @@ class AsicTarget(Target):
     #: A single objective's ties go to the smallest design.
     tie_break = ("area_mm2", "min")
     infeasible_label = "layers must fit the buffers"
-    #: One configuration evaluated for a set of networks (accelscope multi).
-    multi_network = True
+    config_metrics = ("area_mm2", "cell_area_mm2", "pe_count", "sram_kib")
     summary_metrics = (
         "latency_s", "throughput_per_s", "energy_j", "area_mm2", "power_w", "utilization",
     )  # fmt: skip

@@ -68,9 +68,21 @@ class FpgaTarget(Target):
     #: A single objective's ties go to the design with the fewest DSPs.
     tie_break = ("dsp", "min")
     infeasible_label = "designs must fit the board's DSP, BRAM18 and URAM"
-    #: Not yet: a pipeline is built for one network, so "one design for a set" needs
-    #: the generic engine only and DSP/BRAM in the role of area (docs/fpga.md).
-    multi_network = False
+    #: With the generic engine alone (multi), resources depend on the design only.
+    config_metrics = ("dsp", "bram18", "uram", "lut", "ff", "mac_lanes")
+
+    def multi_unsupported(self, parameters: Mapping[str, Any]) -> str:
+        """A pipeline (or a hybrid's pipelined part) is hardware built for one network,
+        so one design for a set of networks is a generic engine."""
+        spec = parameters.get("paradigm")
+        values = [] if spec is None else ([spec.value] if spec.value is not None else spec.values)
+        if values != ["generic"]:
+            return (
+                "one FPGA design for a set of networks is a generic engine: set the space's "
+                "paradigm to generic (a pipeline is built for one network)"
+            )
+        return ""
+
     summary_metrics = ("latency_s", "throughput_per_s", "gops", "dsp", "bram18", "utilization")
 
     def design_title(self, design: dict[str, Any]) -> str:
