@@ -259,3 +259,40 @@ def test_fpga_paradigm_study_document_is_current():
         hybrid = by[(name, size, "hybrid")]
         assert hybrid >= by[(name, size, "pipeline")] - 1e-6
         assert hybrid >= by[(name, size, "generic")] - 1e-6
+
+
+def test_codesign_on_a_generic_engine_follows_the_loop_nest():
+    """Sweeping a linear layer's width on a generic engine (ci 8, co 16, one pixel): the
+    layer costs ceil(64/8) * ceil(w/16) * 256 cycles and the next one ceil(w/8) *
+    ceil(10/16) * 256, so network latency is a staircase with steps at multiples of 8
+    and 16 (buffers hold everything; compute-bound at 64 DRAM bytes per cycle)."""
+    from accelscope.codesign import sweep
+
+    net = network_from_dict(
+        {
+            "name": "two-linears",
+            "layers": [
+                {"name": "a", "op": "linear", "rows": 256, "in_features": 64, "out_features": 64},
+                {"name": "b", "op": "linear", "rows": 256, "in_features": 64, "out_features": 10},
+            ],
+        }
+    )
+    design = FpgaDesign(
+        board="zc706", paradigm="generic", precision="int16", clock_mhz=200,
+        generic={"pixel_par": 1, "ci_par": 8, "co_par": 16, "input_kib": 256,
+                 "weight_kib": 256, "output_kib": 256},
+    )  # fmt: skip
+    result = sweep(net, design, ["a"], lo=0.5, hi=1.5, multiple=4)
+    curve = result.curve("a")
+    for w, latency in zip(curve.widths, curve.latency_s, strict=True):
+        cycles = 8 * -(-int(w) // 16) * 256 + -(-int(w) // 8) * 1 * 256
+        assert latency == pytest.approx(cycles / 200e6), w
+    assert np.isnan(curve.energy_j).all()  # FPGA energy is not modelled
+
+
+def test_codesign_refuses_a_pipeline_design():
+    from accelscope.codesign import sweep
+    from accelscope.codesign.propagate import CodesignError
+
+    with pytest.raises(CodesignError, match="slowest pipeline stage"):
+        sweep(three_convs(), FpgaDesign(board="zc706", paradigm="pipeline"))

@@ -170,3 +170,14 @@ def test_multi_on_fpga_is_one_generic_engine_for_the_set(cli, tmp_path):
     refused = cli("multi", "alexnet", "resnet-18", "--space", "fpga")
     assert refused.code == 2
     assert "one FPGA design for a set of networks is a generic engine" in refused.stderr
+
+
+def test_codesign_on_an_fpga_generic_engine(cli):
+    res = cli("codesign", "lstm-lm", "--board", "zcu104", "--precision", "int8",
+              "--multiple", "8", "--json")  # fmt: skip
+    assert res.code == 0, res.stderr
+    doc = res.json()  # strict JSON: energy is not modelled and comes out as null
+    assert doc["arch"] == "zcu104-generic" and doc["energy_j"] is None
+    assert doc["layers"] and doc["plan"] is not None
+    refused = cli("codesign", "lstm-lm", "--board", "zcu104", "--paradigm", "hybrid")
+    assert refused.code == 2 and "codesign needs the generic paradigm" in refused.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +76,9 @@ def write_outputs(out_dir: Path, doc: dict[str, Any], plan: Plan | None) -> None
 
     check_out_dir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out_dir / "summary.json", json.dumps(doc, indent=2) + "\n")
+    from accelscope.jsonsafe import dumps
+
+    atomic_write_text(out_dir / "summary.json", dumps(doc, indent=2) + "\n")
     buf = io.StringIO(newline="")
     writer = csv.writer(buf)
     writer.writerow(["layer", "width", "latency_s", "energy_j", "params"])

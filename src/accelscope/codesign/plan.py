@@ -37,8 +37,7 @@ import numpy as np
 from accelscope.codesign.curves import REL_TOL
 from accelscope.codesign.propagate import CodesignError
 from accelscope.codesign.resize_ir import resize
-from accelscope.codesign.sweep import SweepResult, sweep_knobs
-from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
+from accelscope.codesign.sweep import SweepResult, sweep_knobs, target_of_spec
 from accelscope.workload.network import Network
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,9 +88,9 @@ class Plan:
         }
 
 
-def _exact(network: Network, cfg: ConfigBatch) -> tuple[float, float]:
-    res = evaluate_batch(network, cfg)
-    return float(res.latency_s[0]), float(res.energy_j[0])
+def _exact(network: Network, spec: Any) -> tuple[float, float]:
+    """Whole-network latency (s) and energy (J) of *network* on *spec* (any target)."""
+    return target_of_spec(spec).totals(network, spec)
 
 
 def _lagrangian_assignments(result: SweepResult) -> list[tuple[int, ...]]:
@@ -194,7 +193,7 @@ def make_plan(
         raise CodesignError(f"min_params_fraction must be > 0, got {min_params_fraction}")
     if not latency_budget > 0:
         raise CodesignError(f"latency_budget must be > 0, got {latency_budget}")
-    cfg = ConfigBatch.from_archs([arch])
+    cfg = arch
     curves = result.curves
     knobs = [c.knob for c in curves]
     cands = [c.widths for c in curves]

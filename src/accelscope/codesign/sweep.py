@@ -5,8 +5,9 @@ knob moves, its changed layers (owner and followers) are re-costed: for every kn
 every candidate width the changed layers are built under unique names, linked to each
 other as in the network (so a conv keeps its folded BatchNorm and fused activation), all
 of them go into one synthetic :class:`~accelscope.workload.network.Network` (split in
-chunks of ``SYNTH_LAYERS`` layers for memory), and :func:`~targets.asic.cost.evaluate_batch`
-costs it on a one-configuration batch, at the baseline's sub-batch.
+chunks of ``SYNTH_LAYERS`` layers for memory), and the design's target costs it layer by
+layer (:meth:`~accelscope.targets.base.Target.layer_costs`; on the ASIC one vectorized
+evaluation at the baseline's sub-batch; on an FPGA the generic engine's loop nest).
 
 The curve is ``base total - changed layers at the current width + changed layers at
 width w``, both costed in that synthetic context, so it passes exactly through the real
@@ -21,13 +22,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from accelscope.codesign.propagate import CodesignError, Excluded, Knob, select_knobs
 from accelscope.codesign.resize_ir import field_changes, rebuild, resized_op
-from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
 from accelscope.workload.network import Network
 from accelscope.workload.ops import OpBase
 
@@ -141,22 +141,25 @@ def _signature(network: Network, knob: Knob) -> tuple:
     )
 
 
-def _base(network: Network, arch: Arch) -> tuple[ConfigBatch, np.ndarray, np.ndarray, float, int]:
-    cfg = ConfigBatch.from_archs([arch])
-    res = evaluate_batch(network, cfg, per_layer=True)
-    if not bool(res.feasible[0]):
-        from accelscope.targets.asic.cost import evaluate
+def target_of_spec(spec: Any):
+    """The target of an accelerator spec (an ASIC ``Arch`` or an FPGA design), checked
+    for a per-layer latency sum (what the sweep assumes)."""
+    from accelscope.targets import get_target
 
-        evaluate(network, arch)  # raises MappingError naming the layer and the buffer
-    clock_hz = float(cfg.clock_mhz[0]) * 1e6
-    return cfg, res.layer_cycles[0], res.layer_energy_j[0], clock_hz, int(res.sub_batch[0])
+    target = get_target(getattr(spec, "target", "asic"))
+    reason = target.additive_latency(spec)
+    if reason:
+        raise CodesignError(reason)
+    return target
 
 
 def sweep_knobs(
     network: Network, arch: Arch, knobs: list[Knob], candidates: list[np.ndarray]
 ) -> SweepResult:
     """Sweep each knob of *knobs* over its *candidates* (one vectorized evaluation)."""
-    cfg, base_cycles, base_energy, clock_hz, sub_batch = _base(network, arch)
+    target = target_of_spec(arch)
+    base = target.layer_costs(network, arch)
+    base_cycles, base_energy, clock_hz = base.cycles, base.energy_j, base.clock_hz
     index = {op.name: i for i, op in enumerate(network.layers)}
     base_params = network.total_params()
     total_cycles = float(base_cycles.sum())
@@ -212,9 +215,9 @@ def sweep_knobs(
         synth = rebuild(
             network, _self_contained(ops[start:stop]), f"{network.name}-codesign-variants"
         )
-        res = evaluate_batch(synth, cfg, per_layer=True, sub_batches=[sub_batch])
-        layer_cycles[start:stop] = res.layer_cycles[0]
-        layer_energy[start:stop] = res.layer_energy_j[0]
+        costs = target.layer_costs(synth, arch, sub_batch=base.sub_batch, check=False)
+        layer_cycles[start:stop] = costs.cycles
+        layer_energy[start:stop] = costs.energy_j
     pid = np.asarray(point_of_slot, dtype=np.int64)
     sl = np.asarray(slots, dtype=np.int64)
     var_cycles = np.bincount(pid, weights=layer_cycles[sl], minlength=n_points)

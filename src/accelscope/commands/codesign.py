@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from accelscope.commands.common import AllowUnsupportedOpt, BatchOpt, InputShapeOpt, SeqOpt
+from accelscope.commands.common import (
+    AllowUnsupportedOpt,
+    BatchOpt,
+    BoardOpt,
+    InputShapeOpt,
+    SeqOpt,
+    TargetOpt,
+)
 
 
 def _parse_range(text: str) -> tuple[float, float]:
@@ -31,8 +38,20 @@ def _parse_range(text: str) -> tuple[float, float]:
 def command(
     model: Annotated[str, typer.Argument(help="Zoo name, or path to a .onnx / .yaml file.")],
     arch: Annotated[
-        str, typer.Option("--arch", help="Accelerator preset name or YAML file.")
-    ] = "default",
+        str | None,
+        typer.Option(
+            "--arch", help="ASIC preset name or arch YAML, or an FPGA design YAML (default)."
+        ),
+    ] = None,
+    target: TargetOpt = None,
+    board: BoardOpt = None,
+    paradigm: Annotated[
+        str | None,
+        typer.Option("--paradigm", help="FPGA paradigm (codesign needs generic, the default)."),
+    ] = None,
+    precision: Annotated[
+        str | None, typer.Option("--precision", help="FPGA precision: int8 | int16 | fp32.")
+    ] = None,
     layers: Annotated[
         list[str] | None,
         typer.Option("--layers", help="Layer to sweep (repeatable or comma-separated); all."),
@@ -75,13 +94,13 @@ def command(
     from accelscope.codesign.plan import GOALS
     from accelscope.commands.common import (
         emit_json,
+        load_design_spec,
         load_network,
         out,
         provenance,
         write_report_if_asked,
     )
     from accelscope.errors import SpecError, suggest
-    from accelscope.targets.asic.arch import load_arch
 
     lo, hi = _parse_range(width_range)
     if multiple < 1:
@@ -95,7 +114,11 @@ def command(
         raise SpecError(f"--min-params must be a fraction > 0, got {min_params:g}")
     if out_dir is not None:
         check_out_dir(out_dir)
-    spec = load_arch(arch)
+    if arch is not None and board is not None and not arch.lower().endswith((".yaml", ".yml")):
+        raise SpecError(f"--arch {arch} is an ASIC preset; --board asks for an FPGA design")
+    if board is not None and paradigm is None:
+        paradigm = "generic"  # a pipeline's latency is not a per-layer sum
+    spec = load_design_spec(arch or "default", target, board, paradigm, precision)
     net = load_network(model, batch, seq_len, input_shape, allow_unsupported)
     names = [n.strip() for item in (layers or []) for n in item.split(",") if n.strip()]
     result = sweep(net, spec, names or None, lo=lo, hi=hi, multiple=multiple)

@@ -3,7 +3,6 @@ network, provenance and the optional report."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -88,19 +87,10 @@ AllowUnsupportedOpt = Annotated[
 
 
 def emit_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, indent=2, default=_json_default) + "\n")
+    """Print *doc* as one JSON document (non-finite numbers as null)."""
+    from accelscope.jsonsafe import dumps
 
-
-def _json_default(obj: Any) -> Any:
-    import numpy as np
-
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+    sys.stdout.write(dumps(doc, indent=2) + "\n")
 
 
 def provenance() -> dict[str, Any]:

@@ -317,7 +317,9 @@ def write_parquet_stream(path: Path, pieces) -> None:
 
 def write_json(path: Path, doc: Any) -> None:
     """:func:`atomic_write_bytes` of *doc* as indented JSON (``run.json``, ``summary.json``)."""
-    atomic_write_bytes(path, json.dumps(doc, indent=2, default=str).encode())
+    from accelscope.jsonsafe import dumps
+
+    atomic_write_bytes(path, dumps(doc, indent=2).encode())
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -18,6 +19,18 @@ import numpy as np
 from accelscope.errors import UnknownNameError, suggest
 
 TARGETS: tuple[str, ...] = ("asic", "fpga")
+
+
+@dataclass(frozen=True)
+class LayerCosts:
+    """One design's cost of every layer of a network (``codesign``'s input): cycles and
+    energy per layer (NaN where the target does not model energy), the clock, and the
+    sub-batch the network ran at (None when the target has no sub-batching)."""
+
+    cycles: np.ndarray
+    energy_j: np.ndarray
+    clock_hz: float
+    sub_batch: int | None = None
 
 
 class Target(ABC):
@@ -106,6 +119,25 @@ class Target(ABC):
     def full_design(self, params: dict[str, np.ndarray]) -> dict[str, Any]:
         """Every design parameter of the first configuration of *params*, defaults
         included, labels decoded (JSON-ready scalars)."""
+
+    def additive_latency(self, spec: Any) -> str:
+        """'' when the network latency of *spec* is the sum of its layers' (what codesign's
+        per-layer sweep needs), otherwise the reason it is not."""
+        return ""
+
+    @abstractmethod
+    def layer_costs(
+        self, network: Any, spec: Any, *, sub_batch: int | None = None, check: bool = True
+    ) -> LayerCosts:
+        """Per-layer cycles and energy of *network* on *spec*. With *check*, a design
+        that cannot run the network raises an :class:`~accelscope.errors.AccelscopeError`
+        naming the reason; without, such layers cost ``inf`` cycles."""
+
+    def totals(self, network: Any, spec: Any) -> tuple[float, float]:
+        """Whole-network latency (s) and energy (J) of *network* on *spec* (``inf``
+        latency when the design cannot run it)."""
+        costs = self.layer_costs(network, spec, check=False)
+        return float(costs.cycles.sum()) / costs.clock_hz, float(costs.energy_j.sum())
 
     @abstractmethod
     def report(self, network: Any, spec: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from accelscope.targets.base import Target
+from accelscope.targets.base import LayerCosts, Target
 
 NUMERIC_PARAMETERS = (
     "clock_mhz",
@@ -198,6 +198,29 @@ class AsicTarget(Target):
     def full_design(self, params: dict[str, np.ndarray]) -> dict[str, Any]:
         full = self.configs({k: np.asarray(v)[:1] for k, v in params.items()}).row(0)
         return {k: full[k] for k in self.design_keys if k in full}
+
+    def layer_costs(
+        self, network: Any, spec: Any, *, sub_batch: int | None = None, check: bool = True
+    ) -> LayerCosts:
+        from accelscope.targets.asic.cost import ConfigBatch, evaluate, evaluate_batch
+
+        cfg = ConfigBatch.from_archs([spec])
+        subs = None if sub_batch is None else [sub_batch]
+        res = evaluate_batch(network, cfg, per_layer=True, sub_batches=subs)
+        if check and not bool(res.feasible[0]):
+            evaluate(network, spec)  # raises MappingError naming the layer and the buffer
+        return LayerCosts(
+            cycles=res.layer_cycles[0],
+            energy_j=res.layer_energy_j[0],
+            clock_hz=float(cfg.clock_mhz[0]) * 1e6,
+            sub_batch=int(res.sub_batch[0]),
+        )
+
+    def totals(self, network: Any, spec: Any) -> tuple[float, float]:
+        from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
+
+        res = evaluate_batch(network, ConfigBatch.from_archs([spec]))
+        return float(res.latency_s[0]), float(res.energy_j[0])
 
     def report(self, network: Any, spec: Any) -> dict[str, Any]:
         from accelscope.targets.asic.cost import evaluate

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from accelscope.targets.base import Target
+from accelscope.targets.base import LayerCosts, Target
 from accelscope.targets.fpga.evaluate import CATEGORIES, NUMERIC_DEFAULTS, evaluate_params
 from accelscope.targets.fpga.model import OVER_BUDGET
 
@@ -173,6 +173,37 @@ class FpgaTarget(Target):
             if k is None or k < 0 or row.get("paradigm") != "hybrid"
             else int(k),
             generic=generic,
+        )
+
+    def additive_latency(self, spec: Any) -> str:
+        if spec.paradigm != "generic":
+            return (
+                f"a {spec.paradigm} design's latency is set by its slowest pipeline stage, "
+                "not a sum over layers; codesign needs the generic paradigm "
+                "(--paradigm generic)"
+            )
+        return ""
+
+    def layer_costs(
+        self, network: Any, spec: Any, *, sub_batch: int | None = None, check: bool = True
+    ) -> LayerCosts:
+        """Cycles of every layer on the design's engine (0 for element-wise layers, which
+        run in line); FPGA energy is not modelled (NaN)."""
+        from accelscope.errors import AccelscopeError
+        from accelscope.targets.fpga.evaluate import evaluate_design
+        from accelscope.targets.fpga.stages import stage_table
+
+        report = evaluate_design(network, spec)
+        if check and report.over_budget:
+            raise AccelscopeError(report.budget_message())
+        st = stage_table(network)
+        cycles = np.zeros(len(st.layer_names))
+        cycles[st.stage_layer] = report.result.stage_cycles[0]
+        design = spec.resolved()
+        return LayerCosts(
+            cycles=cycles,
+            energy_j=np.full(len(cycles), np.nan),
+            clock_hz=float(design.clock_mhz) * 1e6,
         )
 
     def report(self, network: Any, spec: Any) -> dict[str, Any]:
