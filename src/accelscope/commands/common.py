@@ -207,7 +207,8 @@ def load_target_space(space: str | None, target: str | None, board: str | None):
         target = "fpga"
     if target is not None:
         get_target(target)  # unknown target: one clear error
-    design_space = load_space(space if space is not None else _DEFAULT_SPACES.get(target))
+    default = get_target(target or "asic").default_space
+    design_space = load_space(space if space is not None else default)
     if target is not None and design_space.target != target:
         raise SpecError(
             f"--target {target}, but the design space '{design_space.name}' is for the "
@@ -223,9 +224,6 @@ def load_target_space(space: str | None, target: str | None, board: str | None):
     data = design_space.model_dump(mode="json", exclude_none=True)
     data["parameters"]["board"] = {"value": board}
     return space_from_dict(data, f"--space {design_space.name} with --board {board}")
-
-
-_DEFAULT_SPACES = {None: "default", "asic": "default", "fpga": "fpga"}
 
 
 def load_design_spec(

@@ -24,7 +24,7 @@ from accelscope.commands.common import (
     provenance,
     write_report_if_asked,
 )
-from accelscope.errors import AccelscopeError, SpecError
+from accelscope.errors import SpecError
 from accelscope.fmt import joules, percent, seconds, si
 
 
@@ -64,24 +64,26 @@ def command(
     spec = load_design_spec(arch or "default", target, board, paradigm, precision)
     net = load_network(model, batch, seq_len, input_shape, allow_unsupported)
     spec_target = getattr(spec, "target", "asic")
-    doc = get_target(spec_target).report(net, spec)
-    if spec_target == "fpga":
-        _evaluate_fpga(net, spec, doc, report, png, json_out)
-        return
+    body = get_target(spec_target).report(net, spec)
     doc = {
         "kind": "evaluate",
         "network": net.name,
         "arch": spec.name,
         "batch": net.batch,
-        **doc,
-        "arch_spec": spec.model_dump(mode="json"),
+        **body,
+        "arch_spec": spec.to_dict() if hasattr(spec, "to_dict") else spec.model_dump(mode="json"),
         "provenance": provenance(),
     }
     write_report_if_asked(doc, report, png)
     if json_out:
         emit_json(doc)
         return
-    table = Table(title=f"{net.name} on {spec.name} (batch {net.batch})")
+    _PRINTERS[spec_target](net, doc)
+
+
+def _print_asic(net, doc: dict[str, Any]) -> None:
+    """The ASIC evaluation: per-layer table and totals."""
+    table = Table(title=f"{net.name} on {doc['arch']} (batch {net.batch})")
     cols = (
         "name",
         "op",
@@ -153,32 +155,11 @@ def _on_chip_text(layer: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-class DesignDoesNotFit(AccelscopeError):
-    """An FPGA design needs more of a resource than its board has."""
+def _print_fpga(net, doc: dict[str, Any]) -> None:
+    """The FPGA evaluation: per-layer engine table, totals and resources."""
 
-
-def _evaluate_fpga(net, design, body: dict[str, Any], report, png, json_out: bool) -> None:
-    """Print (or emit) an FPGA design's evaluation; exit 2 when it does not fit."""
-    from accelscope.targets.fpga import evaluate_design
-
-    fpga_report = evaluate_design(net, design)
-    if not body["fits"]:
-        raise DesignDoesNotFit(fpga_report.budget_message())
-    doc = {
-        "kind": "evaluate",
-        "network": net.name,
-        "arch": design.name,
-        "batch": net.batch,
-        **body,
-        "arch_spec": design.to_dict(),
-        "provenance": provenance(),
-    }
-    write_report_if_asked(doc, report, png)
-    if json_out:
-        emit_json(doc)
-        return
     title = (
-        f"{net.name} on {design.board} ({body['paradigm']}, {body['precision']}, batch {net.batch})"
+        f"{net.name} on {doc['board']} ({doc['paradigm']}, {doc['precision']}, batch {net.batch})"
     )
     table = Table(title=title)
     for col in ("name", "engine", "cycles", "bound", "ci x co", "weights"):
@@ -219,3 +200,7 @@ def _evaluate_fpga(net, design, body: dict[str, Any], report, png, json_out: boo
         ),
         soft_wrap=True,
     )
+
+
+#: How each target's evaluation is printed (the JSON and the report are target-neutral).
+_PRINTERS = {"asic": _print_asic, "fpga": _print_fpga}

@@ -146,8 +146,11 @@ def command(
         normalize_weights(w, len(nets))  # reject all-zero weights before any work
     resolve_mode(mode, w is not None)
     design_space = load_target_space(space, target, board)
-    if space is None and design_space.target == "fpga":
-        design_space = _generic_engine_only(design_space)
+    if space is None:  # the packaged default, as the target wants it for a set
+        from accelscope.search.space import space_from_dict
+
+        data = design_space.target_model.multi_space(design_space.model_dump(mode="json"))
+        design_space = space_from_dict(data, f"--space {design_space.name}")
     parse_objectives(objective or ["latency"], design_space)
     try:
         result = multi_explore(
@@ -187,32 +190,13 @@ def command(
     _print(doc)
 
 
-def _generic_engine_only(space):
-    """The packaged FPGA space with the generic engine only: one design for a set of
-    networks is one reusable engine (a pipeline is built for one network)."""
-    from accelscope.search.space import space_from_dict
+def _config(d: dict[str, Any], doc: dict[str, Any]) -> str:
+    """A design as one line: the target's description and its cost (area, DSPs)."""
+    from accelscope.report.designs import design_title, target_of
+    from accelscope.report.units import format_value
 
-    data = space.model_dump(mode="json", exclude_none=True)
-    data["parameters"]["paradigm"] = {"value": "generic"}
-    data["parameters"].pop("pipeline_layers", None)
-    return space_from_dict(data, f"--space {space.name} (generic engine)")
-
-
-def _config(d: dict[str, Any]) -> str:
-    if "paradigm" in d:  # an FPGA design: the target describes it
-        from accelscope.report.designs import design_title
-
-        return f"{design_title(d, 'fpga')}, {d.get('dsp', 0):,} DSP"
-    buffer = (
-        f"{d['unified_kib']:g} KiB"
-        if d.get("unified_kib") is not None
-        else f"{d.get('input_kib', 0):g}/{d.get('weight_kib', 0):g}/{d.get('output_kib', 0):g} KiB"
-    )
-    return (
-        f"{d['units']}x{d['rows']}x{d['cols']} {d['dataflow']}, {buffer}, "
-        f"{d['dram_gbps']:g} GB/s, {d['clock_mhz']:g} MHz, {d['lanes']} lanes, "
-        f"{d['area_mm2']:.3g} mm²"
-    )
+    cost = doc.get("cost_metric", "area_mm2")
+    return f"{design_title(d, target_of(doc))}, {format_value(cost, d.get(cost))}"
 
 
 def _pct(v: float | None) -> str:
@@ -244,11 +228,11 @@ def _print(doc: dict[str, Any]) -> None:
     for n in names:
         opt = doc["per_network_optima"][n]
         lat = opt["networks"][n]["latency_s"]
-        lines.append(f"  {n}: {_config(opt)}; {seconds(lat)}")
+        lines.append(f"  {n}: {_config(opt, doc)}; {seconds(lat)}")
     out.print("per-network optima:\n" + "\n".join(lines), soft_wrap=True, highlight=False)
     if sel is not None:
         out.print(
-            f"selected (* above): optimum of {sel['optimum_of']} — {_config(sel)}; "
+            f"selected (* above): optimum of {sel['optimum_of']} — {_config(sel, doc)}; "
             f"{doc['mode']} score {sel['score']:.3f}",
             soft_wrap=True,
             highlight=False,
@@ -258,7 +242,7 @@ def _print(doc: dict[str, Any]) -> None:
     j = doc["joint_optimum"]
     gain = j["gain_over_selected_pct"]
     out.print(
-        f"joint optimum: {_config(j)}; {doc['mode']} score {j['score']:.3f}"
+        f"joint optimum: {_config(j, doc)}; {doc['mode']} score {j['score']:.3f}"
         + (f" ({gain:+.1f}% over the selection)" if gain is not None else ""),
         soft_wrap=True,
         highlight=False,

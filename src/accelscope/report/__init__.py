@@ -31,6 +31,13 @@ __all__ = [
 ]
 
 
+#: The report builder of an evaluation, per hardware target.
+EVALUATE_BUILDERS = {
+    "asic": "accelscope.report.build_evaluate",
+    "fpga": "accelscope.report.build_fpga",
+}
+
+
 def build_model(
     doc: dict[str, Any], *, results: Any = None, source: str | None = None
 ) -> ReportModel:
@@ -41,14 +48,13 @@ def build_model(
     """
     check_document(doc)
     kind = doc["kind"]
-    if kind == "evaluate" and doc.get("target") == "fpga":
-        from accelscope.report.build_fpga import build as build_fpga
-
-        return build_fpga(doc, source)
     if kind == "evaluate":
-        from accelscope.report.build_evaluate import build
+        import importlib
 
-        return build(doc, source)
+        from accelscope.report.designs import target_of
+
+        builder = importlib.import_module(EVALUATE_BUILDERS[target_of(doc)])
+        return builder.build(doc, source)
     if kind == "explore":
         from accelscope.report.build_explore import build as build_explore
         from accelscope.report.designs import load_table, target_of

@@ -51,6 +51,8 @@ class Target(ABC):
     tie_break: tuple[str, str]
     #: What an infeasible configuration failed, for "no design meets ..." diagnoses.
     infeasible_label: str
+    #: The packaged design space explored when none is given.
+    default_space: str
     #: Metrics that depend on the configuration only (``multi`` stores them once per row).
     config_metrics: tuple[str, ...]
     #: Metrics that summarize a design in tables, cards and hover text, in order.
@@ -60,6 +62,11 @@ class Target(ABC):
     def cost_metric(self) -> str:
         """The metric that says what a design costs (minimized): ASIC area, FPGA DSPs."""
         return self.tie_break[0]
+
+    def multi_space(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The packaged default space (as a mapping) adapted for ``multi`` (one design
+        for a set of networks); unchanged unless the target needs it."""
+        return data
 
     def multi_unsupported(self, parameters: Mapping[str, Any]) -> str:
         """Why ``multi`` (one design for a set of networks) cannot run on a space with

@@ -111,6 +111,7 @@ class AsicTarget(Target):
     tie_break = ("area_mm2", "min")
     infeasible_label = "layers must fit the buffers"
     config_metrics = ("area_mm2", "cell_area_mm2", "pe_count", "sram_kib")
+    default_space = "default"
     summary_metrics = (
         "latency_s", "throughput_per_s", "energy_j", "area_mm2", "power_w", "utilization",
     )  # fmt: skip

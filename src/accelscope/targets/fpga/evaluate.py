@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from accelscope.errors import SpecError, suggest
+from accelscope.errors import AccelscopeError, SpecError, suggest
 from accelscope.targets.fpga.boards import get_board, list_boards
 from accelscope.targets.fpga.design import PARADIGMS, FpgaDesign
 from accelscope.targets.fpga.model import (
@@ -94,6 +94,10 @@ def evaluate_params(network: Network, params: dict[str, np.ndarray]) -> FpgaResu
     n = len(next(iter(params.values()))) if params else 1
     boards = [get_board(name) for name in CATEGORIES["board"]]
     return evaluate_columns(stage_table(network), fpga_columns(params, n), boards)
+
+
+class DesignDoesNotFit(AccelscopeError):
+    """An FPGA design needs more of a resource than its board has."""
 
 
 @dataclass

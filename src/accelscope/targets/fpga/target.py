@@ -70,6 +70,12 @@ class FpgaTarget(Target):
     infeasible_label = "designs must fit the board's DSP, BRAM18 and URAM"
     #: With the generic engine alone (multi), resources depend on the design only.
     config_metrics = ("dsp", "bram18", "uram", "lut", "ff", "mac_lanes")
+    default_space = "fpga"
+
+    def multi_space(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The generic engine only: a pipeline is hardware built for one network."""
+        params = {k: v for k, v in data["parameters"].items() if k != "pipeline_layers"}
+        return {**data, "parameters": {**params, "paradigm": {"value": "generic"}}}
 
     def multi_unsupported(self, parameters: Mapping[str, Any]) -> str:
         """A pipeline (or a hybrid's pipelined part) is hardware built for one network,
@@ -207,9 +213,14 @@ class FpgaTarget(Target):
         )
 
     def report(self, network: Any, spec: Any) -> dict[str, Any]:
-        from accelscope.targets.fpga.evaluate import evaluate_design
+        """The design's evaluation; a design that does not fit its board raises
+        :class:`~accelscope.targets.fpga.evaluate.DesignDoesNotFit` naming the resource."""
+        from accelscope.targets.fpga.evaluate import DesignDoesNotFit, evaluate_design
 
-        return evaluate_design(network, spec).to_dict()
+        report = evaluate_design(network, spec)
+        if report.over_budget:
+            raise DesignDoesNotFit(report.budget_message())
+        return report.to_dict()
 
     def full_design(self, params: dict[str, np.ndarray]) -> dict[str, Any]:
         design = self.design_spec(params, "design").resolved()
