@@ -242,6 +242,118 @@ CASES: list[tuple[str, dict, list[str], str]] = [
         ["evaluate", "alexnet", "--report", "/proc/no/such/r.html"],
         "/proc/no",
     ),  # noqa: E501
+    # ---- FPGA designs, spaces and flags -----------------------------------------------
+    (
+        "fpga-board-unknown",
+        {"d.yaml": "target: fpga\nboard: nope\n"},
+        ["evaluate", "alexnet", "--arch", "d.yaml"],
+        "d.yaml: board: unknown board 'nope'",
+    ),
+    (
+        "fpga-board-list",
+        {"d.yaml": "target: fpga\nboard: [1, 2]\n"},
+        ["evaluate", "alexnet", "--arch", "d.yaml"],
+        "d.yaml: board",
+    ),
+    (
+        "fpga-unrolling-negative",
+        {
+            "d.yaml": "target: fpga\nboard: zc706\nparadigm: generic\ngeneric: {pixel_par: -1, ci_par: 1, co_par: 1, input_kib: 1, weight_kib: 1, output_kib: 1}\n"
+        },
+        ["evaluate", "alexnet", "--arch", "d.yaml"],
+        "generic.pixel_par",
+    ),
+    (
+        "fpga-buffer-missing",
+        {
+            "d.yaml": "target: fpga\nboard: zc706\nparadigm: generic\ngeneric: {pixel_par: 1, ci_par: 1, co_par: 1, input_kib: 1, weight_kib: 1}\n"
+        },
+        ["evaluate", "alexnet", "--arch", "d.yaml"],
+        "generic.output_kib",
+    ),
+    (
+        "fpga-precision-bf16",
+        {},
+        ["evaluate", "alexnet", "--board", "zc706", "--precision", "bf16"],
+        "precision",
+    ),
+    (
+        "fpga-clock-huge",
+        {"d.yaml": "target: fpga\nboard: zc706\nclock_mhz: 1e20\n"},
+        ["evaluate", "alexnet", "--arch", "d.yaml"],
+        "clock_mhz",
+    ),
+    (
+        "fpga-huge-engine",
+        {
+            "d.yaml": "target: fpga\nname: huge\nboard: zc706\nparadigm: generic\ngeneric: {pixel_par: 4096, ci_par: 4096, co_par: 4096, input_kib: 1000000, weight_kib: 1000000, output_kib: 1000000}\n"
+        },
+        ["evaluate", "alexnet", "--arch", "d.yaml"],
+        "does not fit zc706",
+    ),
+    (
+        "fpga-tiny-buffers",
+        {
+            "d.yaml": "target: fpga\nname: tiny\nboard: zc706\nparadigm: generic\ngeneric: {pixel_par: 1, ci_par: 1, co_par: 1, input_kib: 0.0001, weight_kib: 0.0001, output_kib: 0.0001}\n"
+        },
+        ["evaluate", "alexnet", "--arch", "d.yaml"],
+        "buffers cannot hold",
+    ),
+    (
+        "fpga-space-board-value",
+        {"s.yaml": "target: fpga\nparameters:\n  board: [zc706, zz]\n"},
+        ["explore", "alexnet", "--space", "s.yaml"],
+        "parameters.board: unknown value 'zz'",
+    ),
+    (
+        "fpga-space-no-board",
+        {"s.yaml": "target: fpga\nparameters:\n  paradigm: generic\n"},
+        ["explore", "alexnet", "--space", "s.yaml"],
+        "'board' is required",
+    ),
+    (
+        "fpga-space-asic-parameter",
+        {"s.yaml": "target: fpga\nparameters:\n  board: zc706\n  rows: 8\n"},
+        ["explore", "alexnet", "--space", "s.yaml"],
+        "unknown parameter 'rows' for the fpga target",
+    ),
+    (
+        "space-target-unknown",
+        {"s.yaml": "target: gpu\nparameters:\n  board: zc706\n"},
+        ["explore", "alexnet", "--space", "s.yaml"],
+        "target",
+    ),
+    (
+        "fpga-board-with-asic-space",
+        {},
+        ["explore", "alexnet", "--board", "zc706", "--space", "default"],
+        "is for the asic target",
+    ),
+    (
+        "fpga-objective-area",
+        {},
+        ["explore", "alexnet", "--board", "zc706", "--objective", "energy"],
+        "unknown objective 'energy'",
+    ),
+    (
+        "fpga-constraint-unknown",
+        {},
+        ["explore", "alexnet", "--board", "zc706", "--constraint", "area_mm2 <= 5"],
+        "unknown name 'area_mm2'",
+    ),
+    (
+        "fpga-multi-pipeline",
+        {},
+        ["multi", "alexnet", "vgg-16", "--space", "fpga"],
+        "generic engine",
+    ),
+    (
+        "fpga-codesign-hybrid",
+        {},
+        ["codesign", "alexnet", "--board", "zc706", "--paradigm", "hybrid"],
+        "generic paradigm",
+    ),
+    ("board-show-unknown", {}, ["board", "show", "zc70"], "unknown board 'zc70'"),
 ]
 
 

@@ -165,7 +165,12 @@ def design_from_dict(data: Any, source: str = "<dict>") -> FpgaDesign:
         design = FpgaDesign.model_validate(data)
     except ValidationError as err:
         raise SpecError(format_validation_error(err, source, data)) from None
-    design.board_spec()  # unknown board: one clear error now
+    from accelscope.errors import UnknownNameError
+
+    try:
+        design.board_spec()  # unknown board: one clear error now
+    except UnknownNameError as err:
+        raise UnknownNameError(f"{source}: board: {err}") from None
     return design
 
 
