@@ -133,6 +133,17 @@ def _print_asic(net, doc: dict[str, Any]) -> None:
         + (f"; the batch runs as {net.batch // sub} passes of {sub}" if sub != net.batch else ""),
         soft_wrap=True,
     )
+    for title, parts, unit, fmt in (
+        ("energy", doc.get("energy_breakdown_j") or {}, "", joules),
+        ("area", doc.get("area_breakdown_mm2") or {}, " mm²", lambda v: f"{v:.3g}"),
+    ):
+        whole = sum(parts.values())
+        if whole > 0:
+            shares = ", ".join(
+                f"{name} {fmt(v)}{unit} ({100 * v / whole:.0f}%)"
+                for name, v in sorted(parts.items(), key=lambda x: -x[1])
+            )
+            out.print(f"{title} by component: {shares}", soft_wrap=True)
 
 
 def _fusion_text(layer: dict[str, Any]) -> str:

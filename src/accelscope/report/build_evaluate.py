@@ -6,7 +6,7 @@ from typing import Any
 
 from accelscope.report.layer_tables import bound_share_text, layer_section
 from accelscope.report.layers import Roofs
-from accelscope.report.model import Card, ReportModel, provenance_rows, spec_yaml
+from accelscope.report.model import Card, ReportModel, Section, provenance_rows, spec_yaml
 from accelscope.report.units import format_value
 
 
@@ -92,6 +92,23 @@ def build(doc: dict[str, Any], source: str | None = None) -> ReportModel:
             )
     else:
         model.notes.append("The result has no arch_spec: per-layer figures are not drawn.")
+    from accelscope.report.breakdown import area_figure, energy_figure
+
+    figures = [
+        f
+        for f in (energy_figure(doc), area_figure(doc.get("area_breakdown_mm2") or {}))
+        if f is not None
+    ]
+    if figures:
+        model.sections.append(
+            Section(
+                key="breakdown",
+                title="Where energy and area go",
+                intro="Energy by component per layer, and the die area by component "
+                "(docs/assumptions.md states each constant).",
+                figures=figures,
+            )
+        )
     if doc.get("unsupported"):
         model.notes.append(
             "Unsupported operators costed as zero (placeholders): "

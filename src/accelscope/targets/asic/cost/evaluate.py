@@ -100,6 +100,8 @@ class BatchResult:
     layer_vector_cycles: np.ndarray | None = None
     layer_sram_cycles: np.ndarray | None = None
     layer_array_macs: np.ndarray | None = None
+    #: Energy per component and layer ``[n_cfg, len(ENERGY_PARTS), n_layers]`` (J).
+    layer_energy_parts_j: np.ndarray | None = None
     bound_names: tuple[str, ...] = field(default=BOUND_NAMES)
 
     def __len__(self) -> int:
@@ -139,6 +141,21 @@ _LAYER = (
     "layer_vector_cycles",
     "layer_sram_cycles",
     "layer_array_macs",
+    "layer_energy_parts_j",
+)
+
+#: Components of the energy breakdown (``layer_energy_parts_j``), in order: array MACs,
+#: vector-unit operations, on-chip buffer accesses (feeds, fills, drains), skew/deskew
+#: registers, leakage of the die, the DRAM interface (PHY and controller, dynamic and
+#: static), the DRAM devices. They add up to ``layer_energy_j``.
+ENERGY_PARTS: tuple[str, ...] = (
+    "mac",
+    "vector",
+    "buffers",
+    "registers",
+    "leakage",
+    "dram_interface",
+    "dram",
 )
 
 
@@ -440,6 +457,12 @@ def _apply(
         "array_macs": np.where(on_vector, 0.0, macs) @ sum_g,
     }
     if per_layer:
+        # Energy by component (pJ per layer); they add up to layer["energy"].
+        array_ok = ok & ~on_vector
+        layer["e_mac"] = np.where(array_ok, macs * col(tc.mac_pj), 0.0) @ mg
+        layer["e_vector"] = np.where(ok & on_vector, en_vec, 0.0) @ mg
+        layer["e_buffers"] = (np.where(array_ok, feed, 0.0) + np.where(ok, fills, 0.0)) @ mg
+        layer["e_registers"] = np.where(array_ok, skew, 0.0) @ mg
         layer["compute"] = np.where(on_vector, 0.0, streams * arr_c) @ mg
         layer["sram"] = np.where(on_vector, 0.0, streams * sram_c) @ mg
         layer["memory"] = (dram / bpc) @ mg
@@ -476,6 +499,9 @@ def _apply(
         if per_layer:
             layer["vector"] = layer["vector"] + cyc @ mv
             layer["memory"] = layer["memory"] + vmem @ mv
+            v_ops = el * ops * col(tc.vector_op_pj)
+            layer["e_vector"] = layer["e_vector"] + v_ops @ mv
+            layer["e_buffers"] = layer["e_buffers"] + (ven - v_ops) @ mv
     else:
         layer_lat = gemm_lat
     layer["cycles"] = layer_lat
@@ -609,7 +635,20 @@ def _evaluate_chunk(
         def mask(x: np.ndarray) -> np.ndarray:
             return np.where(bad, inf, x)
 
+        parts = np.stack(
+            [
+                layer["e_mac"],
+                layer["e_vector"],
+                layer["e_buffers"],
+                layer["e_registers"],
+                col(leak) * cycles,
+                layer["phy"] + col(phy_static_pj) * cycles,
+                layer["dram_dev"],
+            ],
+            axis=1,
+        )
         out.update(
+            layer_energy_parts_j=np.where(bad[:, :, None], inf, parts * 1e-12),
             layer_cycles=mask(cycles),
             layer_bound=bound,
             layer_dram_bytes=mask(layer["dram"]),

@@ -52,6 +52,8 @@ class LayerReport:
     fused_ops: list[str] = field(default_factory=list)
     input_on_chip: bool | None = None
     output_on_chip: bool | None = None
+    #: Energy by component (J): see ``ENERGY_PARTS`` in :mod:`.evaluate`; sums to energy_j.
+    energy_breakdown_j: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class NetworkReport:
     onchip_power_w: float = 0.0
     cell_area_mm2: float = 0.0
     area_breakdown_mm2: dict[str, float] = field(default_factory=dict)
+    #: Energy of the whole network by component (J), summed over layers; sums to energy_j.
+    energy_breakdown_j: dict[str, float] = field(default_factory=dict)
     execution: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -185,6 +189,8 @@ def build_report(
     *run* is the network as executed (the chosen sub-batch); per-layer values in *res*
     already cover the whole batch of *network*.
     """
+    from accelscope.targets.asic.cost.evaluate import ENERGY_PARTS
+
     if not bool(res["feasible"][0]):
         _raise_unmappable(run, arch, detail, res)
     s = detail.schedule
@@ -229,6 +235,10 @@ def build_report(
                 fused_ops=[network.layers[j].name for j in s.fused_members.get(i, [])],
                 input_on_chip=bool(resident[t_in]) if t_in >= 0 and role != FREE else None,
                 output_on_chip=bool(resident[t_out]) if t_out >= 0 and role != FREE else None,
+                energy_breakdown_j={
+                    part: float(res["layer_energy_parts_j"][0, j, i])
+                    for j, part in enumerate(ENERGY_PARTS)
+                },
             )
         )
     ab = detail.area
@@ -257,6 +267,10 @@ def build_report(
             "control": float(ab.control_mm2[0]),
             "layout_overhead": float(ab.area_mm2[0] - ab.phy_mm2[0] - ab.cell_area_mm2[0]),
             "dram_phy": float(ab.phy_mm2[0]),
+        },
+        energy_breakdown_j={
+            part: float(res["layer_energy_parts_j"][0, j].sum())
+            for j, part in enumerate(ENERGY_PARTS)
         },
         execution={
             **arch.execution.model_dump(),
