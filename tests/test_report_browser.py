@@ -223,3 +223,30 @@ def test_fpga_report_in_browser(browser, tmp_path):
         assert all(u.startswith(("file:", "data:", "blob:")) for u in log["requests"]), log
     finally:
         context.close()
+
+
+def test_compare_report_in_browser(browser, tmp_path):
+    """The compare report: the relative-metrics chart drawn per network, its hover names
+    the design and the multiple, nothing fetched."""
+    html = tmp_path / "compare.html"
+    res = run_cli("compare", "edge", "tpu-v1", "fpga:zc706:generic", "--model", "alexnet",
+                  "--report", str(html))  # fmt: skip
+    assert res.code == 0, res.stderr
+    context, page, log = _open(browser, html)
+    try:
+        assert page.get_attribute("body", "data-report-kind") == "compare"
+        drawn = page.query_selector("#fig-relative-0").evaluate(DRAWN_JS)
+        assert drawn["rendered"] and drawn["traces"] == 3 and drawn["marks"] > 0, drawn
+        # Grouped bars on a log axis: read the drawn traces rather than aim the mouse.
+        traces = page.evaluate(
+            "() => document.getElementById('fig-relative-0')._fullData"
+            ".map((t) => [t.name, t.y[0], t.hovertemplate])"
+        )
+        assert [t[0] for t in traces] == ["edge", "tpu-v1", "fpga:zc706:generic"]
+        assert traces[0][1] == pytest.approx(1.0) and "tpu-v1" in traces[1][2]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-compare.png"), full_page=True)
+        assert log["errors"] == [] and log["dialogs"] == []
+        assert all(u.startswith(("file:", "data:", "blob:")) for u in log["requests"]), log
+    finally:
+        context.close()

@@ -13,6 +13,7 @@ COMMANDS = (
     "arch",
     "board",
     "evaluate",
+    "compare",
     "explore",
     "multi",
     "codesign",

@@ -71,6 +71,10 @@ def build_model(
         if results is None:
             results = results_table_path(doc, None)
         return build_multi(doc, load_table(results), source)
+    if kind == "compare":
+        from accelscope.report.build_compare import build as build_compare
+
+        return build_compare(doc, source)
     from accelscope.report.build_codesign import build as build_codesign
 
     return build_codesign(doc, source)
