@@ -366,3 +366,28 @@ def test_one_objective_has_no_pareto_front_and_ties_go_to_the_smallest_area(cli,
     text = cli("explore", str(TINY_CNN), "--top", "2")
     assert text.code == 0 and "Pareto front" not in text.stdout
     assert "best by the one objective (ties: the smallest area)" in text.stdout
+
+
+def test_tables_carry_labelled_categoricals(tmp_path):
+    """dataflow, precision, technology ... come out as their names (dictionary-encoded),
+    in the result table, pandas and results.parquet -- not as integer codes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from accelscope.search import explore, space_from_dict
+    from accelscope.search.report import write_outputs
+    from accelscope.workload import load_model
+
+    space = space_from_dict(
+        {"parameters": {"rows": [16, 32], "cols": {"tie": "rows"}, "clock_mhz": 800,
+                        "dram_gbps": 32, "unified_kib": 512, "dataflow": ["ws", "os"],
+                        "precision": "int8"}}
+    )  # fmt: skip
+    result = explore(load_model("alexnet"), space, out_dir=tmp_path)
+    column = result.table.column("dataflow")
+    assert pa.types.is_dictionary(column.type)
+    assert sorted(set(column.to_pylist())) == ["os", "ws"]
+    assert set(result.to_pandas()["precision"].astype(str)) == {"int8"}
+    write_outputs(result, {"kind": "explore"})
+    stored = pq.read_table(tmp_path / "results.parquet")
+    assert sorted(set(stored.column("dataflow").to_pylist())) == ["os", "ws"]

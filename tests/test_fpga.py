@@ -230,6 +230,8 @@ def test_points_a_design_ignores_share_one_canonical_point():
     result = explore(load_model("alexnet"), space, objectives=["throughput"])
     table = result.table
     assert table.column("redundant").to_pylist() == [False, True, False, False]
+    assert table.column("meets_constraints").to_pylist()[1] is False  # never chosen
+    assert table.column("paradigm").to_pylist() == ["pipeline", "pipeline", "generic", "generic"]
     assert result.evaluated == 4 and result.feasible == 3
     evo = explore(load_model("alexnet"), space, objectives=["throughput", "dsp"],
                   strategy="random", budget=4, seed=1)  # fmt: skip

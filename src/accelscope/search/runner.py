@@ -31,7 +31,7 @@ from accelscope.search.constraints import (
 )
 from accelscope.search.space import PARAMETERS, DesignSpace
 from accelscope.search.summary import StreamingSummary, flagged_parts, meets
-from accelscope.search.table import METRICS, evaluate_points
+from accelscope.search.table import METRICS, evaluate_points, labelled
 from accelscope.store.parts import PartStore, ScratchDir
 from accelscope.workload.network import Network
 
@@ -92,7 +92,9 @@ class ExploreResult:
             return
         if self.source is None:
             raise AccelscopeError("this result has no stored table")
-        yield from self.source.parts(self.constraints, self.pareto_rows)
+        target = self.space.target_model if self.space is not None else None
+        for piece in self.source.parts(self.constraints, self.pareto_rows):
+            yield piece if target is None else labelled(piece, target)
 
     def to_pandas(self):
         """The result table as a pandas DataFrame (columns: index, parameters, metrics,

@@ -285,7 +285,9 @@ def flagged_parts(
         if n == 0:
             continue
         columns = {c.name: table.column(c.name).to_numpy() for c in cons}
-        columns["feasible"] = table.column("feasible").to_numpy()
+        for extra in ("feasible", "redundant"):
+            if extra in table.column_names:
+                columns[extra] = table.column(extra).to_numpy()
         rows = np.arange(start, start + n, dtype=np.int64)
         table = table.append_column("meets_constraints", pa.array(meets(columns, cons)))
         table = table.append_column("pareto", pa.array(np.isin(rows, front)))

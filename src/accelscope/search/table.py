@@ -36,3 +36,21 @@ def to_arrow(columns: dict[str, Any]):
     from accelscope.store.parts import columns_table
 
     return columns_table(columns)
+
+
+def labelled(table: Any, target: Any) -> Any:
+    """*table* (``pyarrow.Table``) with the target's categorical columns as labelled
+    strings: dictionary arrays whose indices are the stored codes and whose dictionary is
+    the labels (``dataflow`` shows ``ws``, not ``0``; pandas gets a categorical)."""
+    import pyarrow as pa
+
+    for name, labels in target.categorical_parameters.items():
+        if name not in table.column_names:
+            continue
+        column = table.column(name)
+        if not pa.types.is_integer(column.type):
+            continue
+        codes = column.combine_chunks().cast(pa.int32())
+        array = pa.DictionaryArray.from_arrays(codes, pa.array(list(labels), pa.string()))
+        table = table.set_column(table.column_names.index(name), name, array)
+    return table

@@ -76,6 +76,7 @@ from accelscope.search.multi.strategies import (
     search_objectives,
 )
 from accelscope.search.space import PARAMETERS, DesignSpace
+from accelscope.search.table import labelled
 from accelscope.store.parts import PartStore, ScratchDir
 from accelscope.workload.network import Network
 
@@ -178,7 +179,7 @@ class MultiResult:
         every network's metrics. Read from the committed parts on first use; the analysis
         itself only holds the few columns it needs."""
         if self._table is None:
-            self._table = self.source.table()
+            self._table = labelled(self.source.table(), self.space.target_model)
         return self._table
 
     @property
@@ -396,7 +397,9 @@ class MultiResult:
 
         if self.out_dir is None:
             return
-        write_parquet_stream(self.out_dir / "results.parquet", self._scored_pieces())
+        target = self.space.target_model
+        pieces = (labelled(piece, target) for piece in self._scored_pieces())
+        write_parquet_stream(self.out_dir / "results.parquet", pieces)
         write_json(self.out_dir / "summary.json", doc)
 
 
