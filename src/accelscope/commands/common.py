@@ -44,6 +44,10 @@ InputShapeOpt = Annotated[
         help="Fix an ONNX input shape, e.g. --input-shape input=1,3,224,224 (repeatable).",
     ),
 ]
+CsvOpt = Annotated[
+    Path | None,
+    typer.Option("--csv", help="Also write the table as CSV to this file."),
+]
 ReportOpt = Annotated[
     Path | None,
     typer.Option("--report", help="Also write a self-contained HTML report to this file."),
@@ -284,3 +288,29 @@ def load_design_spec(
     from accelscope.targets.asic.arch import load_arch
 
     return load_arch(text)
+
+
+def write_csv_if_asked(path: Path | None, rows=None, pieces=None) -> None:
+    """Write ``--csv``: *rows* (a list of flat dicts) or *pieces* (pyarrow tables)."""
+    if path is None:
+        return
+    from accelscope.store.parts import write_csv_rows, write_csv_stream
+
+    n = write_csv_rows(path, rows) if rows is not None else write_csv_stream(path, pieces)
+    err.print(f"csv: {path} ({n:,} rows)", markup=False, highlight=False)
+
+
+def flat_layer_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-layer records of an evaluate document as flat CSV rows: scalars kept,
+    energy components as ``energy_<part>_j``, the mapping's dataflow and tiles."""
+    rows = []
+    for layer in doc.get("layers") or []:
+        row = {k: v for k, v in layer.items() if not isinstance(v, dict | list)}
+        for part, value in (layer.get("energy_breakdown_j") or {}).items():
+            row[f"energy_{part}_j"] = value
+        mapping = layer.get("mapping") or {}
+        for key in ("dataflow", "tile_m", "tile_k", "tile_n", "unit"):
+            if key in mapping:
+                row[f"mapping_{key}"] = mapping[key]
+        rows.append(row)
+    return rows

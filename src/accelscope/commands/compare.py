@@ -11,6 +11,7 @@ from rich.table import Table
 from accelscope.commands.common import (
     AllowUnsupportedOpt,
     BatchOpt,
+    CsvOpt,
     InputShapeOpt,
     JsonOpt,
     PngOpt,
@@ -21,6 +22,7 @@ from accelscope.commands.common import (
     load_network,
     out,
     provenance,
+    write_csv_if_asked,
     write_report_if_asked,
 )
 from accelscope.errors import SpecError
@@ -68,6 +70,7 @@ def command(
     allow_unsupported: AllowUnsupportedOpt = False,
     report: ReportOpt = None,
     png: PngOpt = None,
+    csv: CsvOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Compare designs side by side: latency, throughput, energy and area (by component),
@@ -86,6 +89,7 @@ def command(
     doc = compare_designs(nets, resolved)
     doc["provenance"] = provenance()
     write_report_if_asked(doc, report, png)
+    write_csv_if_asked(csv, rows=_csv_rows(doc))
     if json_out:
         emit_json(doc)
         return
@@ -156,3 +160,21 @@ def _print_network(net: dict[str, Any], baseline: str) -> None:
             )
         if lines:
             out.print(f"{r['design']}: " + "; ".join(lines), soft_wrap=True, highlight=False)
+
+
+def _csv_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """One CSV row per (network, design): metrics, their ratio to the baseline, energy
+    and area components."""
+    rows = []
+    for net in doc["networks"]:
+        for r in net["results"]:
+            row: dict[str, Any] = {"network": net["network"], "design": r["design"],
+                                   "target": r["target"]}  # fmt: skip
+            row.update({m: r[m] for m in doc["metrics"] if m in r})
+            row.update({f"{m}_vs_baseline": v for m, v in (r.get("relative") or {}).items()})
+            for part, v in (r.get("energy_breakdown_j") or {}).items():
+                row[f"energy_{part}_j"] = v
+            for part, v in (r.get("area_breakdown_mm2") or {}).items():
+                row[f"area_{part}_mm2"] = v
+            rows.append(row)
+    return rows

@@ -11,6 +11,7 @@ from accelscope.commands.common import (
     AllowUnsupportedOpt,
     BatchOpt,
     BoardOpt,
+    CsvOpt,
     InputShapeOpt,
     JsonOpt,
     PngOpt,
@@ -18,10 +19,12 @@ from accelscope.commands.common import (
     SeqOpt,
     TargetOpt,
     emit_json,
+    flat_layer_rows,
     load_design_spec,
     load_network,
     out,
     provenance,
+    write_csv_if_asked,
     write_report_if_asked,
 )
 from accelscope.errors import SpecError
@@ -53,6 +56,7 @@ def command(
     allow_unsupported: AllowUnsupportedOpt = False,
     report: ReportOpt = None,
     png: PngOpt = None,
+    csv: CsvOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Latency, energy, area and the bound of every layer of MODEL on one accelerator
@@ -75,6 +79,7 @@ def command(
         "provenance": provenance(),
     }
     write_report_if_asked(doc, report, png)
+    write_csv_if_asked(csv, rows=flat_layer_rows(doc))
     if json_out:
         emit_json(doc)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -34,6 +35,7 @@ from accelscope.commands.common import (
     provenance,
     save_best_if_asked,
     with_space_constraints,
+    write_csv_if_asked,
     write_report_if_asked,
 )
 from accelscope.errors import AccelscopeError
@@ -95,6 +97,10 @@ def command(
     report: ReportOpt = None,
     save_best: SaveBestOpt = None,
     png: PngOpt = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Also write every evaluated design as CSV to this file."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Search the design space for the best accelerators for MODEL under constraints."""
@@ -137,6 +143,7 @@ def command(
         raise NoFeasibleDesign(result.diagnosis)
     write_report_if_asked(doc, report, png)
     save_best_if_asked(doc, save_best)
+    write_csv_if_asked(csv, pieces=result.iter_table())
     if json_out:
         emit_json(doc)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -34,6 +35,7 @@ from accelscope.commands.common import (
     provenance,
     save_best_if_asked,
     with_space_constraints,
+    write_csv_if_asked,
     write_report_if_asked,
 )
 from accelscope.fmt import seconds
@@ -126,6 +128,10 @@ def command(
     report: ReportOpt = None,
     save_best: SaveBestOpt = None,
     png: PngOpt = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Also write every evaluated design as CSV to this file."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Find the accelerator that serves a SET of networks best (geometric-mean performance)."""
@@ -184,6 +190,7 @@ def command(
     result.write_outputs(doc)
     write_report_if_asked(doc, report, png)
     save_best_if_asked(doc, save_best)
+    write_csv_if_asked(csv, pieces=result.iter_table())
     if json_out:
         emit_json(doc)
         return

@@ -325,3 +325,47 @@ def write_json(path: Path, doc: Any) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """:func:`atomic_write_bytes` of UTF-8 *text*."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_csv_stream(path: Path, pieces) -> int:
+    """Write the ``pyarrow.Table`` *pieces* (same columns) as one CSV file with a header,
+    streamed, atomically (as :func:`write_parquet_stream`); dictionary-encoded columns
+    are written as their labels. Returns the number of data rows."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    def plain(table):
+        for i, field in enumerate(table.schema):
+            if pa.types.is_dictionary(field.type):
+                table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+        return table
+
+    rows = 0
+    pieces = iter(pieces)
+    first = next(pieces, None)
+    with atomic_path(path) as tmp:
+        if first is None:
+            tmp.write_text("")
+            return 0
+        first = plain(first)
+        with pacsv.CSVWriter(str(tmp), first.schema) as writer:
+            for piece in itertools.chain([first], (plain(p) for p in pieces)):
+                writer.write_table(piece.cast(first.schema))
+                rows += piece.num_rows
+    return rows
+
+
+def write_csv_rows(path: Path, rows: list[dict]) -> int:
+    """Write *rows* (dicts of scalars; the first row's keys are the columns, missing
+    values empty) as a CSV file with a header, atomically. Returns the row count."""
+    import csv
+    import io
+
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    atomic_write_text(path, text.getvalue())
+    return len(rows)

@@ -390,6 +390,13 @@ class MultiResult:
                 piece = piece.append_column(f"rel:{name}", pa.array(self.analysis.rel[k, rows]))
             yield piece
 
+    def iter_table(self):
+        """The full table part by part (``pyarrow.Table`` pieces), with ``admissible``,
+        ``score``, ``rel:<network>`` and labelled categorical parameters."""
+        target = self.space.target_model
+        for piece in self._scored_pieces():
+            yield labelled(piece, target)
+
     def write_outputs(self, doc: dict[str, Any]) -> None:
         """Write ``summary.json`` (*doc*) and ``results.parquet`` (every configuration with
         ``admissible``, ``score`` and relative performances) into ``out_dir``, atomically."""
@@ -397,9 +404,7 @@ class MultiResult:
 
         if self.out_dir is None:
             return
-        target = self.space.target_model
-        pieces = (labelled(piece, target) for piece in self._scored_pieces())
-        write_parquet_stream(self.out_dir / "results.parquet", pieces)
+        write_parquet_stream(self.out_dir / "results.parquet", self.iter_table())
         write_json(self.out_dir / "summary.json", doc)
 
 
