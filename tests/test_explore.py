@@ -391,3 +391,37 @@ def test_tables_carry_labelled_categoricals(tmp_path):
     write_outputs(result, {"kind": "explore"})
     stored = pq.read_table(tmp_path / "results.parquet")
     assert sorted(set(stored.column("dataflow").to_pylist())) == ["os", "ws"]
+
+
+def test_why_this_design_matches_the_table():
+    """The sensitivity of each parameter is read off the evaluated table: the designs that
+    equal the best everywhere else (checked here by brute force), and the runner-up's
+    ratios are its metrics over the best's."""
+    import numpy as np
+
+    from accelscope.search import explore, space_from_dict
+    from accelscope.search.report import result_document
+    from accelscope.workload import load_model
+
+    space = space_from_dict(
+        {"parameters": {"rows": [16, 32, 64], "cols": {"tie": "rows"}, "clock_mhz": [500, 800],
+                        "dram_gbps": [16, 64], "unified_kib": 512}}
+    )  # fmt: skip
+    result = explore(load_model("alexnet"), space, objectives=["latency", "area"])
+    doc = result_document(result)
+    why = doc["why"]
+    best = doc["best"]
+    assert sum(why["latency_by_bound"].values()) == pytest.approx(1.0)
+    df = result.to_pandas()
+    ok = df[df["meets_constraints"]]
+    for entry in why["sensitivity"]:
+        p = entry["parameter"]
+        others = [q for q in ("rows", "clock_mhz", "dram_gbps") if q != p]
+        mask = np.logical_and.reduce([ok[q] == best[q] for q in others])
+        expected = ok[mask].groupby(p)["latency_s"].min()
+        got = {v["value"]: v["latency_s"] for v in entry["values"]}
+        assert got == pytest.approx(dict(expected))
+        assert entry["spread"] == pytest.approx(expected.max() / expected.min())
+    ru = why["runner_up"]
+    second = next(d for d in doc["top"] if d["index"] != best["index"])
+    assert ru["relative"]["area_mm2"] == pytest.approx(second["area_mm2"] / best["area_mm2"])

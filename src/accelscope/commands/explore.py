@@ -148,6 +148,11 @@ def command(
         emit_json(doc)
         return
     _print_explore_table(doc)
+    if doc.get("why"):
+        from accelscope.search.why import sentences
+
+        for line in sentences(doc["why"]):
+            out.print(f"why: {line}", soft_wrap=True, highlight=False)
 
 
 class NoFeasibleDesign(AccelscopeError):

@@ -72,6 +72,39 @@ def _best_table(best: dict[str, Any], params: list[str], doc: dict[str, Any]) ->
     )
 
 
+def _why_section(why: dict[str, Any]) -> Section:
+    """What bounds the best design, what moves its objective, what the runner-up trades."""
+    from accelscope.search.why import sentences
+
+    rows = []
+    for s in why.get("sensitivity") or []:
+        values = ", ".join(
+            f"{_fmt(v['value'])}: {format_value(s['objective'], v[s['objective']])}"
+            for v in s["values"]
+        )
+        spread = f"x{s['spread']:.3g}" if s.get("spread") else "-"
+        rows.append([parameter_label(s["parameter"]), _fmt(s["best_value"]), spread, values])
+    return Section(
+        key="why",
+        title="Why this design",
+        intro=" ".join(f"{line[0].upper()}{line[1:]}." for line in sentences(why)),
+        tables=[
+            Table(
+                title="One parameter at a time around the best design",
+                columns=["parameter", "best design", "spread", "objective at each value"],
+                rows=rows,
+                numeric=[False, True, True, False],
+                caption="Among evaluated designs that equal the best in every other "
+                "parameter and meet the constraints: the objective at each value of one "
+                "parameter, and its spread (worst / best).",
+                key="sensitivity-table",
+            )
+        ]
+        if rows
+        else [],
+    )
+
+
 def _tie_text(doc: dict[str, Any]) -> str:
     from accelscope.targets import get_target
 
@@ -151,6 +184,9 @@ def build(
     if doc.get("top"):
         front.tables.append(_top_table(doc, params))
     model.sections.append(front)
+    why = doc.get("why")
+    if why:
+        model.sections.append(_why_section(why))
 
     if cols is not None and params:
         influence = Section(

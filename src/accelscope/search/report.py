@@ -88,6 +88,10 @@ def result_document(result: ExploreResult, top: int = 10) -> dict[str, Any]:
     if best is not None and result.network is not None and result.space is not None:
         report = result.space.target_model.report(result.network, result.best_arch())
         doc["best_layers"] = report["layers"]
+    if best is not None:
+        from accelscope.search.why import explain
+
+        doc["why"] = explain(result, doc)
     return doc
 
 
