@@ -425,3 +425,22 @@ def test_why_this_design_matches_the_table():
     ru = why["runner_up"]
     second = next(d for d in doc["top"] if d["index"] != best["index"])
     assert ru["relative"]["area_mm2"] == pytest.approx(second["area_mm2"] / best["area_mm2"])
+
+
+def test_results_have_short_reprs_and_html_views():
+    """A result in a notebook or a terminal shows a summary line (not the table's schema
+    or the whole space) and an HTML table."""
+    from accelscope.search import explore, load_space
+    from accelscope.targets.asic.arch import load_arch
+    from accelscope.targets.asic.cost import evaluate
+    from accelscope.workload import load_model
+
+    net = load_model("alexnet")
+    result = explore(net, load_space(), objectives=["latency"])
+    text = repr(result)
+    assert text.startswith("ExploreResult(network=alexnet, space=default (asic)")
+    assert "evaluated=9,720" in text and len(text) < 300 and "pyarrow" not in text
+    assert result._repr_html_().startswith("<table>")
+    report = evaluate(net, load_arch("edge"))
+    assert repr(report).startswith("NetworkReport(network=alexnet, arch=edge, batch=1, latency_s=")
+    assert "<td" in report._repr_html_()

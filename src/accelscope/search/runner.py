@@ -46,7 +46,7 @@ class NoFeasibleDesignError(AccelscopeError):
     """No evaluated configuration satisfies the constraints."""
 
 
-@dataclass
+@dataclass(repr=False)
 class ExploreResult:
     """Outcome of an exploration: counts, the Pareto set, the best designs, and the full
     table on demand.
@@ -95,6 +95,34 @@ class ExploreResult:
         target = self.space.target_model if self.space is not None else None
         for piece in self.source.parts(self.constraints, self.pareto_rows):
             yield piece if target is None else labelled(piece, target)
+
+    def _summary(self) -> tuple[str, list[tuple[str, str]]]:
+        from accelscope.display import summary_rows
+
+        best = self.best or {}
+        rows = [
+            ("strategy", self.strategy),
+            ("evaluated", f"{self.evaluated:,}"),
+            ("feasible", f"{self.feasible:,}"),
+            *summary_rows([(o.metric, best.get(o.metric)) for o in self.objectives]),
+        ]
+        if len(self.objectives) > 1:
+            rows.append(("pareto", str(len(self.pareto_rows))))
+        if self.space is not None:
+            rows.insert(0, ("space", f"{self.space.name} ({self.space.target})"))
+        if self.network is not None:
+            rows.insert(0, ("network", self.network.name))
+        return "ExploreResult", rows
+
+    def __repr__(self) -> str:
+        from accelscope.display import text_line
+
+        return text_line(*self._summary())
+
+    def _repr_html_(self) -> str:
+        from accelscope.display import html_table
+
+        return html_table(*self._summary())
 
     def to_pandas(self):
         """The result table as a pandas DataFrame (columns: index, parameters, metrics,

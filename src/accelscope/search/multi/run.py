@@ -148,7 +148,7 @@ def resolve_mode(mode: str | None, weights_given: bool) -> str:
     return mode
 
 
-@dataclass
+@dataclass(repr=False)
 class MultiResult:
     """Outcome of :func:`multi_explore`; ``to_dict()`` is the ``--json`` document."""
 
@@ -171,6 +171,28 @@ class MultiResult:
     tie_break: str = "area"  # how equally fast designs pick a network's optimum
     source: _Rows | None = field(default=None, repr=False)
     _table: Any = field(default=None, repr=False)
+
+    def _summary(self) -> tuple[str, list[tuple[str, str]]]:
+        a = self.analysis
+        rows = [
+            ("networks", ", ".join(self.names)),
+            ("space", f"{self.space.name} ({self.space.target})"),
+            ("mode", self.mode),
+            ("objective", self.objective.label),
+            ("evaluated", f"{self.evaluated:,}"),
+            ("admissible", f"{a.feasible:,}"),
+        ]
+        return "MultiResult", rows
+
+    def __repr__(self) -> str:
+        from accelscope.display import text_line
+
+        return text_line(*self._summary())
+
+    def _repr_html_(self) -> str:
+        from accelscope.display import html_table
+
+        return html_table(*self._summary())
 
     # ---- accessors ---------------------------------------------------------------------
     @property

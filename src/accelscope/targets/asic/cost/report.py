@@ -56,7 +56,7 @@ class LayerReport:
     energy_breakdown_j: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class NetworkReport:
     """Totals and per-layer costs of one network on one architecture."""
 
@@ -85,6 +85,27 @@ class NetworkReport:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (plain Python numbers, strings, lists and dicts)."""
         return asdict(self)
+
+    def _summary(self) -> tuple[str, list[tuple[str, str]]]:
+        from accelscope.display import summary_rows
+
+        rows = [("network", self.network), ("arch", self.arch), ("batch", str(self.batch))]
+        rows += summary_rows(
+            [(m, getattr(self, m)) for m in ("latency_s", "throughput_per_s", "energy_j",
+                                             "area_mm2", "power_w", "utilization")]
+        )  # fmt: skip
+        rows.append(("layers", str(len(self.layers))))
+        return "NetworkReport", rows
+
+    def __repr__(self) -> str:
+        from accelscope.display import text_line
+
+        return text_line(*self._summary())
+
+    def _repr_html_(self) -> str:
+        from accelscope.display import html_table
+
+        return html_table(*self._summary())
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per layer; mapping fields flattened (pandas imported lazily)."""
