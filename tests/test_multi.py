@@ -709,3 +709,40 @@ def test_tie_break_by_set_score_picks_the_tied_design_that_serves_the_set():
     assert by_score.improvement_pct.tolist() == [0.0, 0.0]
     with pytest.raises(SpecError, match="tie_break 'size'"):
         analyze(perf, ok, ok.all(axis=0), area_mm2=area, tie_break="size", **kw)
+
+
+def test_output_never_contradicts_itself_with_area_and_a_power_constraint():
+    """issue 15: with an area objective and a power constraint, relative performances stay
+    in (0, 1] (an optimum that breaks another network's constraints is marked, not scored
+    above 1), improvements are only given for admissible optima, and a selection that a
+    printed Pareto design dominates is flagged."""
+    from accelscope.search import load_space
+    from accelscope.workload import load_model
+
+    nets = [load_model(m) for m in ("alexnet", "lstm-lm", "bert-base")]
+    res = multi_explore(
+        nets, load_space(), objective=["latency", "area"], constraints=["power_w <= 1"]
+    )
+    doc = res.to_dict()
+    marked = 0
+    for opt, row in doc["cross_performance"].items():
+        for net, value in row.items():
+            optimum = doc["per_network_optima"][opt]
+            if value is None:
+                marked += 1
+                assert net in optimum["violates_constraints_of"]
+                assert optimum["networks"][net]["relative_performance"] is None
+            else:
+                assert 0 < value <= 1.0 + 1e-12
+        if not doc["per_network_optima"][opt]["admissible"]:
+            assert doc["improvement_pct"][opt] is None
+            assert doc["per_network_optima"][opt]["score"] is None
+    assert marked >= 1  # this setting has an optimum that breaks another's power budget
+    sel = doc["selected"]
+    dominating = [
+        p for p in doc["pareto"]
+        if p["score"] >= sel["score"] and p["area_mm2"] <= sel["area_mm2"]
+        and (p["score"] > sel["score"] or p["area_mm2"] < sel["area_mm2"])
+    ]  # fmt: skip
+    assert doc["selected_dominated_by"] == len(dominating)
+    assert all(v is None or v >= 0 for v in doc["improvement_pct"].values())

@@ -220,22 +220,33 @@ def _print(doc: dict[str, Any]) -> None:
     table.add_column(doc["mode"], justify="right")
     table.add_column("improvement", justify="right")
     sel = doc["selected"]
+    broken = False
     for n in names:
-        row = [f"{v:.3f}" if v is not None else "-" for v in cross[n].values()]
+        row = [f"{v:.3f}" if v is not None else "violates" for v in cross[n].values()]
+        broken |= any(v is None for v in cross[n].values())
         opt = doc["per_network_optima"][n]
         mark = " *" if sel is not None and sel["optimum_of"] == n else ""
         table.add_row(
             n + mark,
             *row,
             f"{opt['score']:.3f}" if opt["score"] is not None else "-",
-            _pct(doc["improvement_pct"][n]),
+            _pct(doc["improvement_pct"][n]) if opt["admissible"] else "not admissible",
         )
     out.print(table)
+    if broken:
+        out.print(
+            "violates: that optimum breaks the column network's constraints, so it has no "
+            "relative performance there and is not a candidate for the set",
+            soft_wrap=True,
+        )
     lines = []
     for n in names:
         opt = doc["per_network_optima"][n]
         lat = opt["networks"][n]["latency_s"]
-        lines.append(f"  {n}: {_config(opt, doc)}; {seconds(lat)}")
+        note = ""
+        if opt.get("violates_constraints_of"):
+            note = f" (violates the constraints of {', '.join(opt['violates_constraints_of'])})"
+        lines.append(f"  {n}: {_config(opt, doc)}; {seconds(lat)}{note}")
     out.print("per-network optima:\n" + "\n".join(lines), soft_wrap=True, highlight=False)
     if sel is not None:
         out.print(
@@ -246,6 +257,13 @@ def _print(doc: dict[str, Any]) -> None:
         )
     else:
         out.print("selected: none of the per-network optima is admissible for the whole set")
+    if doc.get("selected_dominated_by"):
+        out.print(
+            f"note: {doc['selected_dominated_by']} design(s) of the Pareto front below serve "
+            "the set at least as well for no more cost: the selection is restricted to the "
+            "per-network optima, the joint optimum and the front are not",
+            soft_wrap=True,
+        )
     j = doc["joint_optimum"]
     gain = j["gain_over_selected_pct"]
     out.print(

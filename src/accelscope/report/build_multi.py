@@ -36,7 +36,9 @@ def _optima_table(doc: dict[str, Any]) -> Table:
                 format_value(cost, d.get(cost)),
                 format_value("latency_s", own.get("latency_s")),
                 f"{d['score']:.3f}" if d.get("score") is not None else "-",
-                "∞" if imp is None else f"{imp:+.1f} %",
+                ("not admissible" if not d.get("admissible", True) else "∞")
+                if imp is None
+                else f"{imp:+.1f} %",
             ]
         )
     joint = doc.get("joint_optimum") or {}

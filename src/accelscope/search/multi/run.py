@@ -250,15 +250,27 @@ class MultiResult:
         for k, name in enumerate(self.names):
             entry = {m: _clean(self._value(column_name(k, m), position)) for m in shown}
             entry["feasible"] = bool(self._value(column_name(k, "feasible"), position))
-            entry["relative_performance"] = _clean(self.analysis.rel[k, position])
+            alone = self.analysis.alone
+            ok = alone is None or bool(alone[k, position])
+            # Relative performance is defined where the design meets this network's
+            # constraints (1 = the network's own best); elsewhere it is None.
+            entry["meets_constraints"] = ok
+            entry["relative_performance"] = _clean(self.analysis.rel[k, position]) if ok else None
             per_net[name] = entry
         out["networks"] = per_net
         log_s = self.analysis.log_score[position]
         out["admissible"] = bool(np.isfinite(log_s))
         scores = self.scores(position)
         key = {"geomean": "geomean", "weighted": "weighted_geomean", "worst": "worst_case"}
-        out["score"] = _clean(scores[key[self.mode]])
-        out.update({k: _clean(v) for k, v in scores.items()})
+        if out["admissible"]:
+            out["score"] = _clean(scores[key[self.mode]])
+            out.update({k: _clean(v) for k, v in scores.items()})
+        else:  # a score would count performance gained by breaking a constraint
+            out["score"] = None
+            out.update(dict.fromkeys(scores))
+            out["violates_constraints_of"] = [
+                n for n, e in per_net.items() if not e["meets_constraints"]
+            ]
         return out
 
     def cross_performance(self) -> dict[str, dict[str, float]]:
@@ -326,6 +338,19 @@ class MultiResult:
         finite = [v for v in others if v is not None]
         joint = self.design(a.joint)
         joint["gain_over_selected_pct"] = _clean(a.joint_gain_pct)
+        pareto = [self.design(int(p)) for p in a.pareto] if self.with_area else None
+        # A per-network optimum chosen for the set can be beaten on both axes by a design
+        # of the printed front; say how many, so the output never contradicts itself.
+        cost = self.space.target_model.cost_metric
+        dominated = None
+        if selected is not None and pareto is not None:
+            dominated = sum(
+                1
+                for p in pareto
+                if p["score"] >= selected["score"]
+                and p[cost] <= selected[cost]
+                and (p["score"] > selected["score"] or p[cost] < selected[cost])
+            )
         doc: dict[str, Any] = {
             "kind": "multi",
             "networks": [
@@ -371,7 +396,8 @@ class MultiResult:
             "improvement_pct": improvement,
             "improvement_range_pct": [min(finite), max(finite)] if finite else None,
             "joint_optimum": joint,
-            "pareto": [self.design(int(p)) for p in a.pareto] if self.with_area else None,
+            "pareto": pareto,
+            "selected_dominated_by": dominated,
             "elapsed_s": self.elapsed_s,
             "resumed_parts": self.resumed_parts,
             "out_dir": str(self.out_dir) if self.out_dir is not None else None,

@@ -21,11 +21,15 @@ Definitions (``opt_n`` = per-network optimum, ``w`` = weights normalized to sum 
 * score ``S(c)``: ``geomean`` — ``(prod_n r[n, c]) ** (1/N)``; ``weighted`` —
   ``prod_n r[n, c] ** w_n``; ``worst`` — ``min_{n : w_n > 0} r[n, c]``. Scores are
   compared in log space, so products of many small ratios never underflow.
-* cross-performance ``X[i, j] = r[j, opt_i]`` (row: optimum of ``i``, column: network ``j``).
+* cross-performance ``X[i, j] = r[j, opt_i]`` (row: optimum of ``i``, column: network
+  ``j``), defined only where ``opt_i`` is admissible for ``j`` (NaN otherwise: the optimum
+  violates ``j``'s constraints), so ``X`` is in (0, 1] and ``X[j, j] = 1``.
 * selection: the per-network optimum with the highest ``S`` among those admissible
   for the whole set (ties: the first network in the set).
 * joint optimum ties, like per-network ties, go to the smallest area, then position.
-* improvement of the selection over network ``n``'s optimum: ``100 (S(sel) / S(opt_n) - 1)``.
+* improvement of the selection over network ``n``'s optimum: ``100 (S(sel) / S(opt_n) - 1)``,
+  only for optima admissible for the whole set (NaN otherwise: such an optimum is not a
+  candidate, and its score would count performance gained by breaking a constraint).
 * joint optimum: ``argmax_{c : together[c]} S(c)``; never below the selection, which is
   one of the configurations it maximizes over.
 """
@@ -94,7 +98,7 @@ class MultiAnalysis:
     optima: np.ndarray  # [N] configuration position of each per-network optimum
     rel: np.ndarray  # [N, C] relative performance
     log_score: np.ndarray  # [C] log S, -inf where not admissible for the set
-    cross: np.ndarray  # [N, N] X[i, j] = r[j, opt_i]
+    cross: np.ndarray  # [N, N] X[i, j] = r[j, opt_i]; NaN where opt_i violates j's constraints
     candidate_log_score: np.ndarray  # [N] log S(opt_i) (admissible or not)
     candidate_admissible: np.ndarray  # [N] bool: opt_i admissible for the whole set
     selected: int | None  # network position whose optimum is selected
@@ -103,6 +107,7 @@ class MultiAnalysis:
     pareto: np.ndarray  # configuration positions on the (S max, area min) front, by area
     feasible: int  # admissible configurations for the whole set
     feasible_alone: np.ndarray  # [N] admissible configurations per network alone
+    alone: np.ndarray | None = None  # [N, C] admissible for network n alone
 
     @property
     def selected_position(self) -> int | None:
@@ -163,7 +168,7 @@ def analyze(
     optima = np.array(
         [_best(perf[n], alone[n], area, prefer) for n in range(n_net)], dtype=np.int64
     )
-    cross = rel[:, optima].T
+    cross = np.where(alone[:, optima], rel[:, optima], np.nan).T
     cand = scores_all[optima]
     cand_ok = together[optima]
     if not together.any():
@@ -177,7 +182,7 @@ def analyze(
     if selected is not None:
         with np.errstate(invalid="ignore"):
             improvement = 100.0 * np.expm1(cand[selected] - cand)
-        improvement = np.where(np.isfinite(cand), improvement, np.nan)
+        improvement = np.where(np.isfinite(cand) & cand_ok, improvement, np.nan)
     else:
         improvement = np.full(n_net, np.nan)
     front = np.empty(0, dtype=np.int64)
@@ -200,6 +205,7 @@ def analyze(
         pareto=front,
         feasible=int(together.sum()),
         feasible_alone=feasible_alone,
+        alone=alone,
     )
 
 
