@@ -353,3 +353,50 @@ def test_heads_change_keeps_the_model_width():
     assert out.total_params() == net.total_params()
     with pytest.raises(CodesignError, match="do not divide"):
         resize(net, [(knob, 5)])
+
+
+def test_advice_plateaus_and_plan_agree_on_bert():
+    """issue 15: a plateau is never the whole sweep (a curve without steps is smooth or
+    flat and has none), advice to grow only sits inside a real plateau, and a max-params
+    plan leaves the attention heads alone (their width adds no parameters, so halving
+    every head count only frees latency for one wider FFN)."""
+    from accelscope.codesign import make_plan, sweep
+    from accelscope.codesign.document import layer_entry
+    from accelscope.targets.asic.arch import load_arch
+    from accelscope.workload import load_model
+
+    net = load_model("bert-base")
+    arch = load_arch("edge")
+    result = sweep(net, arch)
+    for curve in result.curves:
+        entry = layer_entry(curve, result)
+        lo, hi = int(curve.widths[0]), int(curve.widths[-1])
+        assert [lo, hi] not in entry["plateaus"], entry["name"]
+        if entry["shape"] != "staircase":
+            assert entry["plateaus"] == []
+            assert all(r["action"] != "grow" for r in entry["recommendations"])
+        for rec in entry["recommendations"]:
+            if rec["action"] == "grow":
+                assert any(a <= rec["width"] <= b for a, b in entry["plateaus"])
+    plan = make_plan(net, arch, result, "max-params")
+    assert not any(name.endswith("sdpa") for name in plan.changes)
+    assert "width does not change the parameters" in plan.note
+    # Any plan left must be worth at least the minimum gain.
+    d = plan.to_dict()
+    assert d["changes"] == [] or d["params_change_pct"] >= 1.0
+
+
+def test_min_gain_refuses_small_plans():
+    from accelscope.codesign import make_plan, sweep
+    from accelscope.targets.asic.arch import load_arch
+    from accelscope.workload import load_model
+
+    net = load_model("resnet-18")
+    arch = load_arch("edge")
+    result = sweep(net, arch, multiple=8)
+    loose = make_plan(net, arch, result, "max-params", min_gain_pct=0.0)
+    gain = loose.to_dict()["params_change_pct"]
+    assert loose.changes and gain > 0
+    strict = make_plan(net, arch, result, "max-params", min_gain_pct=gain + 1.0)
+    assert strict.changes == {} and "minimum gain" in strict.note
+    assert strict.to_dict()["params_change"] == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from accelscope.codesign.plan import Plan
-from accelscope.codesign.recommend import curve_analysis, recommend
+from accelscope.codesign.recommend import curve_analysis, curve_shape, plateaus, recommend
 from accelscope.codesign.sweep import Curve, SweepResult
 
 
@@ -30,7 +30,8 @@ def layer_entry(curve: Curve, result: SweepResult) -> dict[str, Any]:
         "curve": [[int(a), float(b)] for a, b in zip(w, curve.latency_s, strict=True)],
         "curve_energy_j": [float(e) for e in curve.energy_j],
         "curve_params": [int(p) for p in curve.params],
-        "plateaus": [[int(w[a]), int(w[b])] for a, b in an.plateaus],
+        "shape": curve_shape(curve, an),
+        "plateaus": [[int(w[a]), int(w[b])] for a, b in plateaus(curve, an)],
         "cliffs": [[int(w[i]), int(w[i + 1])] for i in an.cliffs],
         "non_monotonic": [int(x) for x in w[an.non_monotonic]],
         "dominated": bool(an.dominated[curve.current]),

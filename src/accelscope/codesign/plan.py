@@ -24,6 +24,17 @@ verified exactly):
    ``polish_rounds`` is reached.
 
 The constraint is therefore guaranteed on the exact model, while optimality is not.
+
+Two rules keep the plan from buying tiny gains with large structural changes:
+
+* layers whose width does not change the parameter count (attention heads at a fixed
+  model width) are left as they are under ``max-params``: they cannot add parameters,
+  so moving them would only free latency for other layers -- a structural change of
+  every such layer for a small gain elsewhere (under ``min-latency`` they are levers
+  unless their curve is flat: latency within ``FLAT_PCT`` over the whole sweep);
+* the plan must improve its goal by at least ``min_gain_pct`` percent (parameters for
+  ``max-params``, latency for ``min-latency``; default 1 %), otherwise it keeps the
+  original widths and says so (``Plan.note``).
 """
 
 from __future__ import annotations
@@ -61,6 +72,7 @@ class Plan:
     params: int
     params_before: int
     constraint: str
+    note: str = ""
 
     @property
     def changes(self) -> dict[str, tuple[int, int]]:
@@ -85,6 +97,7 @@ class Plan:
             "params_change_pct": (self.params / self.params_before - 1) * 100
             if self.params_before
             else 0.0,
+            "note": self.note or None,
         }
 
 
@@ -185,6 +198,7 @@ def make_plan(
     min_params_fraction: float = 0.9,
     latency_budget: float = 1.0,
     polish_rounds: int = 8,
+    min_gain_pct: float = 1.0,
 ) -> Plan:
     """Plan new widths for the swept layers of *result* under *goal* (see module doc)."""
     if goal not in GOALS:
@@ -194,6 +208,9 @@ def make_plan(
     if not latency_budget > 0:
         raise CodesignError(f"latency_budget must be > 0, got {latency_budget}")
     cfg = arch
+    levers = [c for c in result.curves if not _not_a_lever(c, goal)]
+    left_alone = [c.name for c in result.curves if _not_a_lever(c, goal)]
+    result = dataclasses.replace(result, curves=levers)
     curves = result.curves
     knobs = [c.knob for c in curves]
     cands = [c.widths for c in curves]
@@ -240,6 +257,22 @@ def make_plan(
             fig = (_exact(net, cfg)[0], net.total_params())
         best_w, best_net, best_fig = trial_w, net, fig
 
+    notes = []
+    if left_alone:
+        why = (
+            "their width does not change the parameters"
+            if goal == "max-params"
+            else "their latency is flat and their width does not change the parameters"
+        )
+        notes.append(f"{len(left_alone)} layer(s) left as they are: {why}")
+    gain = (best_fig[1] / p0 - 1) * 100 if goal == "max-params" else (1 - best_fig[0] / lat0) * 100
+    if best_w != original and gain < min_gain_pct:
+        what = "parameters" if goal == "max-params" else "latency"
+        notes.append(
+            f"no change kept: the best plan improves {what} by {gain:.2f}%, less than the "
+            f"{min_gain_pct:g}% minimum gain (--min-gain)"
+        )
+        best_w = dict(original)
     best_net = resize(network, [(k, best_w[k.name]) for k in knobs], name=f"{network.name}-plan")
     lat, energy = _exact(best_net, cfg)
     return Plan(
@@ -254,4 +287,19 @@ def make_plan(
         params=best_net.total_params(),
         params_before=p0,
         constraint=constraint,
+        note="; ".join(notes),
     )
+
+
+def _not_a_lever(curve: Any, goal: str) -> bool:
+    """Whether the plan leaves this layer alone (module docstring): its width never
+    changes the parameter count, and the goal is parameters or its curve is flat."""
+    from accelscope.codesign.recommend import FLAT_PCT
+
+    if int(curve.params.max()) != int(curve.params.min()):
+        return False
+    if goal == "max-params":
+        return True
+    lat = curve.latency_s[np.isfinite(curve.latency_s)]
+    lat0 = float(curve.latency_s[curve.current])
+    return bool(lat.size) and lat0 > 0 and (lat.max() - lat.min()) / lat0 * 100.0 <= FLAT_PCT

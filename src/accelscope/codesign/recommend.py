@@ -6,7 +6,12 @@
   (default 0.1) percent of network latency: "grow to W at (almost) no latency cost" (the
   exact latency change is given; inside a plateau it is the small per-column term);
 * **shrink** — just below the nearest cliff under the current width: "shrink to W' to
-  save X% latency".
+  save X% latency";
+* **flat** — the whole sweep changes network latency by at most ``FLAT_PCT`` percent:
+  the width is not a hardware lever ("choose it for accuracy"), and the curve has no
+  plateau (a plateau is never the whole sweep);
+* a curve without cliffs that is not flat is **smooth** (latency follows width without
+  steps): no plateau and no "grow" advice, since every width costs in proportion.
 
 Latency changes are of the whole network, in percent of its current latency.
 """
@@ -34,6 +39,24 @@ class Recommendation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+#: A curve whose network latency varies by at most this percent over the sweep is flat.
+FLAT_PCT = 0.1
+
+
+def curve_shape(curve: Curve, an: CurveAnalysis) -> str:
+    """``flat``, ``smooth`` (no cliffs) or ``staircase`` (module docstring)."""
+    lat = curve.latency_s[np.isfinite(curve.latency_s)]
+    lat0 = float(curve.latency_s[curve.current])
+    if lat.size and lat0 > 0 and (lat.max() - lat.min()) / lat0 * 100.0 <= FLAT_PCT:
+        return "flat"
+    return "staircase" if an.cliffs.size else "smooth"
+
+
+def plateaus(curve: Curve, an: CurveAnalysis) -> list[tuple[int, int]]:
+    """The plateaus of a staircase (runs between cliffs); none for flat or smooth curves."""
+    return list(an.plateaus) if curve_shape(curve, an) == "staircase" else []
 
 
 def curve_analysis(curve: Curve) -> CurveAnalysis:
@@ -64,6 +87,19 @@ def recommend(
     lat = curve.latency_s
     w0 = int(curve.widths[i0])
     out: list[Recommendation] = []
+    shape = curve_shape(curve, an)
+    if shape == "flat":
+        lo, hi = int(curve.widths[0]), int(curve.widths[-1])
+        return [
+            Recommendation(
+                "flat",
+                w0,
+                0.0,
+                0,
+                f"latency changes by at most {FLAT_PCT:g}% over {lo}-{hi}: not a hardware "
+                "lever, choose this width for accuracy",
+            )
+        ]
     dom_target = -1
     if an.dominated[i0]:
         ok = np.flatnonzero(lat[i0 + 1 :] <= lat[i0] * (1 + REL_TOL))
@@ -78,9 +114,11 @@ def recommend(
                 f"{w0} is dominated",
             )
         )
-    _, end = an.plateau_of(i0)
-    cheap = np.flatnonzero(lat[i0 : end + 1] <= lat[i0] * (1 + free_pct / 100.0))
-    end = i0 + int(cheap[-1])
+    end = i0
+    if shape == "staircase":
+        _, end = an.plateau_of(i0)
+        cheap = np.flatnonzero(lat[i0 : end + 1] <= lat[i0] * (1 + free_pct / 100.0))
+        end = i0 + int(cheap[-1])
     if end > i0 and end > dom_target and np.isfinite(lat[end]):
         out.append(
             _rec(

@@ -72,6 +72,13 @@ def command(
         float,
         typer.Option("--min-params", help="min-latency goal: keep >= this fraction of params."),
     ] = 0.9,
+    min_gain: Annotated[
+        float,
+        typer.Option(
+            "--min-gain",
+            help="Keep a plan only if it improves its goal by at least this many percent.",
+        ),
+    ] = 1.0,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Write summary.json, curves.csv and plan.yaml here."),
@@ -112,6 +119,8 @@ def command(
         )
     if not 0 < min_params <= 10:
         raise SpecError(f"--min-params must be a fraction > 0, got {min_params:g}")
+    if not 0 <= min_gain <= 1000:
+        raise SpecError(f"--min-gain must be a percentage from 0 to 1000, got {min_gain:g}")
     if out_dir is not None:
         check_out_dir(out_dir)
     if arch is not None and board is not None and not arch.lower().endswith((".yaml", ".yml")):
@@ -124,7 +133,9 @@ def command(
     result = sweep(net, spec, names or None, lo=lo, hi=hi, multiple=multiple)
     plan = None
     if goal != "none":
-        plan = make_plan(net, spec, result, goal, min_params_fraction=min_params)
+        plan = make_plan(
+            net, spec, result, goal, min_params_fraction=min_params, min_gain_pct=min_gain
+        )
     doc = document(result, plan, arch_name=spec.name, lo=lo, hi=hi, multiple=multiple)
     doc["provenance"] = provenance()
     if out_dir is not None:
@@ -147,13 +158,14 @@ def _print(doc: dict, out) -> None:
     for layer in doc["layers"]:
         w = layer["width"]
         plateau = next((p for p in layer["plateaus"] if p[0] <= w <= p[1]), None)
+        shape = f"{plateau[0]}-{plateau[1]}" if plateau else f"({layer['shape']})"
         recs = "; ".join(r["text"] for r in layer["recommendations"]) or "-"
         table.add_row(
             layer["name"],
             f"{layer['op']}.{layer['field']}",
             str(w),
             percent(layer["latency_share"]),
-            f"{plateau[0]}-{plateau[1]}" if plateau else "",
+            shape,
             recs,
         )
     out.print(table)
@@ -169,6 +181,8 @@ def _print(doc: dict, out) -> None:
         out.print(
             f"plan ({plan['goal']}, {plan['constraint']}): latency "
             f"{plan['latency_change_pct']:+.2f}%, params {plan['params_change']:+,} "
-            f"({plan['params_change_pct']:+.2f}%); " + (changes or "no change"),
+            f"({plan['params_change_pct']:+.2f}%); "
+            + (changes or "no change")
+            + (f" -- {plan['note']}" if plan.get("note") else ""),
             soft_wrap=True,
         )
