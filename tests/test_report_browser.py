@@ -250,3 +250,25 @@ def test_compare_report_in_browser(browser, tmp_path):
         assert all(u.startswith(("file:", "data:", "blob:")) for u in log["requests"]), log
     finally:
         context.close()
+
+
+def test_reports_sharing_one_plotly_file(browser, tmp_path):
+    """--plotly-js file: reports in one folder share one plotly.js beside them (each
+    report is then small) and still draw offline."""
+    for model in ("alexnet", "lstm-lm"):
+        res = run_cli("evaluate", model, "--arch", "edge", "--report",
+                      str(tmp_path / f"{model}.html"), "--plotly-js", "file")  # fmt: skip
+        assert res.code == 0, res.stderr
+    shared = list(tmp_path.glob("plotly-*.min.js"))
+    assert len(shared) == 1 and shared[0].stat().st_size > 1_000_000
+    html = tmp_path / "alexnet.html"
+    assert html.stat().st_size < 500_000
+    assert f'src="{shared[0].name}"' in html.read_text(encoding="utf-8")
+    context, page, log = _open(browser, html)
+    try:
+        figures = page.get_attribute("body", "data-figures-rendered")
+        assert figures is not None and int(figures) >= 2
+        assert log["errors"] == []
+        assert all(u.startswith("file:") for u in log["requests"]), log
+    finally:
+        context.close()

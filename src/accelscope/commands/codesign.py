@@ -12,6 +12,7 @@ from accelscope.commands.common import (
     BatchOpt,
     BoardOpt,
     InputShapeOpt,
+    PlotlyJsOpt,
     SeqOpt,
     TargetOpt,
 )
@@ -93,6 +94,7 @@ def command(
     png: Annotated[
         Path | None, typer.Option("--png", help="Also write the report's figures as PNGs.")
     ] = None,
+    plotly_js: PlotlyJsOpt = "inline",
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Latency-vs-width staircases per layer, recommendations and a reshaped-network plan."""
@@ -140,7 +142,7 @@ def command(
     doc["provenance"] = provenance()
     if out_dir is not None:
         write_outputs(out_dir, doc, plan)
-    write_report_if_asked(doc, report, png)
+    write_report_if_asked(doc, report, png, plotly_js)
     if json_out:
         emit_json(doc)
         return

@@ -149,13 +149,32 @@ def load_network(
     )
 
 
-def write_report_if_asked(doc: dict[str, Any], report: Path | None, png: Path | None) -> None:
+def _check_plotly_js(value: str) -> str:
+    if value not in ("inline", "file", "cdn"):
+        raise typer.BadParameter(f"'{value}': expected inline, file or cdn")
+    return value
+
+
+PlotlyJsOpt = Annotated[
+    str,
+    typer.Option(
+        "--plotly-js",
+        callback=_check_plotly_js,
+        help="Reports: inline (one self-contained file), file (a shared plotly-*.min.js "
+        "beside the report) or cdn.",
+    ),
+]
+
+
+def write_report_if_asked(
+    doc: dict[str, Any], report: Path | None, png: Path | None, plotly_js: str = "inline"
+) -> None:
     """Write the HTML report (and PNG figures) of a result document when asked."""
     if report is None and png is None:
         return
     from accelscope.report import write_report
 
-    path = write_report(doc, report, png_dir=png)
+    path = write_report(doc, report, png_dir=png, plotly_js=plotly_js)
     if path is not None:
         err.print(f"report: {path}", markup=False, highlight=False)
 

@@ -14,6 +14,7 @@ from accelscope.commands.common import (
     CsvOpt,
     InputShapeOpt,
     JsonOpt,
+    PlotlyJsOpt,
     PngOpt,
     ReportOpt,
     SeqOpt,
@@ -70,6 +71,7 @@ def command(
     allow_unsupported: AllowUnsupportedOpt = False,
     report: ReportOpt = None,
     png: PngOpt = None,
+    plotly_js: PlotlyJsOpt = "inline",
     csv: CsvOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -88,7 +90,7 @@ def command(
     nets = [load_network(m, batch, seq_len, input_shape, allow_unsupported) for m in models]
     doc = compare_designs(nets, resolved)
     doc["provenance"] = provenance()
-    write_report_if_asked(doc, report, png)
+    write_report_if_asked(doc, report, png, plotly_js)
     write_csv_if_asked(csv, rows=_csv_rows(doc))
     if json_out:
         emit_json(doc)

@@ -14,6 +14,7 @@ from accelscope.commands.common import (
     CsvOpt,
     InputShapeOpt,
     JsonOpt,
+    PlotlyJsOpt,
     PngOpt,
     ReportOpt,
     SeqOpt,
@@ -56,6 +57,7 @@ def command(
     allow_unsupported: AllowUnsupportedOpt = False,
     report: ReportOpt = None,
     png: PngOpt = None,
+    plotly_js: PlotlyJsOpt = "inline",
     csv: CsvOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -78,7 +80,7 @@ def command(
         "arch_spec": spec.to_dict() if hasattr(spec, "to_dict") else spec.model_dump(mode="json"),
         "provenance": provenance(),
     }
-    write_report_if_asked(doc, report, png)
+    write_report_if_asked(doc, report, png, plotly_js)
     write_csv_if_asked(csv, rows=flat_layer_rows(doc))
     if json_out:
         emit_json(doc)

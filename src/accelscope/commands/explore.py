@@ -18,6 +18,7 @@ from accelscope.commands.common import (
     JsonOpt,
     OutDirOpt,
     OverwriteOpt,
+    PlotlyJsOpt,
     PngOpt,
     ReportOpt,
     SaveBestOpt,
@@ -97,6 +98,7 @@ def command(
     report: ReportOpt = None,
     save_best: SaveBestOpt = None,
     png: PngOpt = None,
+    plotly_js: PlotlyJsOpt = "inline",
     csv: Annotated[
         Path | None,
         typer.Option("--csv", help="Also write every evaluated design as CSV to this file."),
@@ -141,7 +143,7 @@ def command(
         write_outputs(result, doc)
     if result.best_row is None:
         raise NoFeasibleDesign(result.diagnosis)
-    write_report_if_asked(doc, report, png)
+    write_report_if_asked(doc, report, png, plotly_js)
     save_best_if_asked(doc, save_best)
     write_csv_if_asked(csv, pieces=result.iter_table())
     if json_out:

@@ -18,6 +18,7 @@ from accelscope.commands.common import (
     JsonOpt,
     OutDirOpt,
     OverwriteOpt,
+    PlotlyJsOpt,
     PngOpt,
     ReportOpt,
     SaveBestOpt,
@@ -128,6 +129,7 @@ def command(
     report: ReportOpt = None,
     save_best: SaveBestOpt = None,
     png: PngOpt = None,
+    plotly_js: PlotlyJsOpt = "inline",
     csv: Annotated[
         Path | None,
         typer.Option("--csv", help="Also write every evaluated design as CSV to this file."),
@@ -188,7 +190,7 @@ def command(
     doc["space_spec"] = design_space.model_dump(mode="json")
     doc["provenance"] = provenance()
     result.write_outputs(doc)
-    write_report_if_asked(doc, report, png)
+    write_report_if_asked(doc, report, png, plotly_js)
     save_best_if_asked(doc, save_best)
     write_csv_if_asked(csv, pieces=result.iter_table())
     if json_out:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from accelscope.commands.common import PlotlyJsOpt
+
 
 def default_output(result: Path) -> Path:
     """``DIR/report.html`` for a result directory, ``NAME.html`` beside a ``NAME.json``."""
@@ -34,6 +36,7 @@ def command(
     png: Annotated[
         Path | None, typer.Option("--png", help="Also write the figures as PNGs here.")
     ] = None,
+    plotly_js: PlotlyJsOpt = "inline",
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON document instead of text.")
     ] = False,
@@ -46,7 +49,9 @@ def command(
     loaded = load_result(result)
     table = results_table_path(loaded.doc, loaded.directory)
     model = build_model(loaded.doc, results=table, source=str(loaded.source))
-    html_path, pngs = write_model(model, output or default_output(result), png_dir=png)
+    html_path, pngs = write_model(
+        model, output or default_output(result), png_dir=png, plotly_js=plotly_js
+    )
     if json_out:
         emit_json(
             {

@@ -87,20 +87,27 @@ def write_report(
     png_dir: Path | str | None = None,
     results: Any = None,
     source: str | None = None,
+    plotly_js: str = "inline",
 ) -> Path | None:
     """Write the HTML report of result document *doc* to *path* and, if *png_dir* is
     given, its figures as PNG files there (``<figure key>.png``).
 
-    *results*: see :func:`build_model`. Returns the HTML path (None when only PNGs were
+    *results*: see :func:`build_model`; *plotly_js*: ``inline`` (default, one
+    self-contained file), ``file`` (a shared ``plotly-<version>.min.js`` beside the
+    report) or ``cdn``. Returns the HTML path (None when only PNGs were
     asked for). Files are written atomically; directories are created if needed.
     """
     model = build_model(doc, results=results, source=source)
-    html_path, _ = write_model(model, path, png_dir=png_dir)
+    html_path, _ = write_model(model, path, png_dir=png_dir, plotly_js=plotly_js)
     return html_path
 
 
 def write_model(
-    model: ReportModel, path: Path | str | None, *, png_dir: Path | str | None = None
+    model: ReportModel,
+    path: Path | str | None,
+    *,
+    png_dir: Path | str | None = None,
+    plotly_js: str = "inline",
 ) -> tuple[Path | None, list[Path]]:
     """Render *model* to an HTML file and/or PNG files; returns (html path, png paths)."""
     out: Path | None = None
@@ -115,7 +122,14 @@ def write_model(
 
             raise InputFileError(f"report path '{out}' is a directory; give an .html file name")
         out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(out, render_html(model).encode("utf-8"))
+        page = render_html(model, plotly_js)
+        if plotly_js == "file":  # one shared copy per folder, written once
+            from accelscope.report.html import plotly_file_name, plotly_js_text
+
+            shared = out.parent / plotly_file_name()
+            if not shared.is_file():
+                atomic_write_bytes(shared, plotly_js_text().encode("utf-8"))
+        atomic_write_bytes(out, page.encode("utf-8"))
     if png_dir is not None:
         from accelscope.report.png import write_pngs
 

@@ -51,18 +51,50 @@ def _template() -> Any:
     return env.get_template("report.html.j2")
 
 
-def render_html(model: ReportModel) -> str:
-    """The report page as a string."""
+#: How a report gets plotly.js: embedded (one self-contained file), one shared file
+#: beside the report (a set of reports in one folder shares it), or the plotly CDN (needs
+#: the network when the report is opened).
+PLOTLY_JS_MODES: tuple[str, ...] = ("inline", "file", "cdn")
+
+
+def plotly_file_name() -> str:
+    """The shared plotly.js file's name (versioned, so reports of different versions can
+    share a folder)."""
+    return f"plotly-{_plotly_bundle()[1]}.min.js"
+
+
+def plotly_source(mode: str) -> str | None:
+    """The ``src`` of the plotly.js script for *mode* (None: embedded)."""
+    if mode == "inline":
+        return None
+    if mode == "file":
+        return plotly_file_name()
+    if mode == "cdn":
+        return f"https://cdn.plot.ly/plotly-{_plotly_bundle()[1]}.min.js"
+    from accelscope.errors import SpecError
+
+    raise SpecError(f"--plotly-js '{mode}': expected one of {', '.join(PLOTLY_JS_MODES)}")
+
+
+def plotly_js_text() -> str:
+    """The plotly.js bundle (for ``--plotly-js file``)."""
+    return _plotly_bundle()[0]
+
+
+def render_html(model: ReportModel, plotly_js: str = "inline") -> str:
+    """The report page as a string; *plotly_js* as in :data:`PLOTLY_JS_MODES`."""
     from markupsafe import Markup
 
     from accelscope import __version__
 
+    src = plotly_source(plotly_js)
     js, js_version = _plotly_bundle()
     figures = {f.key: f.plotly_spec() for f in model.figures}
     return _template().render(
         model=model,
         version=__version__,
-        plotly_js=Markup(js),
+        plotly_js=Markup(js) if src is None else "",
+        plotly_src=src,
         plotly_version=js_version,
         figures_json=Markup(script_json(figures)),
     )
