@@ -374,12 +374,20 @@ def test_advice_plateaus_and_plan_agree_on_bert():
         assert [lo, hi] not in entry["plateaus"], entry["name"]
         if entry["shape"] != "staircase":
             assert entry["plateaus"] == []
-            assert all(r["action"] != "grow" for r in entry["recommendations"])
         for rec in entry["recommendations"]:
-            if rec["action"] == "grow":
+            if rec["action"] == "grow" and entry["shape"] == "staircase":
                 assert any(a <= rec["width"] <= b for a, b in entry["plateaus"])
+                assert "end of the current plateau" in rec["text"]
+            elif rec["action"] == "grow":  # smooth: within the free cost, no plateau named
+                assert "plateau" not in rec["text"].replace("no plateau", "")
+                assert rec["latency_change_pct"] <= 0.1 + 1e-9
     plan = make_plan(net, arch, result, "max-params")
     assert not any(name.endswith("sdpa") for name in plan.changes)
+    heads = [c for c in result.curves if c.name.endswith("sdpa")]
+    for curve in heads:  # no advice to grow the heads while the plan leaves them alone
+        entry = layer_entry(curve, result)
+        assert entry["shape"] in ("smooth", "flat")
+        assert all(r["action"] == "flat" for r in entry["recommendations"])
     assert "width does not change the parameters" in plan.note
     # Any plan left must be worth at least the minimum gain.
     d = plan.to_dict()

@@ -11,7 +11,9 @@
   the width is not a hardware lever ("choose it for accuracy"), and the curve has no
   plateau (a plateau is never the whole sweep);
 * a curve without cliffs that is not flat is **smooth** (latency follows width without
-  steps): no plateau and no "grow" advice, since every width costs in proportion.
+  steps): no plateau; "grow" advice only as far as the cost stays within ``free_pct``;
+* no "grow" advice for a width that adds no parameters (attention heads at a fixed
+  model width): growing it buys no capacity, and plans leave such layers alone.
 
 Latency changes are of the whole network, in percent of its current latency.
 """
@@ -114,19 +116,25 @@ def recommend(
                 f"{w0} is dominated",
             )
         )
-    end = i0
-    if shape == "staircase":
-        _, end = an.plateau_of(i0)
-        cheap = np.flatnonzero(lat[i0 : end + 1] <= lat[i0] * (1 + free_pct / 100.0))
-        end = i0 + int(cheap[-1])
-    if end > i0 and end > dom_target and np.isfinite(lat[end]):
+    # Staircase: up to the end of the current plateau; smooth: as far as the cost stays
+    # within free_pct (the curve rises with width, there is no plateau to name).
+    _, end = an.plateau_of(i0) if shape == "staircase" else (i0, len(lat) - 1)
+    cheap = np.flatnonzero(lat[i0 : end + 1] <= lat[i0] * (1 + free_pct / 100.0))
+    end = i0 + int(cheap[-1])
+    adds_params = curve.params[end] > curve.params[i0]  # growing only pays in capacity
+    if end > i0 and end > dom_target and np.isfinite(lat[end]) and adds_params:
+        where = (
+            "end of the current plateau"
+            if shape == "staircase"
+            else "latency rises smoothly with width here, no plateau"
+        )
         out.append(
             _rec(
                 curve,
                 "grow",
                 end,
                 f"grow to {int(curve.widths[end])} at (almost) no latency cost "
-                "({pct:+.3f}% latency, {dp:+,} parameters; end of the current plateau)",
+                "({pct:+.3f}% latency, {dp:+,} parameters; " + where + ")",
             )
         )
     below = an.cliffs[an.cliffs < i0]

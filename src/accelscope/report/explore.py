@@ -310,17 +310,29 @@ def sensitivity(doc: dict[str, Any], cols: dict[str, np.ndarray], key: str) -> F
         {
             "type": "bar",
             "orientation": "h",
-            "x": [v if math.isfinite(v) else None for v in vals][::-1],
+            # Bars start at 1x (no effect), so a parameter that does not matter has no bar.
+            "x": [v - 1.0 if math.isfinite(v) else None for v in vals][::-1],
+            "base": 1.0,
+            "customdata": [v if math.isfinite(v) else None for v in vals][::-1],
+            "text": [f"{v:.3g}x" if math.isfinite(v) else "" for v in vals][::-1],
+            "textposition": "outside",
+            "cliponaxis": False,
             "y": names[::-1],
             "marker": {"color": "#4C78A8"},
             "hovertext": hover[::-1],
-            "hovertemplate": "%{hovertext}<br>spread %{x:.3g}x<extra></extra>",
+            "hovertemplate": "%{hovertext}<br>spread %{customdata:.3g}x<extra></extra>",
             "name": "spread",
         }
     ]
     word = "worse" if obj.direction == "min" else "lower"
     layout = {
-        "xaxis": axis(f"best {label}: worst value / best value (x)", type="log"),
+        "xaxis": axis(
+            f"best {label}: worst value / best value (x)",
+            type="log",
+            tickformat="~g",
+            ticksuffix="x",
+            range=[0, math.log10(max([v for v in vals if math.isfinite(v)] + [1.1]) * 1.15)],
+        ),
         "yaxis": axis("", automargin=True),
         "margin": {"l": 160, "r": 20, "t": 20, "b": 60},
         "showlegend": False,
@@ -333,8 +345,18 @@ def sensitivity(doc: dict[str, Any], cols: dict[str, np.ndarray], key: str) -> F
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot(1, 1, 1)
-        ax.barh(names[::-1], [v if math.isfinite(v) else 0 for v in vals][::-1], color="#4C78A8")
+        from matplotlib.ticker import FuncFormatter, NullFormatter
+
+        widths = [v - 1.0 if math.isfinite(v) else 0.0 for v in vals][::-1]
+        ax.barh(names[::-1], widths, left=1.0, color="#4C78A8")
         ax.set_xscale("log")
+        top = max([v for v in vals if math.isfinite(v)] + [1.1]) * 1.15
+        ax.set_xlim(1.0, top)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        for y, v in enumerate(vals[::-1]):
+            if math.isfinite(v):
+                ax.text(v * 1.02, y, f"{v:.3g}x", va="center", fontsize=8)
         ax.set_xlabel(f"best {label}: worst value / best value (x)")
         ax.set_title("Parameter sensitivity", fontsize=11)
         style_mpl_axes(ax)
