@@ -326,3 +326,17 @@ def test_to_pandas_without_pandas_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)  # as if not installed
     with pytest.raises(MissingDependencyError, match="pip install pandas"):
         report.to_pandas()
+
+
+def test_help_shows_no_placeholder_on_flags(cli):
+    """Flags (--json, --overwrite, --allow-unsupported, --version) take no value, so the
+    help shows no ``<bool>`` after them (issue 15). typer's own --help line keeps its
+    placeholder."""
+    for args in (["explore", "--help"], ["evaluate", "--help"], ["codesign", "--help"],
+                 ["report", "--help"], ["--help"]):  # fmt: skip
+        res = cli(*args)
+        assert res.code == 0, res.stderr
+        bad = [
+            line for line in res.stdout.splitlines() if "<bool>" in line and "--help" not in line
+        ]
+        assert bad == [], (args, bad)

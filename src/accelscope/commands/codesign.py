@@ -95,7 +95,9 @@ def command(
         Path | None, typer.Option("--png", help="Also write the report's figures as PNGs.")
     ] = None,
     plotly_js: PlotlyJsOpt = "inline",
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document.", metavar="")
+    ] = False,
 ) -> None:
     """Latency-vs-width staircases per layer, recommendations and a reshaped-network plan."""
     from accelscope.codesign import make_plan, sweep

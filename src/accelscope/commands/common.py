@@ -27,7 +27,7 @@ out = SafeConsole(
 err = SafeConsole(stderr=True, soft_wrap=True, markup=False, highlight=False)  # single lines
 
 JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print one JSON document instead of a table.")
+    bool, typer.Option("--json", help="Print one JSON document instead of a table.", metavar="")
 ]
 BatchOpt = Annotated[
     int | None,
@@ -70,7 +70,8 @@ OutDirOpt = Annotated[
     Path | None, typer.Option("--out", help="Result directory (durable; rerun to resume).")
 ]
 OverwriteOpt = Annotated[
-    bool, typer.Option("--overwrite", help="Replace results of a different run in --out.")
+    bool,
+    typer.Option("--overwrite", help="Replace results of a different run in --out.", metavar=""),
 ]
 TimeBudgetOpt = Annotated[
     float | None,
@@ -86,6 +87,7 @@ AllowUnsupportedOpt = Annotated[
     typer.Option(
         "--allow-unsupported",
         help="Replace unsupported operators by zero-cost placeholders (listed) instead of failing.",
+        metavar="",
     ),
 ]
 

@@ -38,7 +38,7 @@ def command(
     ] = None,
     plotly_js: PlotlyJsOpt = "inline",
     json_out: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document instead of text.")
+        bool, typer.Option("--json", help="Print one JSON document instead of text.", metavar="")
     ] = False,
 ) -> None:
     """Write a self-contained HTML report (and PNG figures) of an accelscope result."""

@@ -18,7 +18,7 @@ from accelscope.report.figure import (
     unique_labels,
 )
 from accelscope.report.model import Card, ReportModel, Section, Table, provenance_rows, spec_yaml
-from accelscope.report.units import format_value
+from accelscope.report.units import format_value, micros
 
 #: Resources whose use is estimated rather than derived from rules (resources.py).
 ESTIMATED = ("lut", "ff")
@@ -106,7 +106,7 @@ def stage_figure(layers: list[dict[str, Any]], clock_mhz: float, network: str) -
                 "y": [micro[i] for i in idx],
                 "marker": {"color": color},
                 "hovertext": [
-                    f"{esc(names[i])}: {micro[i]:.4g} µs, {timed[i]['ci']} x {timed[i]['co']} "
+                    f"{esc(names[i])}: {micros(micro[i])}, {timed[i]['ci']} x {timed[i]['co']} "
                     f"lanes, {timed[i]['bound']}-bound"
                     for i in idx
                 ],
@@ -128,7 +128,7 @@ def stage_figure(layers: list[dict[str, Any]], clock_mhz: float, network: str) -
         slowest = max(pipe)
         mean = sum(pipe) / len(pipe)
         balance = (
-            f" The pipeline's slowest stage takes {slowest:.4g} µs and sets its period; "
+            f" The pipeline's slowest stage takes {micros(slowest)} and sets its period; "
             f"stages average {100 * mean / slowest:.0f} % of it (100 % is a perfect balance)."
         )
 

@@ -9,6 +9,7 @@ import numpy as np
 from accelscope.fmt import joules, si
 from accelscope.report.layers import LayerArrays, Roofs, bound_shares, latency_breakdown, roofline
 from accelscope.report.model import Section, Table
+from accelscope.report.units import micros
 
 _COLUMNS = [
     "#",
@@ -35,7 +36,7 @@ def _rows(layers: list[dict[str, Any]], arr: LayerArrays, order: np.ndarray) -> 
                 str(int(i)),
                 arr.names[i],
                 arr.ops[i],
-                f"{arr.latency_us[i]:.4g} µs",
+                f"{micros(arr.latency_us[i])}",
                 f"{100 * arr.latency_us[i] / total:.1f} %",
                 arr.bounds[i],
                 f"{100 * arr.utilization[i]:.1f} %",

@@ -32,6 +32,7 @@ from accelscope.report.figure import (
     thin_ticks,
     unique_labels,
 )
+from accelscope.report.units import micros
 from accelscope.targets.asic.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
 
 _SUSTAINED = SUSTAINED_BANDWIDTH_FRACTION
@@ -116,9 +117,9 @@ def bound_shares(layers: LayerArrays) -> dict[str, float]:
 def _layer_hover(layers: LayerArrays, i: int) -> str:
     return (
         f"<b>{esc(layers.names[i])}</b> ({esc(layers.ops[i])})<br>"
-        f"latency {layers.latency_us[i]:.4g} µs, {esc(layers.bounds[i])}-bound<br>"
-        f"compute {layers.compute_us[i]:.4g} µs · memory {layers.memory_us[i]:.4g} µs · "
-        f"vector {layers.vector_us[i]:.4g} µs<br>"
+        f"latency {micros(layers.latency_us[i])}, {esc(layers.bounds[i])}-bound<br>"
+        f"compute {micros(layers.compute_us[i])} · memory {micros(layers.memory_us[i])} · "
+        f"vector {micros(layers.vector_us[i])}<br>"
         f"MACs {si(layers.macs[i])} · DRAM {si(layers.dram_bytes[i], 'B')} · "
         f"utilization {100 * layers.utilization[i]:.1f} %"
     )
@@ -199,7 +200,7 @@ def latency_breakdown(layers: LayerArrays, key: str, network: str) -> Figure:
         key=key,
         title="Per-layer latency by bound",
         caption=(
-            f"{n} layers, {total_us:.4g} µs in total. Each bar is one layer in execution "
+            f"{n} layers, {micros(total_us)} in total. Each bar is one layer in execution "
             f"order, coloured by what bounds it; latency share by bound: {share_txt}. "
             "Hover a bar for its compute, memory and vector times."
         ),

@@ -121,3 +121,10 @@ def format_value(metric: str, value: float | int | None) -> str:
     if unit in ("cycles", ""):
         return si(v, f" {unit}" if unit else "").replace("  ", " ")
     return f"{v:.4g} {unit}"
+
+
+def micros(value_us: float) -> str:
+    """A duration given in µs, in a readable unit (``21.8 ms``, never ``2.178e+04 µs``)."""
+    from accelscope.fmt import seconds
+
+    return seconds(float(value_us) * 1e-6).replace("us", "µs")
