@@ -77,7 +77,8 @@ def energy_figure(doc: dict[str, Any], key: str = "energy-breakdown") -> Figure 
         ax.set_xticklabels([mpl_esc(names[i]) for i in ticks], rotation=70, ha="right",
                            fontsize=7)  # fmt: skip
         ax.set_ylabel("energy (µJ)")
-        ax.legend(frameon=False, ncol=4, fontsize=8)
+        # Above the axes, so the legend never covers bars.
+        ax.legend(frameon=False, ncol=4, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0))
         style_mpl_axes(ax)
 
     return Figure(

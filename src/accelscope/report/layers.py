@@ -192,8 +192,9 @@ def latency_breakdown(layers: LayerArrays, key: str, network: str) -> Figure:
         ax.set_xlim(-0.8, n - 0.2)
         ax.set_ylabel("latency (µs)")
         ax.set_xlabel("layer (execution order)")
-        ax.set_title(mpl_esc(f"{network}: latency per layer by bound"), fontsize=11)
-        ax.legend(frameon=False, ncol=4, fontsize=8)
+        ax.set_title(mpl_esc(f"{network}: latency per layer by bound"), fontsize=11, pad=22)
+        # Above the axes, so the legend never covers bars.
+        ax.legend(frameon=False, ncol=4, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0))
         style_mpl_axes(ax)
 
     return Figure(
