@@ -28,3 +28,20 @@ _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) i
 def escape_controls(text: str) -> str:
     """*text* with control characters (except tab and newline) as visible ``\\xNN``."""
     return text.translate(_CONTROL)
+
+
+def _table_class():
+    from rich.table import Table as RichTable
+
+    class Table(RichTable):
+        """A rich table whose cells wrap (fold) when the terminal is narrow, instead of
+        being cut with an ellipsis: a value is never shown half."""
+
+        def add_column(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+            kwargs.setdefault("overflow", "fold")
+            super().add_column(*args, **kwargs)
+
+    return Table
+
+
+Table = _table_class()

@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from accelscope.commands.common import (
     JsonOpt,
     emit_json,
     out,
 )
+from accelscope.console import Table
 
 app = typer.Typer(help="Accelerator presets and specs.", no_args_is_help=True)
 

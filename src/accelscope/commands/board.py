@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from accelscope.commands.common import JsonOpt, emit_json, out
+from accelscope.console import Table
 
 app = typer.Typer(help="FPGA boards (resources, memory bandwidth, sources).", no_args_is_help=True)
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from accelscope.commands.common import (
     AllowUnsupportedOpt,
@@ -26,6 +25,7 @@ from accelscope.commands.common import (
     write_csv_if_asked,
     write_report_if_asked,
 )
+from accelscope.console import Table
 from accelscope.errors import SpecError
 from accelscope.fmt import joules, percent, seconds, si
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from accelscope.commands.common import (
     AllowUnsupportedOpt,
@@ -39,6 +38,7 @@ from accelscope.commands.common import (
     write_csv_if_asked,
     write_report_if_asked,
 )
+from accelscope.console import Table
 from accelscope.errors import AccelscopeError
 from accelscope.fmt import joules, seconds
 from accelscope.limits import (

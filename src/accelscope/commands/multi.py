@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from accelscope.commands.common import (
     AllowUnsupportedOpt,
@@ -39,6 +38,7 @@ from accelscope.commands.common import (
     write_csv_if_asked,
     write_report_if_asked,
 )
+from accelscope.console import Table
 from accelscope.fmt import seconds
 from accelscope.limits import MAX_SEARCH_BUDGET
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from accelscope.commands.common import JsonOpt, emit_json, err, out, provenance
+from accelscope.console import Table
 from accelscope.limits import MAX_SEED
 
 

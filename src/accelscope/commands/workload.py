@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from accelscope.commands.common import (
@@ -18,6 +17,7 @@ from accelscope.commands.common import (
     load_network,
     out,
 )
+from accelscope.console import Table
 from accelscope.fmt import si
 
 app = typer.Typer(help="Inspect workloads (zoo names, ONNX or YAML files).", no_args_is_help=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from accelscope.commands.common import (
     JsonOpt,
     emit_json,
     out,
 )
+from accelscope.console import Table
 from accelscope.fmt import si
 
 app = typer.Typer(help="The built-in model zoo.", no_args_is_help=True)
