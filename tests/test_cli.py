@@ -330,10 +330,9 @@ def test_to_pandas_without_pandas_says_how_to_install_it(monkeypatch):
 
 def test_help_shows_no_placeholder_on_flags(cli):
     """Flags (--json, --overwrite, --allow-unsupported, --version) take no value, so the
-    help shows no ``<bool>`` after them (issue 15). typer's own --help line keeps its
-    placeholder."""
+    help shows no ``<bool>`` after them (issue 15), --help included."""
     for args in (["explore", "--help"], ["evaluate", "--help"], ["codesign", "--help"],
-                 ["report", "--help"], ["--help"]):  # fmt: skip
+                 ["report", "--help"], ["board", "list", "--help"], ["--help"]):  # fmt: skip
         res = cli(*args)
         assert res.code == 0, res.stderr
         bad = [

@@ -71,12 +71,29 @@ def _register_commands() -> None:
             app.command(name)(module.command)
 
 
+def _flag_help_options(command) -> None:
+    """--help takes no value: show it without typer's ``<bool>`` placeholder, on the
+    root command and every subcommand."""
+    original = command.get_help_option
+
+    def get_help_option(ctx):
+        option = original(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = get_help_option
+    for sub in getattr(command, "commands", {}).values():
+        _flag_help_options(sub)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: user errors become one line on stderr and exit 2."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             command = typer.main.get_command(app)  # built once: checked, then run
+            _flag_help_options(command)
             repeated = repeated_option_message(command, sys.argv[1:] if argv is None else argv)
             if repeated:
                 err.print(repeated, markup=False, highlight=False, soft_wrap=True)
