@@ -16,6 +16,7 @@ COMMANDS = (
     "compare",
     "explore",
     "multi",
+    "mix",
     "codesign",
     "report",
     "validate",

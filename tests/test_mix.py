@@ -1,0 +1,159 @@
+"""Simultaneous applications (``accelscope mix``): partitions, time multiplexing, the
+search and the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as hst
+
+from accelscope.mix.execution import compositions, response_times, time_multiplexed
+from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
+from accelscope.targets.asic.partition import partition_configs
+from accelscope.workload import load_model
+
+
+def test_a_partition_costs_what_the_network_costs_alone_on_that_share():
+    """Two of four units with half the buffer and half the bandwidth is the 2-unit
+    accelerator with 512 KiB and 32 GB/s, evaluated on its own."""
+    whole = ConfigBatch.from_columns(rows=32, cols=32, units=4, clock_mhz=800,
+                                     unified_kib=1024, dram_gbps=64)  # fmt: skip
+    alone = ConfigBatch.from_columns(rows=32, cols=32, units=2, clock_mhz=800,
+                                     unified_kib=512, dram_gbps=32)  # fmt: skip
+    net = load_model("resnet-18")
+    part = evaluate_batch(net, partition_configs(whole, np.array([2])))
+    ref = evaluate_batch(net, alone)
+    assert part.latency_s[0] == ref.latency_s[0]
+    assert part.energy_j[0] == ref.energy_j[0]
+
+
+def test_time_multiplexing_by_hand():
+    """Two applications, latencies 10 and 20 ms on the whole chip, 30/s and 10/s:
+    utilization 0.3 + 0.2 = 0.5, headroom 2. The first (higher priority) waits at worst
+    for one 20 ms inference of the second: 30 ms; the second waits for one 10 ms
+    inference of the first: 30 ms."""
+    lat = np.array([[0.010], [0.020]])
+    energy = np.array([[1e-3], [2e-3]])
+    rates = np.array([30.0, 10.0])
+    prios = np.array([1, 0])
+    ok = time_multiplexed(lat, energy, rates, np.array([0.035, 0.1]), prios)
+    assert ok.feasible[0] and ok.headroom[0] == pytest.approx(2.0)
+    assert ok.response_s[:, 0] == pytest.approx([0.030, 0.030])
+    assert ok.power_w[0] == pytest.approx(30 * 1e-3 + 10 * 2e-3)
+    tight = time_multiplexed(lat, energy, rates, np.array([0.025, 0.1]), prios)
+    assert not tight.feasible[0]  # 30 ms response against a 25 ms bound
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lat=hst.lists(hst.floats(1e-3, 5e-2), min_size=2, max_size=4),
+    rate=hst.lists(hst.floats(0.5, 40.0), min_size=4, max_size=4),
+    slack=hst.floats(1.0, 4.0),
+)
+def test_headroom_is_the_largest_feasible_rate_factor(lat, rate, slack):
+    n = len(lat)
+    lat_a = np.array(lat)[:, None]
+    rates = np.array(rate[:n])
+    prios = np.arange(n)[::-1]
+    bounds = response_times(lat_a, rates, prios)[:, 0] * slack
+    res = time_multiplexed(lat_a, lat_a, rates, bounds, prios)
+    if not res.feasible[0]:
+        return
+    h = res.headroom[0]
+    assert h >= 1.0 - 1e-9
+
+    def meets(factor: float) -> bool:
+        resp = response_times(lat_a, rates, prios, factor)[:, 0]
+        return (
+            bool((resp <= bounds * (1 + 1e-12)).all()) and (rates * lat).sum() * factor <= 1 + 1e-12
+        )
+
+    assert meets(h * (1 - 1e-6))
+    assert not meets(h * 1.01)
+
+
+def test_compositions():
+    assert compositions(4, 2) == [(1, 3), (2, 2), (3, 1)]
+    assert compositions(2, 3) == []
+    assert len(compositions(8, 3)) == 21  # C(7, 2)
+
+
+def test_search_finds_the_exhaustive_optimum_on_a_small_space():
+    """Brute force, independently of the vectorized search: every configuration, time
+    multiplexing and every unit split (each share evaluated as an accelerator of its
+    own), the least area that runs the mix."""
+    from accelscope.mix import mix_from_dict, run_mix
+    from accelscope.mix.execution import compositions as splits
+    from accelscope.search.space import space_from_dict
+
+    space = space_from_dict({"parameters": {
+        "rows": [8, 16, 32], "cols": {"tie": "rows"}, "units": [1, 2, 4],
+        "clock_mhz": 800, "dram_gbps": [16, 64], "unified_kib": 512,
+    }})  # fmt: skip
+    mix = mix_from_dict({"applications": [
+        {"name": "cnn", "model": "resnet-18", "rate_per_s": 60, "latency_ms": 40},
+        {"name": "lm", "model": "lstm-lm", "rate_per_s": 20, "latency_ms": 60},
+    ]})  # fmt: skip
+    result = run_mix(mix, space, objective="area", constraints=[])
+    nets = [load_model("resnet-18"), load_model("lstm-lm")]
+    rates, bounds = np.array([60.0, 20.0]), np.array([0.040, 0.060])
+    best_area = np.inf
+    for i in range(space.size):
+        p = space.columns(np.array([i]))
+        row = {k: v[0].item() for k, v in p.items()}
+        cfg = ConfigBatch.from_columns(**{k: [v] for k, v in row.items()})
+        lat = np.array([evaluate_batch(n, cfg).latency_s[0] for n in nets])[:, None]
+        area = float(evaluate_batch(nets[0], cfg).area_mm2[0])
+        ok = time_multiplexed(lat, lat, rates, bounds, np.zeros(2, int)).feasible[0]
+        for split in splits(int(row["units"]), 2):
+            share = []
+            for u, net in zip(split, nets, strict=True):
+                f = u / row["units"]
+                sub = ConfigBatch.from_columns(**{**{k: [v] for k, v in row.items()},
+                                                  "units": [u], "unified_kib": [512 * f],
+                                                  "dram_gbps": [row["dram_gbps"] * f]})  # fmt: skip
+                share.append(evaluate_batch(net, sub).latency_s[0])
+            share = np.array(share)
+            ok |= bool(((rates * share) <= 1).all() and (share <= bounds).all())
+        if ok:
+            best_area = min(best_area, area)
+    assert result.best is not None
+    assert result.area_mm2[result.best] == pytest.approx(best_area)
+
+
+def test_mix_cli_json_and_errors(cli, tmp_path):
+    mix = tmp_path / "mix.yaml"
+    mix.write_text(yaml.safe_dump({"name": "cam", "applications": [
+        {"name": "detect", "model": "tiny-yolov2", "rate_per_s": 30, "latency_ms": 40,
+         "priority": 1},
+        {"name": "speech", "model": "lstm-lm", "latency_ms": 100},
+    ]}))  # fmt: skip
+    res = cli("mix", str(mix), "--json", "--out", str(tmp_path / "run"))
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    assert {"evaluated", "feasible", "best", "pareto"} <= set(doc)
+    best = doc["best"]
+    assert {"area_mm2", "power_w", "execution", "applications", "rows"} <= set(best)
+    detect = best["applications"]["detect"]
+    assert {"share", "latency_s", "rate_per_s", "required_rate_per_s", "latency_bound_s"} <= set(
+        detect
+    )
+    assert detect["response_s"] <= detect["latency_bound_s"]
+    assert (tmp_path / "run" / "summary.json").is_file()
+    areas = [p["area_mm2"] for p in doc["pareto"]]
+    assert areas == sorted(areas)
+
+    bad = tmp_path / "bad.yaml"
+    for apps, fragment in (
+        ([{"model": "resnet-18", "rate_per_s": 0}], "rate_per_s"),
+        ([{"model": "nope", "rate_per_s": 1}], "application 'nope'"),
+        ([{"model": "resnet-18", "latency_ms": 0.001}], "application 'resnet-18' needs 0.001 ms"),
+        ([{"model": "resnet-18"}], "give rate_per_s, latency_ms or both"),
+        ([{"model": "lstm-lm", "rate_per_s": 1}, {"model": "lstm-lm", "rate_per_s": 2}], "unique"),
+    ):
+        bad.write_text(yaml.safe_dump({"applications": apps}))
+        res = cli("mix", str(bad))
+        assert res.code == 2, (apps, res.stderr)
+        assert res.stderr.startswith("error: ") and fragment in res.stderr, res.stderr
