@@ -21,10 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from accelscope.errors import InputFileError, SpecError
+from accelscope.errors import SpecError
 
 
 class Application(BaseModel):
@@ -91,11 +90,6 @@ def mix_from_dict(data: Any, source: str = "<dict>") -> MixSpec:
 
 def load_mix(path: str | Path) -> MixSpec:
     """A :class:`MixSpec` from a YAML file."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        raise InputFileError(f"{path}: not valid YAML") from None
-    return mix_from_dict(data, path.name)
+    from accelscope.yamlfile import read_yaml
+
+    return mix_from_dict(read_yaml(path), Path(path).name)

@@ -10,6 +10,7 @@ from accelscope.report.figure import (
     Figure,
     axis,
     esc,
+    layer_axis,
     mpl_esc,
     style_mpl_axes,
     thin_ticks,
@@ -55,10 +56,7 @@ def energy_figure(doc: dict[str, Any], key: str = "energy-breakdown") -> Figure 
     ticks = thin_ticks(len(names))
     layout = {
         "barmode": "stack",
-        "xaxis": axis("layer (execution order)", type="category", categoryorder="array",
-                      categoryarray=names, tickangle=-60, tickmode="array",
-                      tickvals=[names[i] for i in ticks], ticktext=[names[i] for i in ticks],
-                      tickfont={"size": 10}),
+        "xaxis": layer_axis(names),
         "yaxis": axis("energy (µJ)", rangemode="tozero"),
     }  # fmt: skip
     whole = sum(total.values())

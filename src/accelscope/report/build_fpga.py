@@ -12,6 +12,7 @@ from accelscope.report.figure import (
     Figure,
     axis,
     esc,
+    layer_axis,
     mpl_esc,
     style_mpl_axes,
     thin_ticks,
@@ -116,10 +117,7 @@ def stage_figure(layers: list[dict[str, Any]], clock_mhz: float, network: str) -
     ticks = thin_ticks(len(names))
     layout = {
         "barmode": "overlay",
-        "xaxis": axis("layer (execution order)", type="category", categoryorder="array",
-                      categoryarray=names, tickangle=-60, tickmode="array",
-                      tickvals=[names[i] for i in ticks], ticktext=[names[i] for i in ticks],
-                      tickfont={"size": 10}),
+        "xaxis": layer_axis(names),
         "yaxis": axis("time per batch (µs)", rangemode="tozero"),
     }  # fmt: skip
     pipe = [m for m, la in zip(micro, timed, strict=True) if la["engine"] == "pipeline"]

@@ -83,6 +83,23 @@ def axis(title: str, **kw: Any) -> dict[str, Any]:
     }
 
 
+def layer_axis(labels: Sequence[str]) -> dict[str, Any]:
+    """The x axis of a per-layer chart: layers as categories in execution order, at most
+    :func:`thin_ticks` labels, slanted."""
+    ticks = thin_ticks(len(labels))
+    return axis(
+        "layer (execution order)",
+        type="category",
+        categoryorder="array",
+        categoryarray=list(labels),
+        tickangle=-60,
+        tickmode="array",
+        tickvals=[labels[i] for i in ticks],
+        ticktext=[labels[i] for i in ticks],
+        tickfont={"size": 10},
+    )
+
+
 def esc(text: Any) -> str:
     """Escape a user string for plotly text (which renders a subset of HTML)."""
     return html.escape(str(text), quote=True)

@@ -27,6 +27,7 @@ from accelscope.report.figure import (
     Figure,
     axis,
     esc,
+    layer_axis,
     mpl_esc,
     style_mpl_axes,
     thin_ticks,
@@ -154,17 +155,7 @@ def latency_breakdown(layers: LayerArrays, key: str, network: str) -> Figure:
     layout = {
         "barmode": "stack",
         "bargap": 0.15,
-        "xaxis": axis(
-            "layer (execution order)",
-            type="category",
-            categoryorder="array",
-            categoryarray=labels,
-            tickangle=-60,
-            tickmode="array",
-            tickvals=[labels[i] for i in ticks],
-            ticktext=[labels[i] for i in ticks],
-            tickfont={"size": 10},
-        ),
+        "xaxis": layer_axis(labels),
         "yaxis": axis("latency (µs)", rangemode="tozero"),
         "hovermode": "closest",
     }

@@ -6,11 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from accelscope.errors import AccelscopeError, SpecError
-from accelscope.validate.published import RowResult, Workload, _describe, _network
+from accelscope.validate.published import (
+    RowResult,
+    Workload,
+    _describe,
+    _network,
+    mean_errors,
+    within,
+)
 
 TABLE = Path(__file__).with_name("fpga_designs.yaml")
 
@@ -60,8 +66,8 @@ class FpgaTable(BaseModel):
 
 
 def load_fpga_table(path: str | Path | None = None) -> FpgaTable:
-    from accelscope.targets.asic.arch.presets import _read_yaml
     from accelscope.workload.yaml_import import format_validation_error
+    from accelscope.yamlfile import read_yaml as _read_yaml
 
     p = Path(path) if path is not None else TABLE
     data = _read_yaml(p)
@@ -112,26 +118,9 @@ def validate_fpga(path: str | Path | None = None) -> tuple[list[RowResult], dict
 
 
 def _summary(rows: list[RowResult], missing: list[MissingDesign]) -> dict[str, Any]:
-    out: dict[str, Any] = {"mean_abs_error_pct": {}, "mean_abs_error_pct_not_fitted": {}}
-    for kind in sorted({k for k, _ in FPGA_METRIC_KIND.values()}):
-        errs = [abs(r.error_pct) for r in rows if FPGA_METRIC_KIND[r.metric][0] == kind]
-        free = [
-            abs(r.error_pct) for r in rows if FPGA_METRIC_KIND[r.metric][0] == kind and not r.fitted
-        ]
-        if errs:
-            out["mean_abs_error_pct"][kind] = float(np.mean(errs))
-        if free:
-            out["mean_abs_error_pct_not_fitted"][kind] = float(np.mean(free))
-
-    def within(kind: str, limit: float) -> list[str]:
-        designs: dict[str, list[float]] = {}
-        for r in rows:
-            if FPGA_METRIC_KIND[r.metric][0] == kind:
-                designs.setdefault(r.chip, []).append(abs(r.error_pct))
-        return sorted(d for d, errs in designs.items() if max(errs) <= limit)
-
-    out["designs_throughput_within_15pct"] = within("throughput", 15.0)
-    out["designs_resources_within_20pct"] = within("resources", 20.0)
+    out: dict[str, Any] = mean_errors(rows, FPGA_METRIC_KIND)
+    out["designs_throughput_within_15pct"] = within(rows, "throughput", 15.0, FPGA_METRIC_KIND)
+    out["designs_resources_within_20pct"] = within(rows, "resources", 20.0, FPGA_METRIC_KIND)
     out["rows"] = len(rows)
     out["designs"] = len({r.chip for r in rows})
     out["fitted_rows"] = [f"{r.chip}: {r.metric}" for r in rows if r.fitted]

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from accelscope.errors import InputFileError, SpecError
+from accelscope.errors import SpecError
 from accelscope.workload.network import Network
 
 
@@ -58,14 +57,9 @@ class NetworkEntry:
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputFileError(f"{path}: not valid YAML{where}") from None
+    from accelscope.yamlfile import read_yaml
+
+    return read_yaml(path)
 
 
 def _is_set_document(data: Any) -> bool:

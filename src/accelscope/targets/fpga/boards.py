@@ -14,7 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from accelscope.errors import InputFileError, SpecError, UnknownNameError, suggest
+from accelscope.errors import SpecError, UnknownNameError, suggest
 
 BOARDS_FILE = Path(__file__).with_name("boards.yaml")
 
@@ -78,14 +78,9 @@ def get_board(name_or_path: str | Path) -> Board:
     if text in _bundled():
         return _bundled()[text]
     if text.lower().endswith((".yaml", ".yml")) or "/" in text:
-        path = Path(text)
-        if not path.is_file():
-            raise InputFileError(f"{path}: no such file")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError):
-            raise InputFileError(f"{path}: not a valid board YAML file") from None
-        return board_from_dict(data, path.name)
+        from accelscope.yamlfile import read_yaml
+
+        return board_from_dict(read_yaml(text), Path(text).name)
     known = list_boards()
     raise UnknownNameError(
         f"unknown board '{text}'{suggest(text, known)}; available: {', '.join(known)}, "

@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from accelscope.errors import InputFileError, SpecError
+from accelscope.errors import SpecError
 from accelscope.targets.fpga.boards import Board, get_board
 from accelscope.targets.fpga.resources import BITS, DSP_PER_MAC, banked_memory
 
@@ -176,11 +175,6 @@ def design_from_dict(data: Any, source: str = "<dict>") -> FpgaDesign:
 
 def load_design(path: str | Path) -> FpgaDesign:
     """An :class:`FpgaDesign` from a YAML file."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        raise InputFileError(f"{path}: not valid YAML") from None
-    return design_from_dict(data, path.name)
+    from accelscope.yamlfile import read_yaml
+
+    return design_from_dict(read_yaml(path), Path(path).name)

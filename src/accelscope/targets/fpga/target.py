@@ -11,6 +11,9 @@ from accelscope.targets.base import LayerCosts, Target
 from accelscope.targets.fpga.evaluate import CATEGORIES, NUMERIC_DEFAULTS, evaluate_params
 from accelscope.targets.fpga.model import OVER_BUDGET
 
+#: Parameters of the generic engine (a pipeline has none of them).
+ENGINE_PARAMETERS = ("pixel_par", "ci_par", "co_par", "input_kib", "weight_kib", "output_kib")
+
 _METRICS = (
     "latency_s",
     "latency_cycles",
@@ -118,8 +121,7 @@ class FpgaTarget(Target):
         paradigm = np.asarray(params["paradigm"])
         pipeline = paradigm == CATEGORIES["paradigm"].index("pipeline")
         hybrid = paradigm == CATEGORIES["paradigm"].index("hybrid")
-        engine = ("pixel_par", "ci_par", "co_par", "input_kib", "weight_kib", "output_kib")
-        out = {name: pipeline for name in engine if name in params}
+        out = {name: pipeline for name in ENGINE_PARAMETERS if name in params}
         if "pipeline_layers" in params:
             out["pipeline_layers"] = ~hybrid
         return out
@@ -155,17 +157,7 @@ class FpgaTarget(Target):
         generic = None
         if row.get("paradigm", "pipeline") != "pipeline" and "ci_par" in row:
             generic = GenericEngine(
-                **{
-                    k: row.get(k, NUMERIC_DEFAULTS[k])
-                    for k in (
-                        "pixel_par",
-                        "ci_par",
-                        "co_par",
-                        "input_kib",
-                        "weight_kib",
-                        "output_kib",
-                    )
-                }
+                **{k: row.get(k, NUMERIC_DEFAULTS[k]) for k in ENGINE_PARAMETERS}
             )
         k = row.get("pipeline_layers")
         return FpgaDesign(

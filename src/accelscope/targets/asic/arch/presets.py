@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from accelscope.errors import InputFileError, SpecError, UnknownNameError, suggest
+from accelscope.errors import SpecError, UnknownNameError, suggest
 from accelscope.targets.asic.arch.spec import Arch
 from accelscope.targets.asic.arch.technology import TECHNOLOGIES
 from accelscope.workload.yaml_import import format_validation_error
@@ -62,18 +61,9 @@ def arch_from_dict(data: Any, source: str = "<dict>") -> Arch:
 
 
 def _read_yaml(path: Path) -> Any:
-    if not path.exists():
-        raise InputFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputFileError(f"{path}: is a directory, expected a YAML file")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputFileError(f"{path}: not a text file (expected YAML)") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputFileError(f"{path}: not valid YAML{where}") from None
+    from accelscope.yamlfile import read_yaml
+
+    return read_yaml(path)
 
 
 def load_arch(name_or_path: str | Path) -> Arch:
