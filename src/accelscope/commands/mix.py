@@ -39,6 +39,10 @@ def command(
     objective: Annotated[
         str, typer.Option("--objective", help="area | power | headroom.")
     ] = "area",
+    execution: Annotated[
+        str,
+        typer.Option("--execution", help="best (of both per configuration) | time | spatial."),
+    ] = "best",
     out_dir: OutDirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

@@ -20,6 +20,8 @@ from accelscope.search.space import DesignSpace
 
 OBJECTIVES = ("area", "power", "headroom")
 EXECUTIONS = ("time", "spatial")
+#: Which execution models a run may use: both (the better per configuration) or one.
+EXECUTION_CHOICES = ("best", "time", "spatial")
 #: Configuration-level names a mix constraint may use besides the design parameters.
 MIX_METRICS = ("area_mm2", "cell_area_mm2", "pe_count", "sram_kib", "power_w", "headroom")
 CHUNK = 4096
@@ -37,6 +39,7 @@ class MixResult:
     space: DesignSpace
     objective: str
     constraints: list[Constraint]
+    execution_choice: str
     area_mm2: np.ndarray
     power_w: np.ndarray
     headroom: np.ndarray
@@ -105,6 +108,7 @@ class MixResult:
             "applications": [a.model_dump(exclude_none=True) for a in self.spec.applications],
             "space": self.space.name,
             "objective": self.objective,
+            "execution": self.execution_choice,
             "constraints": [c.text for c in self.constraints],
             "evaluated": int(self.area_mm2.shape[0]),
             "feasible": int(self.feasible.sum()),
@@ -132,13 +136,19 @@ def run_mix(
     *,
     objective: str = "area",
     constraints: list[str] | None = None,
+    execution: str = "best",
 ) -> MixResult:
-    """Evaluate every configuration of *space* for the mix (module docstring)."""
+    """Evaluate every configuration of *space* for the mix (module docstring);
+    *execution* restricts it to ``time`` multiplexing or ``spatial`` partitioning."""
     from accelscope.targets.asic.cost import evaluate_batch
     from accelscope.targets.asic.partition import partition_configs
 
     if objective not in OBJECTIVES:
         raise SpecError(f"unknown objective '{objective}'; expected one of {', '.join(OBJECTIVES)}")
+    if execution not in EXECUTION_CHOICES:
+        raise SpecError(
+            f"unknown execution '{execution}'; expected one of {', '.join(EXECUTION_CHOICES)}"
+        )
     if space.target != "asic":
         raise SpecError(
             f"mix runs on the asic target (its tensor units are what spatial partitioning "
@@ -219,8 +229,8 @@ def run_mix(
                 ok &= c.holds(head)
         return ok
 
-    time_ok = cat["tf"] & mix_ok(cat["tp"], cat["th"])
-    spatial_ok = cat["sf"] & mix_ok(cat["sp"], cat["sh"])
+    time_ok = cat["tf"] & mix_ok(cat["tp"], cat["th"]) & (execution != "spatial")
+    spatial_ok = cat["sf"] & mix_ok(cat["sp"], cat["sh"]) & (execution != "time")
     # Per configuration the execution that meets everything, the larger headroom first.
     use_spatial = spatial_ok & (~time_ok | (cat["sh"] > cat["th"]))
     execution = use_spatial.astype(np.int64)
@@ -243,6 +253,7 @@ def run_mix(
         space=space,
         objective=objective,
         constraints=cons,
+        execution_choice=execution,
         area_mm2=area,
         power_w=power,
         headroom=headroom,
