@@ -180,3 +180,28 @@ def test_concurrent_experiment_document_is_current():
             for k, (d, _) in entry["results"].items()
         }
         assert areas["best"] <= min(areas["time"], areas["spatial"]) + 1e-9
+
+
+def test_timeline_by_hand():
+    """A (10 ms, 30/s, high priority) and B (20 ms, 10/s): at 0 A runs 0-10, B 10-30; A is
+    released again at 33.3 ms and runs 33.3-43.3, and so on; B again at 100 ms."""
+    from accelscope.mix.timeline import simulate
+
+    runs = simulate([0.010, 0.020], [30.0, 10.0], [1, 0], window_s=0.1)
+    first = [(r.app, round(r.start_s, 4), round(r.end_s, 4)) for r in runs[:4]]
+    assert first == [(0, 0.0, 0.01), (1, 0.01, 0.03), (0, 0.0333, 0.0433), (0, 0.0667, 0.0767)]
+    assert all(b.start_s >= a.end_s - 1e-12 for a, b in zip(runs, runs[1:], strict=False))
+
+
+def test_mix_report_draws_targets_timeline_and_front(cli, tmp_path):
+    from tests.conftest import REPO
+
+    html = tmp_path / "mix.html"
+    res = cli("mix", str(REPO / "examples" / "mixes" / "camera.yaml"), "--report", str(html),
+              "--out", str(tmp_path / "run"))  # fmt: skip
+    assert res.code == 0, res.stderr
+    rep = cli("report", str(tmp_path / "run" / "summary.json"), "-o", str(tmp_path / "r.html"),
+              "--json")  # fmt: skip
+    assert rep.code == 0, rep.stderr
+    assert {"targets", "timeline", "front"} <= set(rep.json()["figures"])
+    assert "Schedule of one window" in html.read_text(encoding="utf-8")

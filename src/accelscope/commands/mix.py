@@ -10,10 +10,14 @@ import typer
 from accelscope.commands.common import (
     JsonOpt,
     OutDirOpt,
+    PlotlyJsOpt,
+    PngOpt,
+    ReportOpt,
     emit_json,
     out,
     provenance,
     with_space_constraints,
+    write_report_if_asked,
 )
 from accelscope.console import Table
 from accelscope.errors import AccelscopeError
@@ -44,6 +48,9 @@ def command(
         typer.Option("--execution", help="best (of both per configuration) | time | spatial."),
     ] = "best",
     out_dir: OutDirOpt = None,
+    report: ReportOpt = None,
+    png: PngOpt = None,
+    plotly_js: PlotlyJsOpt = "inline",
     json_out: JsonOpt = False,
 ) -> None:
     """Find the cheapest accelerator that runs every application of a MIX at its rate and
@@ -70,6 +77,7 @@ def command(
         write_json(out_dir / "summary.json", doc)
     if result.best is None:
         raise NoFeasibleMixError(result.diagnosis())
+    write_report_if_asked(doc, report, png, plotly_js)
     if json_out:
         emit_json(doc)
         return

@@ -71,6 +71,10 @@ def build_model(
         if results is None:
             results = results_table_path(doc, None)
         return build_multi(doc, load_table(results), source)
+    if kind == "mix":
+        from accelscope.report.build_mix import build as build_mix
+
+        return build_mix(doc, source)
     if kind == "compare":
         from accelscope.report.build_compare import build as build_compare
 

@@ -10,7 +10,7 @@ from typing import Any
 from accelscope.errors import InputFileError, SpecError
 
 #: Result kinds a report can be made of.
-KINDS = ("evaluate", "explore", "multi", "codesign", "compare")
+KINDS = ("evaluate", "explore", "multi", "codesign", "compare", "mix")
 
 
 @dataclass
