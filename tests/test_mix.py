@@ -205,3 +205,25 @@ def test_mix_report_draws_targets_timeline_and_front(cli, tmp_path):
     assert rep.code == 0, rep.stderr
     assert {"targets", "timeline", "front"} <= set(rep.json()["figures"])
     assert "Schedule of one window" in html.read_text(encoding="utf-8")
+
+
+def test_greedy_split_matches_the_enumeration_on_a_small_space(monkeypatch):
+    """Above MAX_SPLITS the split is greedy: on this space it finds the same feasible
+    configurations and headroom as enumerating every split."""
+    import accelscope.mix.execution as execution
+    from accelscope.mix import mix_from_dict, run_mix
+    from accelscope.search.space import space_from_dict
+    from tests.conftest import REPO
+
+    space = space_from_dict({"parameters": {
+        "rows": [16, 32, 64], "cols": {"tie": "rows"}, "units": [4, 8, 16],
+        "clock_mhz": [800, 1000], "dram_gbps": [32, 128], "unified_kib": [1024, 4096],
+    }})  # fmt: skip
+    mix = mix_from_dict(yaml.safe_load((REPO / "examples/mixes/camera.yaml").read_text()))
+    enumerated = run_mix(mix, space, execution="spatial", constraints=[])
+    monkeypatch.setattr(execution, "MAX_SPLITS", 0)
+    greedy = run_mix(mix, space, execution="spatial", constraints=[])
+    assert enumerated.feasible.sum() > 0
+    assert (greedy.feasible == enumerated.feasible).all()
+    ok = enumerated.feasible
+    assert greedy.headroom[ok] == pytest.approx(enumerated.headroom[ok])

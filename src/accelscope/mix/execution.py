@@ -30,6 +30,7 @@ it is a lower bound).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -37,6 +38,8 @@ import numpy as np
 
 #: Iterations of the response-time fixed point (converges far earlier on real mixes).
 RTA_ITERATIONS = 64
+#: Unit splits enumerated per configuration; beyond, the greedy allocation is used.
+MAX_SPLITS = 20_000
 
 
 @dataclass
@@ -132,6 +135,26 @@ def compositions(total: int, parts: int) -> list[tuple[int, ...]]:
     ]
 
 
+def greedy_split(
+    lat_by_units: np.ndarray, total: int, rates: np.ndarray, bounds: np.ndarray
+) -> np.ndarray:
+    """Units per application ``[n_app, n_cfg]`` by greedy allocation (module docstring):
+    one each, then every further unit to the application furthest from its targets."""
+    n_app, _, n_cfg = lat_by_units.shape
+    share = np.ones((n_app, n_cfg), dtype=np.int64)
+    cols = np.arange(n_cfg)
+    for _ in range(total - n_app):
+        lat = np.take_along_axis(lat_by_units, share[:, None, :] - 1, axis=1)[:, 0]
+        with np.errstate(divide="ignore"):
+            head = np.where(rates[:, None] > 0, 1.0 / (rates[:, None] * lat), np.inf)
+        late = lat / bounds[:, None]  # > 1: the bound is missed
+        # Missed bounds first (largest miss), then the lowest headroom.
+        key = np.where(late > 1.0, -late, head)
+        pick = key.argmin(axis=0)
+        share[pick, cols] += 1
+    return share
+
+
 def spatial(
     lat_by_units: np.ndarray,
     energy_by_units: np.ndarray,
@@ -147,6 +170,16 @@ def spatial(
     best_share = np.zeros((n_app, n_cfg), dtype=np.int64)
     for total in np.unique(units):
         cols = np.flatnonzero(units == total)
+        if math.comb(int(total) - 1, n_app - 1) > MAX_SPLITS:
+            share = greedy_split(lat_by_units[:, :, cols], int(total), rates, bounds)
+            lat = np.take_along_axis(lat_by_units[:, :, cols], share[:, None, :] - 1, axis=1)[:, 0]
+            with np.errstate(divide="ignore"):
+                head = np.where(rates[:, None] > 0, 1.0 / (rates[:, None] * lat), np.inf)
+            head = head.min(axis=0)
+            ok = (lat <= bounds[:, None] * (1 + 1e-12)).all(axis=0) & (head >= 1.0 - 1e-12)
+            best_head[cols] = np.where(ok, head, -np.inf)
+            best_share[:, cols] = share
+            continue
         for split in compositions(int(total), n_app):
             lat = np.stack([lat_by_units[a, u - 1, cols] for a, u in enumerate(split)])
             with np.errstate(divide="ignore"):
