@@ -262,8 +262,22 @@ def readme_block(rows: list[RowResult], summary: dict, check: dict) -> str:
             f"{mae['dram']:.1f} %. Throughput within 15 % on {len(thr)} configurations, area "
             f"within 25 % on {len(area)}. Two shared constants are fitted, one row each; "
             "every miss is listed with its cause in [docs/validation.md](docs/validation.md).",
+            fpga_readme_line(),
             README_END,
         ]
+    )
+
+
+def fpga_readme_line() -> str:
+    """The README's FPGA sentence: the reproduced designs' errors, the ones not reproduced."""
+    rows, summary = validate_fpga()
+    parts = ", ".join(
+        f"{r.metric} {r.error_pct:+.1f} %" + (" (fitted)" if r.fitted else "") for r in rows
+    )
+    designs = sorted({r.chip for r in rows})
+    return (
+        f"* FPGA: {', '.join(designs)} reproduced from its published configuration ({parts}); "
+        f"{len(summary['missing'])} published designs not reproduced, each with its reason."
     )
 
 
