@@ -13,6 +13,7 @@ from accelscope.mix.execution import compositions, response_times, time_multiple
 from accelscope.targets.asic.cost import ConfigBatch, evaluate_batch
 from accelscope.targets.asic.partition import partition_configs
 from accelscope.workload import load_model
+from tests.conftest import REPO
 
 
 def test_a_partition_costs_what_the_network_costs_alone_on_that_share():
@@ -142,6 +143,11 @@ def test_mix_cli_json_and_errors(cli, tmp_path):
     )
     assert detect["response_s"] <= detect["latency_bound_s"]
     assert (tmp_path / "run" / "summary.json").is_file()
+    assert doc["execution"] == "best"
+    spatial = cli("mix", str(mix), "--json", "--execution", "spatial")
+    assert spatial.code == 0, spatial.stderr
+    assert spatial.json()["execution"] == "spatial"
+    assert spatial.json()["best"]["execution"] == "spatial"
     areas = [p["area_mm2"] for p in doc["pareto"]]
     assert areas == sorted(areas)
 
@@ -227,3 +233,35 @@ def test_greedy_split_matches_the_enumeration_on_a_small_space(monkeypatch):
     assert (greedy.feasible == enumerated.feasible).all()
     ok = enumerated.feasible
     assert greedy.headroom[ok] == pytest.approx(enumerated.headroom[ok])
+
+
+def test_mix_resumes_from_its_parts_and_gives_the_same_result(tmp_path):
+    """With out_dir every chunk is a committed part: a rerun evaluates nothing again
+    (an interrupted run keeps what it finished) and re-scores with other objectives."""
+    from accelscope.mix import mix_from_dict, run_mix
+    from accelscope.mix import run as mix_run
+    from accelscope.search import load_space
+
+    mix = mix_from_dict(yaml.safe_load((REPO / "examples/mixes/camera.yaml").read_text()))
+    space = load_space()
+    first = run_mix(mix, space, out_dir=tmp_path)
+    parts = sorted((tmp_path / "parts").glob("*.parquet"))
+    assert first.resumed_parts == 0 and len(parts) == -(-space.size // mix_run.CHUNK)
+    parts[-1].unlink()  # as if the run had been killed before its last chunk
+    calls = []
+    real = mix_run.evaluate_chunk
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    mix_run.evaluate_chunk = counting
+    try:
+        again = run_mix(mix, space, out_dir=tmp_path)
+        rescored = run_mix(mix, space, out_dir=tmp_path, objective="headroom")
+    finally:
+        mix_run.evaluate_chunk = real
+    assert len(calls) == 1  # only the missing chunk
+    assert again.resumed_parts == len(parts) - 1
+    assert again.to_dict()["best"] == first.to_dict()["best"]
+    assert rescored.best != first.best and rescored.resumed_parts == len(parts)

@@ -10,6 +10,7 @@ import typer
 from accelscope.commands.common import (
     JsonOpt,
     OutDirOpt,
+    OverwriteOpt,
     PlotlyJsOpt,
     PngOpt,
     ReportOpt,
@@ -48,6 +49,7 @@ def command(
         typer.Option("--execution", help="best (of both per configuration) | time | spatial."),
     ] = "best",
     out_dir: OutDirOpt = None,
+    overwrite: OverwriteOpt = False,
     report: ReportOpt = None,
     png: PngOpt = None,
     plotly_js: PlotlyJsOpt = "inline",
@@ -66,6 +68,9 @@ def command(
         objective=objective,
         constraints=with_space_constraints(design_space, constraint)
         or list(design_space.constraints),
+        execution=execution,
+        out_dir=out_dir,
+        overwrite=overwrite,
     )
     doc = result.to_dict()
     doc["space_spec"] = design_space.model_dump(mode="json")
@@ -73,7 +78,6 @@ def command(
     if out_dir is not None:
         from accelscope.store.parts import write_json
 
-        out_dir.mkdir(parents=True, exist_ok=True)
         write_json(out_dir / "summary.json", doc)
     if result.best is None:
         raise NoFeasibleMixError(result.diagnosis())

@@ -8,6 +8,7 @@ Memory holds a few numbers per configuration (like ``multi``); evaluation runs i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from accelscope.mix.execution import MixColumns, spatial, time_multiplexed
 from accelscope.mix.spec import MixSpec
 from accelscope.search.constraints import Constraint, parse_constraint
 from accelscope.search.space import DesignSpace
+from accelscope.store.parts import columns_table
 
 OBJECTIVES = ("area", "power", "headroom")
 EXECUTIONS = ("time", "spatial")
@@ -53,6 +55,8 @@ class MixResult:
     pareto: np.ndarray
     units: np.ndarray  # tensor units of each configuration
     min_utilization: float  # lowest time-multiplexed utilization seen (diagnosis)
+    resumed_parts: int = 0
+    out_dir: Path | None = None
 
     def design(self, position: int) -> dict[str, Any]:
         """One configuration as a JSON-ready record: parameters, area, power, execution,
@@ -111,6 +115,8 @@ class MixResult:
             "execution": self.execution_choice,
             "constraints": [c.text for c in self.constraints],
             "evaluated": int(self.area_mm2.shape[0]),
+            "resumed_parts": self.resumed_parts,
+            "out_dir": None if self.out_dir is None else str(self.out_dir),
             "feasible": int(self.feasible.sum()),
             "feasible_by_execution": self.feasible_by_execution,
             "best": None if self.best is None else self.design(self.best),
@@ -130,6 +136,91 @@ def _networks(spec: MixSpec) -> list[Any]:
     return nets
 
 
+def evaluate_chunk(
+    nets: list[Any], spec: MixSpec, space: DesignSpace, idx: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Both execution models on the grid points *idx* (one committed part): the
+    configuration's area metrics, and per model feasibility, headroom, power and per
+    application latency, response time (time) or units (spatial). Independent of the
+    objective and constraints, so a run re-scores its parts without re-evaluating."""
+    from accelscope.targets.asic.cost import evaluate_batch
+    from accelscope.targets.asic.partition import partition_configs
+
+    apps = spec.applications
+    rates = np.array([a.rate_per_s or 0.0 for a in apps])
+    bounds = np.array([a.latency_bound_s for a in apps])
+    prios = np.array([a.priority for a in apps])
+    n_app = len(apps)
+    params = space.columns(idx)
+    cfg = space.configs(idx)
+    metrics = space.target_model.evaluate_points(nets[0], params)
+    whole = [evaluate_batch(net, cfg) for net in nets]
+    lat = np.stack([np.asarray(r.latency_s) for r in whole])
+    energy = np.stack([np.asarray(r.energy_j) for r in whole])
+    tm = time_multiplexed(lat, energy, rates, bounds, prios)
+    units = cfg.units.astype(np.int64)
+    u_max = int(units.max())
+    lat_u = np.full((n_app, u_max, len(idx)), np.inf)
+    en_u = np.full((n_app, u_max, len(idx)), np.inf)
+    for u in range(1, u_max + 1):
+        rows = np.flatnonzero(units >= u)
+        if n_app > 1 and u > u_max - (n_app - 1):
+            continue  # every other application needs at least one unit
+        part = partition_configs(cfg.take(rows), np.full(rows.size, u))
+        for a, net in enumerate(nets):
+            res = evaluate_batch(net, part)
+            lat_u[a, u - 1, rows] = res.latency_s
+            en_u[a, u - 1, rows] = res.energy_j
+    sp = spatial(lat_u, en_u, units, rates, bounds) if n_app > 1 else _single(tm)
+    cols: dict[str, np.ndarray] = {"index": np.asarray(idx, dtype=np.int64), "units": units}
+    cols.update(
+        {m: np.asarray(metrics[m]) for m in ("area_mm2", "cell_area_mm2", "pe_count", "sram_kib")}
+    )
+    cols["utilization"] = (rates[:, None] * lat).sum(axis=0)
+    for key, mc in (("t", tm), ("s", sp)):
+        cols[f"{key}_feasible"] = mc.feasible
+        cols[f"{key}_headroom"] = mc.headroom
+        cols[f"{key}_power_w"] = mc.power_w
+        for a in range(n_app):
+            cols[f"{key}_latency_{a}"] = mc.latency_s[a]
+            cols[f"{key}_response_{a}"] = mc.response_s[a]
+            cols[f"{key}_units_{a}"] = mc.share_units[a]
+    return cols
+
+
+def _evaluated(spec, space, nets, out_dir, overwrite) -> tuple[dict[str, np.ndarray], int]:
+    """Every grid point's chunk columns, in index order, evaluating only what *out_dir*
+    does not hold yet (committed parts are kept when a run is interrupted). Returns
+    (columns, parts resumed)."""
+    from accelscope.search.chunks import chunk_tasks, grid_chunks
+    from accelscope.store.parts import PartStore, ScratchDir
+
+    run_spec = {
+        "kind": "mix",
+        "mix": spec.model_dump(mode="json"),
+        "space": space.model_dump(mode="json", exclude={"constraints"}),
+        "chunk": CHUNK,
+    }
+    tmp = ScratchDir(prefix="accelscope-mix-") if out_dir is None else None
+    try:
+        store = PartStore(out_dir if tmp is None else tmp.name, run_spec, overwrite=overwrite)
+        done = frozenset(grid_chunks(store.names(), space.size, CHUNK))
+        for name, rows in chunk_tasks(space.size, CHUNK, done):
+            idx = np.arange(rows.start, rows.stop, dtype=np.int64)
+            store.write(name, columns_table(evaluate_chunk(nets, spec, space, idx)))
+        names = grid_chunks(store.names(), space.size, CHUNK)
+        tables = [store.read(n) for n in names]
+        cols = {
+            c: np.concatenate([t.column(c).to_numpy() for t in tables])
+            for c in tables[0].column_names
+        }
+        order = np.argsort(cols["index"], kind="stable")
+        return {k: v[order] for k, v in cols.items()}, len(done)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
 def run_mix(
     spec: MixSpec,
     space: DesignSpace,
@@ -137,12 +228,12 @@ def run_mix(
     objective: str = "area",
     constraints: list[str] | None = None,
     execution: str = "best",
+    out_dir: str | Path | None = None,
+    overwrite: bool = False,
 ) -> MixResult:
     """Evaluate every configuration of *space* for the mix (module docstring);
-    *execution* restricts it to ``time`` multiplexing or ``spatial`` partitioning."""
-    from accelscope.targets.asic.cost import evaluate_batch
-    from accelscope.targets.asic.partition import partition_configs
-
+    *execution* restricts it to ``time`` multiplexing or ``spatial`` partitioning. With
+    *out_dir*, every evaluated chunk is committed there and a rerun resumes."""
     if objective not in OBJECTIVES:
         raise SpecError(f"unknown objective '{objective}'; expected one of {', '.join(OBJECTIVES)}")
     if execution not in EXECUTION_CHOICES:
@@ -159,59 +250,33 @@ def run_mix(
     cons = [parse_constraint(c, known) for c in cons_text]
     nets = _networks(spec)
     apps = spec.applications
-    rates = np.array([a.rate_per_s or 0.0 for a in apps])
-    bounds = np.array([a.latency_bound_s for a in apps])
-    prios = np.array([a.priority for a in apps])
-    n_app, n = len(apps), space.size
-    area = np.empty(n)
-    all_units = np.empty(n, dtype=np.int64)
-    min_util = np.inf
+    n_app = len(apps)
+    ev, resumed = _evaluated(spec, space, nets, out_dir, overwrite)
+    n = ev["index"].shape[0]
+    area = ev["area_mm2"].astype(np.float64)
+    all_units = ev["units"].astype(np.int64)
+    min_util = float(np.nanmin(ev["utilization"]))
     params_ok = np.ones(n, dtype=bool)
-    cols: dict[str, list] = {
-        k: [] for k in ("tf", "th", "tp", "tl", "tr", "sf", "sh", "sp", "sl", "ss")
-    }
-    fastest = np.full(n_app, np.inf)
-    for start in range(0, n, CHUNK):
-        idx = np.arange(start, min(start + CHUNK, n))
-        params = space.columns(idx)
-        cfg = space.configs(idx)
-        metrics = space.target_model.evaluate_points(nets[0], params)
-        area[idx] = metrics["area_mm2"]
-        for c in cons:
-            if c.name in params:
-                params_ok[idx] &= c.holds(np.asarray(params[c.name], dtype=np.float64))
-            elif c.name in metrics and c.name not in ("power_w",):
-                params_ok[idx] &= c.holds(np.asarray(metrics[c.name], dtype=np.float64))
-        whole = [evaluate_batch(net, cfg) for net in nets]
-        lat = np.stack([np.asarray(r.latency_s) for r in whole])
-        energy = np.stack([np.asarray(r.energy_j) for r in whole])
-        fastest = np.minimum(fastest, np.where(np.isfinite(lat), lat, np.inf).min(axis=1))
-        tm = time_multiplexed(lat, energy, rates, bounds, prios)
-        min_util = min(min_util, float(np.nanmin((rates[:, None] * lat).sum(axis=0))))
-        units = cfg.units.astype(np.int64)
-        all_units[idx] = units
-        u_max = int(units.max())
-        lat_u = np.full((n_app, u_max, len(idx)), np.inf)
-        en_u = np.full((n_app, u_max, len(idx)), np.inf)
-        for u in range(1, u_max + 1):
-            rows = np.flatnonzero(units >= u)
-            if n_app > 1 and u > u_max - (n_app - 1):
-                continue  # every other application needs at least one unit
-            part = partition_configs(cfg.take(rows), np.full(rows.size, u))
-            for a, net in enumerate(nets):
-                res = evaluate_batch(net, part)
-                lat_u[a, u - 1, rows] = res.latency_s
-                en_u[a, u - 1, rows] = res.energy_j
-        sp = spatial(lat_u, en_u, units, rates, bounds) if n_app > 1 else _single(tm)
-        for key, mc in (("t", tm), ("s", sp)):
-            cols[key + "f"].append(mc.feasible)
-            cols[key + "h"].append(mc.headroom)
-            cols[key + "p"].append(mc.power_w)
-            cols[key + "l"].append(mc.latency_s)
-            cols[key + "r" if key == "t" else key + "s"].append(
-                mc.response_s if key == "t" else mc.share_units
-            )
-    cat = {k: np.concatenate(v, axis=-1) for k, v in cols.items()}
+    params = space.columns(ev["index"]) if any(c.name in space.parameters for c in cons) else {}
+    for c in cons:
+        if c.name in params:
+            params_ok &= c.holds(np.asarray(params[c.name], dtype=np.float64))
+        elif c.name in ev:
+            params_ok &= c.holds(np.asarray(ev[c.name], dtype=np.float64))
+    fastest = np.array([
+        np.min(np.where(np.isfinite(ev[f"t_latency_{a}"]), ev[f"t_latency_{a}"], np.inf))
+        for a in range(n_app)
+    ])  # fmt: skip
+
+    def stack(key: str) -> np.ndarray:
+        return np.stack([ev[f"{key}_{a}"] for a in range(n_app)])
+
+    cat = {
+        "tf": ev["t_feasible"].astype(bool), "th": ev["t_headroom"], "tp": ev["t_power_w"],
+        "tl": stack("t_latency"), "tr": stack("t_response"),
+        "sf": ev["s_feasible"].astype(bool), "sh": ev["s_headroom"], "sp": ev["s_power_w"],
+        "sl": stack("s_latency"), "ss": stack("s_units"),
+    }  # fmt: skip
     for a, app in enumerate(apps):
         if fastest[a] > app.latency_bound_s:
             raise NoFeasibleMixError(
@@ -233,7 +298,7 @@ def run_mix(
     spatial_ok = cat["sf"] & mix_ok(cat["sp"], cat["sh"]) & (execution != "time")
     # Per configuration the execution that meets everything, the larger headroom first.
     use_spatial = spatial_ok & (~time_ok | (cat["sh"] > cat["th"]))
-    execution = use_spatial.astype(np.int64)
+    chosen = use_spatial.astype(np.int64)
     headroom = np.where(use_spatial, cat["sh"], cat["th"])
     power = np.where(use_spatial, cat["sp"], cat["tp"])
     latency = np.where(use_spatial[None, :], cat["sl"], cat["tl"])
@@ -258,7 +323,7 @@ def run_mix(
         power_w=power,
         headroom=headroom,
         feasible=feasible,
-        execution=execution,
+        execution=chosen,
         feasible_by_execution={"time": int(time_ok.sum()), "spatial": int(spatial_ok.sum())},
         latency_s=latency,
         response_s=response,
@@ -267,6 +332,8 @@ def run_mix(
         pareto=pareto,
         units=all_units,
         min_utilization=min_util,
+        resumed_parts=resumed,
+        out_dir=None if out_dir is None else Path(out_dir),
     )
 
 
