@@ -144,7 +144,7 @@ def render(rows: list[dict]) -> str:
             )
         best = entry["results"]["best"][0]["best"]
         if best is not None:
-            lines += ["", "Shares on the least-area design:", ""]
+            lines += ["", f"Shares on the least-area design (limited by {best['limited_by']}):", ""]
             for name, app in best["applications"].items():
                 lines.append(
                     f"* {name}: {app['share']}, latency {app['latency_s'] * 1e3:.2f} ms, worst "

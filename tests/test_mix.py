@@ -40,7 +40,7 @@ def test_time_multiplexing_by_hand():
     rates = np.array([30.0, 10.0])
     prios = np.array([1, 0])
     ok = time_multiplexed(lat, energy, rates, np.array([0.035, 0.1]), prios)
-    assert ok.feasible[0] and ok.headroom[0] == pytest.approx(2.0)
+    assert ok.feasible[0] and ok.headroom[0] == pytest.approx(2.0)  # utilization binds
     assert ok.response_s[:, 0] == pytest.approx([0.030, 0.030])
     assert ok.power_w[0] == pytest.approx(30 * 1e-3 + 10 * 2e-3)
     tight = time_multiplexed(lat, energy, rates, np.array([0.025, 0.1]), prios)
@@ -148,6 +148,8 @@ def test_mix_cli_json_and_errors(cli, tmp_path):
     assert spatial.code == 0, spatial.stderr
     assert spatial.json()["execution"] == "spatial"
     assert spatial.json()["best"]["execution"] == "spatial"
+    assert spatial.json()["best"]["limited_by"].startswith("the share of ")
+    assert doc["best"]["limited_by"]  # time: the accelerator's time or a latency bound
     areas = [p["area_mm2"] for p in doc["pareto"]]
     assert areas == sorted(areas)
 

@@ -110,7 +110,7 @@ def _print(doc: dict[str, Any]) -> None:
     out.print(
         f"best: {design_title(best)}; {best['area_mm2']:.4g} mm², {best['power_w']:.3g} W "
         f"average, {best['execution']} execution, headroom x{best['headroom']:.3g} (every "
-        "rate can grow by this factor)",
+        f"rate can grow by this factor); limited by {best['limited_by']}",
         soft_wrap=True,
         highlight=False,
     )

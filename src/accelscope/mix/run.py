@@ -54,6 +54,7 @@ class MixResult:
     best: int | None
     pareto: np.ndarray
     units: np.ndarray  # tensor units of each configuration
+    utilization: np.ndarray  # time-multiplexed utilization at the required rates
     min_utilization: float  # lowest time-multiplexed utilization seen (diagnosis)
     resumed_parts: int = 0
     out_dir: Path | None = None
@@ -92,9 +93,36 @@ class MixResult:
                 "power_w": float(self.power_w[position]),
                 "execution": EXECUTIONS[int(self.execution[position])],
                 "headroom": float(self.headroom[position]),
+                "limited_by": self.limited_by(position),
                 "applications": apps,
             }
         )
+
+    def limited_by(self, position: int) -> str:
+        """What stops the rates from growing further on this configuration: the
+        accelerator's time (time multiplexing at full utilization), an application's
+        latency bound, or an application's share of the units (spatial)."""
+        apps = self.spec.applications
+        head = float(self.headroom[position])
+        if self.execution[position] == 0:
+            util = float(self.utilization[position])
+            if util > 0 and abs(head * util - 1.0) < 1e-6:
+                return f"the accelerator's time: utilization {util:.3g} of 1 at the required rates"
+            slack = [
+                (app.latency_bound_s / float(self.response_s[a, position]), app.label)
+                for a, app in enumerate(apps)
+            ]
+            return (
+                f"the latency bound of '{min(slack)[1]}' (worst-case response grows with the rates)"
+            )
+        rates = [
+            (app.rate_per_s or 0.0) * float(self.latency_s[a, position])
+            for a, app in enumerate(apps)
+        ]
+        a = int(np.argmax(rates))
+        units = int(self.share_units[a, position])
+        name = apps[a].label
+        return f"the share of '{name}': {units} tensor unit(s) busy {rates[a]:.3g} of the time"
 
     def diagnosis(self) -> str:
         """Why no configuration runs the mix (one sentence)."""
@@ -331,6 +359,7 @@ def run_mix(
         best=best,
         pareto=pareto,
         units=all_units,
+        utilization=ev["utilization"],
         min_utilization=min_util,
         resumed_parts=resumed,
         out_dir=None if out_dir is None else Path(out_dir),

@@ -172,6 +172,7 @@ def build(doc: dict[str, Any], source: str | None = None) -> ReportModel:
         model.facts = [
             ("best design", design_title(best)),
             ("objective", str(doc.get("objective"))),
+            ("limited by", str(best.get("limited_by"))),
             ("evaluated", counts),
         ]
         rows = [
