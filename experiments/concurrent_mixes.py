@@ -72,7 +72,7 @@ MIXES = {
 def _design(d: dict) -> str:
     from accelscope.report.designs import design_title
 
-    return design_title(d)
+    return design_title(d.get("configuration", d))
 
 
 def run() -> list[dict]:

@@ -136,7 +136,8 @@ def test_mix_cli_json_and_errors(cli, tmp_path):
     doc = res.json()
     assert {"evaluated", "feasible", "best", "pareto"} <= set(doc)
     best = doc["best"]
-    assert {"area_mm2", "power_w", "execution", "applications", "rows"} <= set(best)
+    assert {"area_mm2", "power_w", "execution", "applications", "configuration"} <= set(best)
+    assert best["configuration"]["rows"] >= 8 and "units" in best["configuration"]
     detect = best["applications"]["detect"]
     assert {"share", "latency_s", "rate_per_s", "required_rate_per_s", "latency_bound_s"} <= set(
         detect

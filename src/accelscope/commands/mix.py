@@ -108,9 +108,10 @@ def _print(doc: dict[str, Any]) -> None:
     from accelscope.report.designs import design_title
 
     out.print(
-        f"best: {design_title(best)}; {best['area_mm2']:.4g} mm², {best['power_w']:.3g} W "
-        f"average, {best['execution']} execution, headroom x{best['headroom']:.3g} (every "
-        f"rate can grow by this factor); limited by {best['limited_by']}",
+        f"best: {design_title(best['configuration'])}; {best['area_mm2']:.4g} mm², "
+        f"{best['power_w']:.3g} W average, {best['execution']} execution, "
+        f"headroom x{best['headroom']:.3g} (every rate can grow by this factor); "
+        f"limited by {best['limited_by']}",
         soft_wrap=True,
         highlight=False,
     )

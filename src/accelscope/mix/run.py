@@ -88,7 +88,7 @@ class MixResult:
         return finite(
             {
                 "index": int(position),
-                **self.space.design(int(position)),
+                "configuration": self.space.design(int(position)),
                 "area_mm2": float(self.area_mm2[position]),
                 "power_w": float(self.power_w[position]),
                 "execution": EXECUTIONS[int(self.execution[position])],

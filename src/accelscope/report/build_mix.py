@@ -124,7 +124,8 @@ def _front_figure(doc: dict[str, Any]) -> Figure | None:
     data = [
         {"type": "scatter", "mode": "lines+markers", "name": "Pareto front",
          "x": [d["area_mm2"] for d in front], "y": [d["headroom"] for d in front],
-         "line": {"shape": "hv"}, "hovertext": [esc(design_title(d)) for d in front],
+         "line": {"shape": "hv"},
+         "hovertext": [esc(design_title(d["configuration"])) for d in front],
          "hovertemplate": "%{hovertext}<br>%{x:.4g} mm², headroom x%{y:.3g}<extra></extra>"},
         {"type": "scatter", "mode": "markers", "name": "best",
          "x": [best.get("area_mm2")], "y": [best.get("headroom")],
@@ -170,7 +171,7 @@ def build(doc: dict[str, Any], source: str | None = None) -> ReportModel:
         ]
         counts = f"{doc.get('evaluated', 0):,} designs, {doc.get('feasible', 0):,} run the mix"
         model.facts = [
-            ("best design", design_title(best)),
+            ("best design", design_title(best["configuration"])),
             ("objective", str(doc.get("objective"))),
             ("limited by", str(best.get("limited_by"))),
             ("evaluated", counts),
