@@ -18,6 +18,7 @@ COMMANDS = (
     "multi",
     "mix",
     "codesign",
+    "measure",
     "report",
     "validate",
 )
