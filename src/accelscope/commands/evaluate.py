@@ -80,12 +80,26 @@ def command(
         "arch_spec": spec.to_dict() if hasattr(spec, "to_dict") else spec.model_dump(mode="json"),
         "provenance": provenance(),
     }
+    sparse = [op.name for op in net.layers if op.sparsity is not None]
+    note = None
+    if sparse:
+        support = getattr(getattr(spec, "execution", None), "weight_sparsity", "none")
+        doc["weight_sparsity"] = {"sparse_layers": len(sparse), "hardware": support}
+        if support == "none":
+            note = (
+                f"note: {len(sparse)} layer(s) have sparse weights, but {spec.name} has no "
+                "weight-sparsity support (execution.weight_sparsity: none), so they are "
+                "stored and computed dense"
+            )
+            doc["weight_sparsity"]["note"] = note
     write_report_if_asked(doc, report, png, plotly_js)
     write_csv_if_asked(csv, rows=flat_layer_rows(doc))
     if json_out:
         emit_json(doc)
         return
     _PRINTERS[spec_target](net, doc)
+    if note:
+        out.print(note, soft_wrap=True, markup=False)
 
 
 def _print_asic(net, doc: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accelscope.limits import MAX_BATCH, MAX_NETWORK_MACS, MAX_SEQ_LEN
 from accelscope.workload.kernels import Kernel, KernelTable
-from accelscope.workload.ops import AnyOp, OpBase, Unsupported
+from accelscope.workload.ops import AnyOp, OpBase, Unsupported, WeightSparsity
 
 Family = Literal["cnn", "rnn", "transformer", "detector", "custom"]
 
@@ -112,6 +112,30 @@ class Network(BaseModel):
             layers.append(op.model_copy(update=update) if update else op)
         data = {name: getattr(self, name) for name in type(self).model_fields}
         return type(self)(**{**data, "batch": batch, "layers": tuple(layers)})
+
+    def with_sparsity(self, sparsity: dict[str, WeightSparsity | dict[str, Any] | None]) -> Network:
+        """The same network with the weight sparsity of the named layers set
+        (``{layer: WeightSparsity | {"density": d, "block": [k, n]} | None}``; None makes a
+        layer dense again). Raises UnknownNameError for a missing layer and ValueError for
+        a layer without weights or an invalid density/block."""
+        wanted = {
+            name: v if v is None or isinstance(v, WeightSparsity) else WeightSparsity(**v)
+            for name, v in sparsity.items()
+        }
+        for name in wanted:
+            self.layer(name)  # raises for unknown names
+        layers = []
+        for op in self.layers:
+            if op.name in wanted:
+                if wanted[op.name] is not None and op.weight_elements() == 0:
+                    raise ValueError(
+                        f"layer '{op.name}' ({op.kind}) reads no weights, so 'sparsity' "
+                        "does not apply"
+                    )
+                op = op.model_copy(update={"sparsity": wanted[op.name]})
+            layers.append(op)
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self)(**{**data, "layers": tuple(layers)})
 
     # ---- lowering -------------------------------------------------------------------
     def layer_kernels(self) -> list[tuple[str, list[Kernel]]]:

@@ -133,6 +133,23 @@ def _pair(value: Any) -> Any:
     return value
 
 
+class WeightSparsity(BaseModel):
+    """Weight sparsity of one layer: the fraction of non-zero weights (``density``) and
+    their pattern, unstructured (``block`` None) or zero/non-zero blocks of
+    ``block = (k, n)`` weights along the GEMM's reduction (K) and output (N) dimensions.
+    How the cost model uses it depends on the hardware (``execution.weight_sparsity``,
+    docs/assumptions.md, "Weight sparsity")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    density: float = Field(gt=0.0, le=1.0)
+    block: tuple[PositiveInt, PositiveInt] | None = None
+
+    @property
+    def pattern(self) -> str:
+        return "unstructured" if self.block is None else "block"
+
+
 class OpBase(BaseModel):
     """Fields and accounting shared by all operators."""
 
@@ -146,8 +163,18 @@ class OpBase(BaseModel):
     #: embedding), or the whole tensor at the first of several layers that each read a
     #: slice of it. ``None``: the shape-derived count (``used_params()``).
     param_count: NonNegativeInt | None = None
+    #: Weight sparsity (None: dense). Only for layers that read weights.
+    sparsity: WeightSparsity | None = None
 
     kind: ClassVar[str] = "op"
+
+    @model_validator(mode="after")
+    def _sparsity_needs_weights(self) -> OpBase:
+        if self.sparsity is not None and self.weight_elements() == 0:
+            raise ValueError(
+                f"layer '{self.name}' ({self.kind}) reads no weights, so 'sparsity' does not apply"
+            )
+        return self
 
     # ---- accounting (element counts; bytes = elements x bytes/element) -------------
     def macs(self) -> int:

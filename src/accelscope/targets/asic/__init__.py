@@ -36,6 +36,7 @@ CATEGORICAL_PARAMETERS = (
     "fold_overlap",
     "fusion",
     "residency",
+    "weight_sparsity",
 )
 DESIGN_KEYS = (
     "units",
@@ -60,6 +61,7 @@ DESIGN_KEYS = (
     "fold_overlap",
     "fusion",
     "residency",
+    "weight_sparsity",
 )
 METRICS = (
     "latency_s",

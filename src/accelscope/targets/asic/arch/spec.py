@@ -153,6 +153,11 @@ class Execution(BaseModel):
     consumers of a GEMM fused per output tile) or ``none``.
     ``residency``: ``standard`` (activations that fit stay on chip between layers) or
     ``none`` (every layer reads its inputs from and writes its output to DRAM).
+    ``weight_sparsity``: what the hardware does with sparse weights (layers with a
+    ``sparsity`` field): ``none`` (stored and computed dense), ``compressed`` (stored and
+    moved in a bitmap-compressed format; the dense array still computes every fold) or
+    ``block`` (compressed, and folds whose weight tile is an all-zero block are skipped);
+    docs/assumptions.md, "Weight sparsity".
     """
 
     model_config = _CONFIG
@@ -160,6 +165,7 @@ class Execution(BaseModel):
     fold_overlap: Literal["none", "pipelined"] = "pipelined"
     fusion: Literal["none", "standard"] = "standard"
     residency: Literal["none", "standard"] = "standard"
+    weight_sparsity: Literal["none", "compressed", "block"] = "none"
 
 
 class Arch(BaseModel):

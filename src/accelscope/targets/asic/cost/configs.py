@@ -53,6 +53,8 @@ def dram_type_names() -> tuple[str, ...]:
 FOLD_OVERLAP_NAMES: tuple[str, ...] = ("none", "pipelined")
 FUSION_NAMES: tuple[str, ...] = ("none", "standard")
 RESIDENCY_NAMES: tuple[str, ...] = ("none", "standard")
+#: Weight-sparsity support (docs/assumptions.md, "Weight sparsity"), by code.
+WEIGHT_SPARSITY_NAMES: tuple[str, ...] = ("none", "compressed", "block")
 
 #: Categorical columns, stored as integer codes into :func:`category_names`.
 CATEGORICAL_COLUMNS: tuple[str, ...] = (
@@ -63,6 +65,7 @@ CATEGORICAL_COLUMNS: tuple[str, ...] = (
     "fold_overlap",
     "fusion",
     "residency",
+    "weight_sparsity",
 )
 
 
@@ -78,6 +81,7 @@ def category_names(column: str) -> tuple[str, ...]:
         "fold_overlap": FOLD_OVERLAP_NAMES,
         "fusion": FUSION_NAMES,
         "residency": RESIDENCY_NAMES,
+        "weight_sparsity": WEIGHT_SPARSITY_NAMES,
     }[column]
 
 
@@ -154,6 +158,7 @@ class ConfigBatch:
     fold_overlap: np.ndarray  # int64 code into FOLD_OVERLAP_NAMES
     fusion: np.ndarray  # int64 code into FUSION_NAMES
     residency: np.ndarray  # int64 code into RESIDENCY_NAMES
+    weight_sparsity: np.ndarray  # int64 code into WEIGHT_SPARSITY_NAMES
 
     def __len__(self) -> int:
         return int(self.clock_mhz.shape[0])
@@ -221,6 +226,7 @@ class ConfigBatch:
         fold_overlap: Any = "pipelined",
         fusion: Any = "standard",
         residency: Any = "standard",
+        weight_sparsity: Any = "none",
     ) -> ConfigBatch:
         """Build a batch from arrays or scalars (scalars broadcast to the common length).
 
@@ -256,6 +262,7 @@ class ConfigBatch:
             "fold_overlap": category_codes("fold_overlap", fold_overlap),
             "fusion": category_codes("fusion", fusion),
             "residency": category_codes("residency", residency),
+            "weight_sparsity": category_codes("weight_sparsity", weight_sparsity),
         }
         if dram_type is not None:
             raw["dram_type"] = category_codes("dram_type", dram_type)
@@ -341,6 +348,7 @@ class ConfigBatch:
             fold_overlap=c["fold_overlap"],
             fusion=c["fusion"],
             residency=c["residency"],
+            weight_sparsity=c["weight_sparsity"],
         )
 
     @classmethod
@@ -381,6 +389,7 @@ class ConfigBatch:
             fold_overlap=col(lambda a: a.execution.fold_overlap),
             fusion=col(lambda a: a.execution.fusion),
             residency=col(lambda a: a.execution.residency),
+            weight_sparsity=col(lambda a: a.execution.weight_sparsity),
         )
 
     # ---- selection / conversion ------------------------------------------------------
@@ -431,7 +440,9 @@ class ConfigBatch:
                 "energy_pj_per_byte": r["dram_pj_per_byte"],
             },
             "technology": r["technology"],
-            "execution": {k: r[k] for k in ("fold_overlap", "fusion", "residency")},
+            "execution": {
+                k: r[k] for k in ("fold_overlap", "fusion", "residency", "weight_sparsity")
+            },
         }
         return arch_from_dict(data, source=f"config row {i}")
 

@@ -43,6 +43,7 @@ from accelscope.targets.asic.cost.mapping import (
     key_table,
 )
 from accelscope.targets.asic.cost.schedule import Schedule, schedule_for
+from accelscope.targets.asic.cost.sparsity import LayerSparsity, layer_sparsity, weight_factors
 from accelscope.targets.asic.cost.traffic import conv_columns
 from accelscope.workload.kernels import KernelTable
 from accelscope.workload.network import Network
@@ -328,6 +329,7 @@ def _apply(
     cf: ConfigColumns,
     res_bytes: np.ndarray,
     per_layer: bool = True,
+    sparsity: LayerSparsity | None = None,
 ) -> tuple[dict[str, np.ndarray], _Occurrences]:
     """Arrays of one schedule on a chunk of configurations: ``cycles`` per layer
     ``[c, L]``; the other sums per layer too with *per_layer*, else network totals
@@ -386,6 +388,21 @@ def _apply(
             sub(floor),
         )
         mp = Mapping(*(f[:, back] for f in mp_r))
+    kept = 1.0
+    if sparsity is not None and sparsity.any and u.shape[0]:
+        stored, kept = weight_factors(
+            sparsity, s.g_layer, s.g_b_weight, cfg.weight_sparsity, cf.bpe, cf.rows, cf.cols
+        )
+        mp = mp._replace(
+            b_bytes=mp.b_bytes * stored,
+            once_bytes=mp.once_bytes * stored,
+            exposed_b=mp.exposed_b * stored,
+            feed_w=mp.feed_w * np.where(kept < 1.0, kept, stored),
+            feed_in=mp.feed_in * kept,
+            feed_out=mp.feed_out * kept,
+            array_cycles=mp.array_cycles * kept,
+            sram_cycles=mp.sram_cycles * kept,
+        )
     streams, once = mp.streams, mp.once_bytes
     a_b, b_b, sp_b, o_full = mp.a_bytes, mp.b_bytes, mp.spill_bytes, mp.out_bytes
     o_b = o_full * ~out_res
@@ -411,6 +428,7 @@ def _apply(
     macs = (
         table.gemm_groups * table.gemm_m * table.gemm_k * table.gemm_n * table.gemm_repeats
     ).astype(np.float64)[u][None, :]
+    macs_dense, macs = macs, macs * kept  # skipped folds run no MACs
     outs = (table.gemm_groups * table.gemm_m * table.gemm_n * table.gemm_repeats).astype(
         np.float64
     )[u][None, :]
@@ -430,7 +448,7 @@ def _apply(
         + once * col(tc.sram_w_pj)
     )
     en_array = macs * col(tc.mac_pj) + feed + skew
-    en_vec = macs * col(tc.vector_op_pj)
+    en_vec = macs_dense * col(tc.vector_op_pj)  # the vector unit runs dense
     en_g = np.where(on_vector, en_vec, en_array) + fills
     dram_dev_g = dram * col(cfg.dram_pj_per_byte)
     phy_g = dram * col(tc.phy_pj)
@@ -538,6 +556,7 @@ def _evaluate_chunk(
     cf = _config_columns(cfg, tc)
     modes = [int(m) for m in np.unique(cfg.fusion)]
     scheds = {m: schedule_for(network, bool(m)) for m in modes}
+    sparsity = layer_sparsity(network)
     if table.n_gemm:
         conv = conv_columns(table.gemm_conv)
         conv = type(conv)(*(x[None, :] for x in conv))
@@ -561,7 +580,9 @@ def _evaluate_chunk(
     for m in modes:
         rows = np.flatnonzero(cfg.fusion == m)
         if len(modes) == 1:
-            part, occ = _apply(scheds[m], table, ct, ct_rows, cfg, tc, cf, res_bytes, per_layer)
+            part, occ = _apply(
+                scheds[m], table, ct, ct_rows, cfg, tc, cf, res_bytes, per_layer, sparsity
+            )
         else:
             sub = cfg.take(rows)
             cf_sub = ConfigColumns(*(np.asarray(x)[rows] for x in cf))
@@ -576,6 +597,7 @@ def _evaluate_chunk(
                 cf_sub,
                 res_bytes[rows],
                 per_layer,
+                sparsity,
             )
         for key, val in part.items():
             if key not in layer:
