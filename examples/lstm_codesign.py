@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +32,13 @@ from torch import nn
 
 from accelscope.codesign import make_plan, recommend, sweep
 from accelscope.codesign.resize_torch import resize_module
+from accelscope.codesign.symbiotic.data import CORPUS_SOURCE, load_corpus, perplexity
 from accelscope.targets.asic.arch import load_arch
 from accelscope.targets.asic.cost import evaluate
 from accelscope.workload import from_torch
 
 REPO = Path(__file__).resolve().parents[1]
-DATA_SOURCE = "CPython's pydoc_data/topics.py (Python reference documentation as plain text)"
+DATA_SOURCE = CORPUS_SOURCE
 
 
 @dataclass
@@ -86,19 +86,6 @@ class CharLSTM(nn.Module):
         return self.dec(y)
 
 
-def load_text() -> str:
-    """The pydoc topic texts, joined in sorted key order (deterministic)."""
-    from pydoc_data.topics import topics
-
-    return "\n".join(topics[k] for k in sorted(topics))
-
-
-def encode(text: str) -> tuple[torch.Tensor, list[str]]:
-    chars = sorted(set(text))
-    index = {c: i for i, c in enumerate(chars)}
-    return torch.tensor([index[c] for c in text], dtype=torch.long), chars
-
-
 def train(model: nn.Module, data: torch.Tensor, cfg: Config) -> float:
     """Train with Adam on random windows; returns the wall time (s)."""
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -117,18 +104,6 @@ def train(model: nn.Module, data: torch.Tensor, cfg: Config) -> float:
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
     return time.perf_counter() - start
-
-
-@torch.no_grad()
-def perplexity(model: nn.Module, data: torch.Tensor, cfg: Config) -> float:
-    """Per-character perplexity on consecutive windows of the validation text."""
-    model.eval()
-    n = (len(data) - 1) // cfg.seq_len
-    x = data[: n * cfg.seq_len].view(n, cfg.seq_len)
-    y = data[1 : n * cfg.seq_len + 1].view(n, cfg.seq_len)
-    logits = model(x)
-    loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-    return math.exp(float(loss))
 
 
 def measure_cpu(widths: list[int], cfg: Config, repeats: int = 15) -> list[tuple[int, float]]:
@@ -152,13 +127,8 @@ def measure_cpu(widths: list[int], cfg: Config, repeats: int = 15) -> list[tuple
 def run(cfg: Config, out_md: Path | None, cpu: bool = False) -> dict:
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(2)
-    text = load_text()
-    data, chars = encode(text)
-    val = data[-cfg.val_chars :]
-    train_data = data[: -cfg.val_chars]
-    if cfg.train_chars:
-        train_data = train_data[: cfg.train_chars]
-    vocab = len(chars)
+    corpus = load_corpus(cfg.val_chars, cfg.train_chars)
+    val, train_data, vocab = corpus.val, corpus.train, corpus.vocab
     sample = torch.zeros(1, cfg.infer_seq_len, dtype=torch.long)  # inference: batch 1
 
     base = CharLSTM(vocab, cfg.emb, *cfg.hidden)
@@ -189,7 +159,7 @@ def run(cfg: Config, out_md: Path | None, cpu: bool = False) -> dict:
                 "model": label,
                 "hidden": [widths["rnn1"], widths["rnn2"]],
                 "params": sum(p.numel() for p in model.parameters()),
-                "val_ppl": perplexity(model, val, cfg),
+                "val_ppl": perplexity(model, val, cfg.seq_len),
                 "latency_a_s": evaluate(ir, arch_a).latency_s,
                 "latency_b_s": evaluate(ir, arch_b).latency_s,
                 "train_s": seconds,

@@ -141,3 +141,56 @@ def test_cli_sparse_example_on_block_hardware_and_note_on_dense():
     assert b["latency_s"] < 0.7 * d["latency_s"] and b["dram_bytes"] < d["dram_bytes"]
     text = run_cli("evaluate", net, "--arch", "edge")
     assert "have sparse weights, but edge has no weight-sparsity support" in text.stdout
+
+
+def test_weight_sparsity_is_a_design_space_parameter():
+    from accelscope.search import space_from_dict
+    from accelscope.targets.asic.cost import evaluate_batch
+    from accelscope.workload import load_model
+
+    space = space_from_dict(
+        {
+            "name": "sparse-support",
+            "parameters": {
+                "rows": 16,
+                "cols": 16,
+                "clock_mhz": 1000,
+                "dram_gbps": 16,
+                "unified_kib": 256,
+                "weight_sparsity": {"values": ["none", "compressed", "block"]},
+            },
+        }
+    )
+    assert space.size == 3
+    net = load_model("examples/networks/sparse-mlp.yaml")
+    cfgs = space.configs(np.arange(3))
+    assert cfgs.weight_sparsity.tolist() == [0, 1, 2]
+    lat = evaluate_batch(net, cfgs).latency_s
+    # compression saves DRAM time only where the layer waits for DRAM; skipping saves folds
+    assert lat[2] < lat[1] <= lat[0]
+    assert space.design(2)["weight_sparsity"] == "block"
+
+
+def test_sparsity_measured_from_a_torch_module():
+    import torch
+
+    from accelscope.workload import from_torch
+    from accelscope.workload.torch_sparsity import with_measured_sparsity
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 16), torch.nn.ReLU(), torch.nn.Linear(16, 8))
+    with torch.no_grad():
+        w = model[0].weight  # 16 x 32
+        w[:8, :] = 0.0  # the first 8 outputs: half the weights are zero
+        w[8:, 16:] = 0.0  # and half of the rest: 3/4 zero in 8x16 blocks
+        w[15, 31] = 1.0  # one non-zero inside a zero block of the lower right
+    net = from_torch(model, (torch.zeros(1, 32),))
+    sparse = with_measured_sparsity(net, model)
+    first = net.layers[0].name
+    assert sparse.layer(first).sparsity.density == pytest.approx(129 / 512)
+    assert sparse.layer(net.layers[-1].name).sparsity is None  # no zeros: dense
+    # blocks of (k=16 inputs, n=8 outputs): 2 x 2 blocks of 128 weights; the upper two
+    # are zero, the lower-left one is dense and the lower-right one holds w[15, 31]:
+    # 2 blocks of 4 hold a non-zero -> density 256 / 512
+    blocked = with_measured_sparsity(net, model, block=(16, 8))
+    assert blocked.layer(first).sparsity == WeightSparsity(density=0.5, block=(16, 8))

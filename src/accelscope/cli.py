@@ -66,9 +66,9 @@ def _register_commands() -> None:
     for name in COMMANDS:
         module = importlib.import_module(f"accelscope.commands.{name}")
         if hasattr(module, "app"):
-            app.add_typer(module.app, name=name)
+            app.add_typer(module.app, name=name.replace("_", "-"))
         else:
-            app.command(name)(module.command)
+            app.command(name.replace("_", "-"))(module.command)
 
 
 def _flag_help_options(command) -> None:

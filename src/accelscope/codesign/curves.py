@@ -15,7 +15,10 @@ Definitions (widths ascending, ``lat`` the latency at each width; ``d_i = lat[i+
   larger width has more capacity at no latency cost.
 
 Comparisons use a relative tolerance of 1e-12 so floating-point rounding of sums over
-layers never creates or hides a point.
+layers never creates or hides a point. A measured curve (``noise``: each point's
+measurement margin, s) widens every comparison by the two points' margins: a cliff must
+rise by more than both margins, and a larger width is faster (or as fast) only beyond
+(within) them.
 """
 
 from __future__ import annotations
@@ -61,11 +64,13 @@ def analyze(
     step_factor: float = 3.0,
     min_step: float = 1e-3,
     scale: float | None = None,
+    noise: np.ndarray | None = None,
 ) -> CurveAnalysis:
     """Find cliffs, plateaus, non-monotonic and dominated points of a latency curve
     sampled at ascending widths (see the module docstring for the definitions)."""
     lat = np.asarray(latency, dtype=np.float64)
     n = lat.shape[0]
+    tol = np.zeros(n) if noise is None else np.asarray(noise, dtype=np.float64)
     finite = np.isfinite(lat)
     ref = float(np.median(lat[finite])) if finite.any() else 0.0
     scale = ref if scale is None else scale
@@ -75,6 +80,7 @@ def analyze(
         both = finite[:-1] & finite[1:]
         typical = float(np.quantile(np.abs(d[both]), 0.25)) if both.any() else 0.0
         big = both & (d > step_factor * typical) & (d > min_step * scale)
+        big &= d > tol[:-1] + tol[1:]
         to_inf = finite[:-1] & ~finite[1:]
         cliffs = np.flatnonzero(big | to_inf)
     else:
@@ -82,8 +88,17 @@ def analyze(
     starts = np.concatenate([[0], cliffs + 1]).astype(int)
     ends = np.concatenate([cliffs, [n - 1]]).astype(int)
     plateaus = [(int(a), int(b)) for a, b in zip(starts, ends, strict=True) if n]
-    after = _suffix_min_after(lat)
-    with np.errstate(invalid="ignore"):
-        non_mono = finite & (after < lat * (1 - REL_TOL))
-        dominated = finite & (after <= lat * (1 + REL_TOL))
+    if noise is None:
+        after = _suffix_min_after(lat)
+        with np.errstate(invalid="ignore"):
+            non_mono = finite & (after < lat * (1 - REL_TOL))
+            dominated = finite & (after <= lat * (1 + REL_TOL))
+    else:  # a larger width j counts only beyond / within both margins
+        later = np.triu(np.ones((n, n), dtype=bool), k=1)
+        margin = tol[:, None] + tol[None, :]
+        with np.errstate(invalid="ignore"):
+            faster = later & (lat[None, :] < lat[:, None] - margin)
+            as_fast = later & (lat[None, :] <= lat[:, None] + margin)
+        non_mono = finite & faster.any(axis=1)
+        dominated = finite & as_fast.any(axis=1)
     return CurveAnalysis(cliffs, plateaus, non_mono, dominated)

@@ -17,6 +17,7 @@ def layer_entry(curve: Curve, result: SweepResult) -> dict[str, Any]:
     an = curve_analysis(curve)
     w = curve.widths
     own = sum(result.layer_latency_s.get(n, 0.0) for n in curve.knob.owners)
+    measured = result.backend == "measured"  # a layer's own share is not measured
     return {
         "name": curve.name,
         "group": curve.knob.group or None,
@@ -24,8 +25,8 @@ def layer_entry(curve: Curve, result: SweepResult) -> dict[str, Any]:
         "op": curve.knob.op,
         "field": curve.knob.field,
         "width": curve.knob.width,
-        "latency_s": own,
-        "latency_share": own / result.latency_s if result.latency_s else 0.0,
+        "latency_s": None if measured else own,
+        "latency_share": None if measured else own / result.latency_s if result.latency_s else 0.0,
         "changed_layers": list(curve.knob.layers),
         "curve": [[int(a), float(b)] for a, b in zip(w, curve.latency_s, strict=True)],
         "curve_energy_j": [float(e) for e in curve.energy_j],
@@ -52,6 +53,7 @@ def document(
     net = result.network
     return {
         "kind": "codesign",
+        "latency_backend": result.backend,
         "network": net.name,
         "arch": arch_name,
         "batch": net.batch,

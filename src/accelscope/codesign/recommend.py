@@ -64,7 +64,7 @@ def plateaus(curve: Curve, an: CurveAnalysis) -> list[tuple[int, int]]:
 def curve_analysis(curve: Curve) -> CurveAnalysis:
     """Analysis of the changed layers' latency (same steps as the network curve, scaled
     to the layer so cliffs of small layers are found too)."""
-    return analyze(curve.group_latency_s)
+    return analyze(curve.group_latency_s, noise=curve.noise_s)
 
 
 def _rec(curve: Curve, action: str, j: int, text: str) -> Recommendation:
@@ -102,9 +102,11 @@ def recommend(
                 "lever, choose this width for accuracy",
             )
         ]
+    # measured curves: comparisons allow both points' measurement margins
+    tol = np.zeros(len(lat)) if curve.noise_s is None else np.asarray(curve.noise_s)
     dom_target = -1
     if an.dominated[i0]:
-        ok = np.flatnonzero(lat[i0 + 1 :] <= lat[i0] * (1 + REL_TOL))
+        ok = np.flatnonzero(lat[i0 + 1 :] <= lat[i0] * (1 + REL_TOL) + tol[i0] + tol[i0 + 1 :])
         dom_target = i0 + 1 + int(ok[-1])
         out.append(
             _rec(
@@ -119,7 +121,9 @@ def recommend(
     # Staircase: up to the end of the current plateau; smooth: as far as the cost stays
     # within free_pct (the curve rises with width, there is no plateau to name).
     _, end = an.plateau_of(i0) if shape == "staircase" else (i0, len(lat) - 1)
-    cheap = np.flatnonzero(lat[i0 : end + 1] <= lat[i0] * (1 + free_pct / 100.0))
+    cheap = np.flatnonzero(
+        lat[i0 : end + 1] <= lat[i0] * (1 + free_pct / 100.0) + tol[i0] + tol[i0 : end + 1]
+    )
     end = i0 + int(cheap[-1])
     adds_params = curve.params[end] > curve.params[i0]  # growing only pays in capacity
     if end > i0 and end > dom_target and np.isfinite(lat[end]) and adds_params:
@@ -140,7 +144,7 @@ def recommend(
     below = an.cliffs[an.cliffs < i0]
     if below.size:
         j = int(below[-1])
-        if lat[j] < lat[i0] * (1 - REL_TOL):
+        if lat[j] < lat[i0] * (1 - REL_TOL) - tol[i0] - tol[j]:
             saving = (float(lat[i0]) - float(lat[j])) / float(lat[i0]) * 100.0
             out.append(
                 _rec(

@@ -58,6 +58,9 @@ class Curve:
     energy_j: np.ndarray
     params: np.ndarray
     group_latency_s: np.ndarray
+    #: Measured curves: each point's measurement margin (s; noise floor plus half the
+    #: p10-p90 spread); None for modeled curves.
+    noise_s: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -85,8 +88,10 @@ class SweepResult:
     latency_s: float
     energy_j: float
     params: int
-    #: Baseline latency of every layer (s), by name.
+    #: Baseline latency of every layer (s), by name (empty when measured).
     layer_latency_s: dict[str, float] = field(default_factory=dict)
+    #: Where the latencies come from: ``model`` (the cost model) or ``measured``.
+    backend: str = "model"
 
     def curve(self, name: str) -> Curve:
         """The curve of layer *name* (or of a residual group by name or short label)."""

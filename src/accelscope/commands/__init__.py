@@ -1,7 +1,8 @@
 """The CLI commands, one module each, assembled by :mod:`accelscope.cli`.
 
 A module ``accelscope.commands.NAME`` defines either ``command`` (a typer-annotated
-function, ``accelscope NAME``) or ``app`` (a typer group, ``accelscope NAME SUB``).
+function, ``accelscope NAME`` with ``_`` written ``-``) or ``app`` (a typer group,
+``accelscope NAME SUB``).
 What they share -- consoles, common options, JSON output, loading a network,
 provenance, the optional report -- is in :mod:`accelscope.commands.common`.
 """
@@ -19,6 +20,7 @@ COMMANDS = (
     "mix",
     "codesign",
     "measure",
+    "train_symbiotic",
     "report",
     "validate",
 )

@@ -95,6 +95,20 @@ def command(
         Path | None, typer.Option("--png", help="Also write the report's figures as PNGs.")
     ] = None,
     plotly_js: PlotlyJsOpt = "inline",
+    latency: Annotated[
+        str,
+        typer.Option(
+            "--latency",
+            help="Latency from the cost model (model) or timed on this machine (measured).",
+        ),
+    ] = "model",
+    device: Annotated[str, typer.Option("--device", help="measured: cpu | cuda.")] = "cpu",
+    runs: Annotated[
+        int, typer.Option("--runs", min=3, max=10_000, help="measured: timed runs per width.")
+    ] = 10,
+    threads: Annotated[
+        int, typer.Option("--threads", min=1, max=256, help="measured: CPU threads.")
+    ] = 2,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON document.", metavar="")
     ] = False,
@@ -131,16 +145,39 @@ def command(
         raise SpecError(f"--arch {arch} is an ASIC preset; --board asks for an FPGA design")
     if board is not None and paradigm is None:
         paradigm = "generic"  # a pipeline's latency is not a per-layer sum
+    if latency not in ("model", "measured"):
+        raise SpecError(
+            f"--latency '{latency}': expected model or measured"
+            f"{suggest(latency, ['model', 'measured'])}"
+        )
     spec = load_design_spec(arch or "default", target, board, paradigm, precision)
-    net = load_network(model, batch, seq_len, input_shape, allow_unsupported)
     names = [n.strip() for item in (layers or []) for n in item.split(",") if n.strip()]
-    result = sweep(net, spec, names or None, lo=lo, hi=hi, multiple=multiple)
+    latency_of = None
+    measured_doc = None
+    if latency == "measured":
+        result, backend, measured_doc = _measured(
+            model, spec, names, lo, hi, multiple, batch, seq_len, device, runs, threads
+        )
+        net = backend.network
+        latency_of = backend.latency_s
+    else:
+        net = load_network(model, batch, seq_len, input_shape, allow_unsupported)
+        result = sweep(net, spec, names or None, lo=lo, hi=hi, multiple=multiple)
     plan = None
     if goal != "none":
         plan = make_plan(
-            net, spec, result, goal, min_params_fraction=min_params, min_gain_pct=min_gain
+            net,
+            spec,
+            result,
+            goal,
+            min_params_fraction=min_params,
+            min_gain_pct=min_gain,
+            latency_of=latency_of,
         )
-    doc = document(result, plan, arch_name=spec.name, lo=lo, hi=hi, multiple=multiple)
+    arch_name = spec.name if measured_doc is None else f"this machine ({device})"
+    doc = document(result, plan, arch_name=arch_name, lo=lo, hi=hi, multiple=multiple)
+    if measured_doc is not None:
+        doc.update(measured_doc)
     doc["provenance"] = provenance()
     if out_dir is not None:
         write_outputs(out_dir, doc, plan)
@@ -149,6 +186,44 @@ def command(
         emit_json(doc)
         return
     _print(doc, out)
+
+
+def _measured(model, spec, names, lo, hi, multiple, batch, seq_len, device, runs, threads):
+    """The measured sweep of MODEL's PyTorch module, and how it compares with the cost
+    model on *spec* (the ``measurement`` and ``agreement`` entries of the document)."""
+    from accelscope.codesign.measured import agreement, measured_backend, measured_sweep
+    from accelscope.codesign.sweep import sweep_knobs
+    from accelscope.progress import progress_bar
+
+    backend = measured_backend(
+        model, device=device, threads=threads, runs=runs, batch=batch or 1, seq_len=seq_len or 35
+    )
+    bar = progress_bar("timing widths")
+    task = bar.add_task("time", total=None)
+    backend.progress = lambda done, total: bar.update(task, completed=done, total=total)
+    with bar:
+        result = measured_sweep(backend, names or None, lo=lo, hi=hi, multiple=multiple)
+    modeled = sweep_knobs(
+        backend.network, spec, [c.knob for c in result.curves], [c.widths for c in result.curves]
+    )
+    first = backend.time({})
+    return (
+        result,
+        backend,
+        {
+            "measurement": {
+                "device": device,
+                "threads": threads,
+                "runs": runs,
+                "warmup": backend.warmup,
+                "noise_floor_s": first.noise_floor_s,
+                "model_compared": spec.name,
+            },
+            "agreement": [
+                agreement(m, d) for m, d in zip(result.curves, modeled.curves, strict=True)
+            ],
+        },
+    )
 
 
 def _print(doc: dict, out) -> None:
@@ -168,7 +243,7 @@ def _print(doc: dict, out) -> None:
             layer["name"],
             f"{layer['op']}.{layer['field']}",
             str(w),
-            percent(layer["latency_share"]),
+            "-" if layer["latency_share"] is None else percent(layer["latency_share"]),
             shape,
             recs,
         )
@@ -179,6 +254,23 @@ def _print(doc: dict, out) -> None:
         "(reasons in --json)",
         soft_wrap=True,
     )
+    if doc.get("measurement"):
+        m = doc["measurement"]
+        out.print(
+            f"measured on {m['device']} ({m['threads']} threads, median of {m['runs']} runs "
+            f"per width; noise floor {seconds(m['noise_floor_s'])}); energy is not measured",
+            soft_wrap=True,
+        )
+        for a in doc["agreement"]:
+            rho = a["rank_correlation"]
+            out.print(
+                f"{a['layer']}: measured cliffs {a['measured_cliffs'] or 'none'}, cliffs of "
+                f"the model on {m['model_compared']} {a['modeled_cliffs'] or 'none'}, shared "
+                f"{a['shared_cliffs'] or 'none'}; rank correlation "
+                + ("n/a" if rho is None else f"{rho:+.2f}"),
+                soft_wrap=True,
+                markup=False,
+            )
     plan = doc.get("plan")
     if plan:
         changes = ", ".join(f"{c['name']} {c['from']}->{c['to']}" for c in plan["changes"])

@@ -8,7 +8,14 @@ from typing import Any
 from accelscope.errors import MissingDependencyError, SpecError, UnknownNameError, suggest
 from accelscope.measure.protocol import Measurement, time_callable
 
-#: Zoo models with a PyTorch reference module, and the width ``--widths`` changes.
+#: Zoo names with a PyTorch reference module -> the module's key in ``zoo_torch``.
+MEASURABLE: dict[str, str] = {
+    "resnet-18": "resnet18",
+    "alexnet": "alexnet",
+    "mobilenet-v2": "mobilenetv2",
+    "lstm-lm": "lstm-lm",
+}
+#: Zoo models whose ``--widths`` sweep a constructor argument.
 WIDTHS: dict[str, str] = {"lstm-lm": "hidden"}
 
 
@@ -20,6 +27,45 @@ def _torch():
             "measuring needs PyTorch: pip install 'accelscope[torch]'"
         ) from None
     return torch
+
+
+def reference_key(name: str) -> str:
+    """The ``zoo_torch`` key of measurable zoo model *name* (UnknownNameError if none)."""
+    key = MEASURABLE.get(name)
+    if key is None:
+        known = list(MEASURABLE)
+        raise UnknownNameError(
+            f"no PyTorch module to measure for '{name}'{suggest(name, known)}; "
+            f"measurable: {', '.join(known)}"
+        )
+    return key
+
+
+def check_device(device: str) -> None:
+    torch = _torch()
+    if device not in ("cpu", "cuda"):
+        raise SpecError(f"--device '{device}': expected cpu or cuda")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SpecError("--device cuda: no GPU is available on this machine")
+
+
+def time_module(
+    module: Any, x: Any, *, device: str = "cpu", runs: int = 30, warmup: int = 5
+) -> Measurement:
+    """Latency of ``module(x)`` in inference mode (module moved to *device*, eval mode)
+    with the protocol of :mod:`accelscope.measure.protocol`."""
+    torch = _torch()
+    module = module.to(device).eval()
+    x = x.to(device)
+
+    def call() -> Any:
+        with torch.inference_mode():
+            out = module(x)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return out
+
+    return time_callable(call, runs=runs, warmup=warmup)
 
 
 def measure_model(
@@ -39,17 +85,8 @@ def measure_model(
     torch = _torch()
     from accelscope.workload import zoo_torch
 
-    key = {"resnet-18": "resnet18", "mobilenet-v2": "mobilenetv2"}.get(name, name)
-    if key not in zoo_torch.REFERENCE_MODULES:
-        known = ["resnet-18", "alexnet", "mobilenet-v2", "lstm-lm"]
-        raise UnknownNameError(
-            f"no PyTorch module to measure for '{name}'{suggest(name, known)}; "
-            f"measurable: {', '.join(known)}"
-        )
-    if device == "cuda" and not torch.cuda.is_available():
-        raise SpecError("--device cuda: no GPU is available on this machine")
-    if device not in ("cpu", "cuda"):
-        raise SpecError(f"--device '{device}': expected cpu or cuda")
+    key = reference_key(name)
+    check_device(device)
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     builder = zoo_torch.REFERENCE_MODULES[key]
@@ -59,14 +96,5 @@ def measure_model(
         module = builder(**{WIDTHS[key]: int(width)})
     else:
         module = builder()
-    module = module.to(device).eval()
-    x = zoo_torch.example_input(key, batch, seq_len, device=device)
-
-    def call() -> Any:
-        with torch.inference_mode():
-            out = module(x)
-        if device == "cuda":
-            torch.cuda.synchronize()
-        return out
-
-    return time_callable(call, runs=runs, warmup=warmup)
+    x = zoo_torch.example_input(key, batch, seq_len)
+    return time_module(module, x, device=device, runs=runs, warmup=warmup)
