@@ -45,6 +45,8 @@ demo: $(VENV)/.report-installed
 test: $(VENV)/.test-installed
 	@# Browser tests open the reports in Debian's Chromium (driven by Playwright, no browser download).
 	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@# RTL tests simulate the generated Verilog with Verilator (it compiles C++ with g++ and make).
+	command -v verilator >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq verilator g++ make)
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.test-installed

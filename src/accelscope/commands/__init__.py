@@ -21,6 +21,7 @@ COMMANDS = (
     "codesign",
     "measure",
     "train_symbiotic",
+    "rtl",
     "report",
     "validate",
 )

@@ -1,0 +1,65 @@
+// Verilator harness: reads GEMM cases on stdin ("M K N" then A row-major, then B), runs
+// each on the unit, prints "cycles <busy cycles>" and the product row-major.
+#include <cstdio>
+#include <cstdint>
+#include <vector>
+#include "Vtb_ws.h"
+#include "Vtb_ws__Dpi.h"
+#include "verilated.h"
+
+static int g_m, g_k, g_n;
+static std::vector<int32_t> g_a, g_b;
+static std::vector<int64_t> g_c;
+
+int tb_a(int row, int col) {
+    if (row < 0 || row >= g_m || col < 0 || col >= g_k) return 0;
+    return g_a[(size_t)row * g_k + col];
+}
+int tb_b(int row, int col) {
+    if (row < 0 || row >= g_k || col < 0 || col >= g_n) return 0;
+    return g_b[(size_t)row * g_n + col];
+}
+void tb_c(int row, int col, int value) {
+    if (row < 0 || row >= g_m || col < 0 || col >= g_n) {
+        std::fprintf(stderr, "write outside C: %d %d\n", row, col);
+        std::exit(3);
+    }
+    g_c[(size_t)row * g_n + col] += value;
+}
+
+int main(int argc, char** argv) {
+    Verilated::commandArgs(argc, argv);
+    Vtb_ws* top = new Vtb_ws;
+    auto tick = [&]() {
+        top->clk = 0; top->eval();
+        top->clk = 1; top->eval();
+    };
+    top->rst = 1; top->start = 0; tick(); tick(); top->rst = 0;
+    int cases;
+    if (std::scanf("%d", &cases) != 1) return 2;
+    for (int c = 0; c < cases; ++c) {
+        if (std::scanf("%d %d %d", &g_m, &g_k, &g_n) != 3) return 2;
+        g_a.assign((size_t)g_m * g_k, 0);
+        g_b.assign((size_t)g_k * g_n, 0);
+        g_c.assign((size_t)g_m * g_n, 0);
+        for (auto& x : g_a) if (std::scanf("%d", &x) != 1) return 2;
+        for (auto& x : g_b) if (std::scanf("%d", &x) != 1) return 2;
+        top->m = g_m; top->k = g_k; top->n = g_n;
+        top->start = 1; tick(); top->start = 0;
+        long long cycles = 0, guard = 0;
+        // count the rising edges at which the unit is busy (its compute cycles)
+        while (true) {
+            top->clk = 0; top->eval();
+            if (top->busy) ++cycles;
+            bool finishing = top->busy;
+            top->clk = 1; top->eval();
+            if (!top->busy && (finishing || top->done)) break;
+            if (++guard > 100000000LL) { std::fprintf(stderr, "timeout\n"); return 4; }
+        }
+        std::printf("cycles %lld\n", cycles);
+        for (size_t i = 0; i < g_c.size(); ++i) std::printf("%lld%c", (long long)g_c[i], (i + 1) % g_n ? ' ' : '\n');
+    }
+    top->final();
+    delete top;
+    return 0;
+}

@@ -1,0 +1,54 @@
+// Simulation wrapper: the buffers are C++ arrays behind DPI calls (reads combinational,
+// C accumulated at the clock edge). Not synthesized.
+module tb_ws #(
+    parameter integer ROWS = 4,
+    parameter integer COLS = 4,
+    parameter integer DW = 8,
+    parameter integer AW = 32
+) (
+    input  wire        clk,
+    input  wire        rst,
+    input  wire        start,
+    input  wire [31:0] m,
+    input  wire [31:0] k,
+    input  wire [31:0] n,
+    output wire        busy,
+    output wire        done
+);
+    import "DPI-C" function int tb_a(input int row, input int col);
+    import "DPI-C" function int tb_b(input int row, input int col);
+    import "DPI-C" function void tb_c(input int row, input int col, input int value);
+
+    wire [ROWS-1:0]    a_en;
+    wire [ROWS*32-1:0] a_row, a_col;
+    reg  [ROWS*DW-1:0] a_data;
+    wire               b_en;
+    wire [31:0]        b_row, b_col0;
+    reg  [COLS*DW-1:0] b_data;
+    wire [COLS-1:0]    c_en;
+    wire [COLS*32-1:0] c_row, c_col;
+    wire [COLS*AW-1:0] c_data;
+
+    ws_unit #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(32)) dut (
+        .clk(clk), .rst(rst), .start(start), .m(m), .k(k), .n(n), .busy(busy), .done(done),
+        .a_en(a_en), .a_row(a_row), .a_col(a_col), .a_data(a_data),
+        .b_en(b_en), .b_row(b_row), .b_col0(b_col0), .b_data(b_data),
+        .c_en(c_en), .c_row(c_row), .c_col(c_col), .c_data(c_data)
+    );
+
+    integer r, j, v;
+    always @* begin
+        for (r = 0; r < ROWS; r = r + 1) begin
+            v = a_en[r] ? tb_a(a_row[r*32 +: 32], a_col[r*32 +: 32]) : 0;
+            a_data[r*DW +: DW] = v[DW-1:0];
+        end
+        for (j = 0; j < COLS; j = j + 1) begin
+            v = b_en ? tb_b(b_row, b_col0 + j) : 0;
+            b_data[j*DW +: DW] = v[DW-1:0];
+        end
+    end
+    always @(posedge clk) begin
+        for (j = 0; j < COLS; j = j + 1)
+            if (c_en[j]) tb_c(c_row[j*32 +: 32], c_col[j*32 +: 32], c_data[j*AW +: AW]);
+    end
+endmodule

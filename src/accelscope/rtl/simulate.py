@@ -1,0 +1,180 @@
+"""Simulating the generated unit with Verilator and checking it against NumPy and the
+cost model.
+
+The harness (``sim/tb_ws.sv`` and ``sim/sim_main.cpp``) keeps A, B and C in C++ arrays
+behind DPI calls: buffer reads are combinational (the buffers hold the whole operands:
+the check is of the array and its sequencer, not of DRAM), and C is accumulated at the
+clock edge. One compiled model runs many GEMMs (M, K, N are inputs of the unit); it is
+cached in the build directory under a hash of the sources and the array parameters.
+For every GEMM the product must equal NumPy's integer matmul exactly and the cycles the
+unit is busy must equal :func:`~accelscope.targets.asic.cost.systolic.gemm_compute_cycles`
+for the same GEMM, array and fold convention exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from accelscope.errors import AccelscopeError, MissingDependencyError
+from accelscope.rtl.generate import HDL_FILES, RtlDesign, hdl_source
+
+SIM_FILES = ("tb_ws.sv", "sim_main.cpp")
+
+
+def _sim_source(name: str) -> str:
+    return resources.files("accelscope.rtl").joinpath("sim", name).read_text()
+
+
+def verilator() -> str:
+    """The ``verilator`` executable, or MissingDependencyError naming the package."""
+    path = shutil.which("verilator")
+    if path is None:
+        raise MissingDependencyError(
+            "--simulate needs Verilator: install the Debian package 'verilator' "
+            "(apt-get install verilator; `make test` does)"
+        )
+    return path
+
+
+def build(design: RtlDesign, build_dir: Path) -> Path:
+    """The compiled simulation model of *design*'s unit (built once per sources and
+    parameters under *build_dir*)."""
+    sources = {name: hdl_source(name) for name in HDL_FILES}
+    sources.update({name: _sim_source(name) for name in SIM_FILES})
+    key = hashlib.sha256()
+    for name in sorted(sources):
+        key.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
+    params = (design.rows, design.cols, design.operand_bits, design.accumulator_bits)
+    key.update(repr(params).encode())
+    work = build_dir / f"ws-{design.rows}x{design.cols}-{key.hexdigest()[:16]}"
+    binary = work / "obj" / "Vtb_ws"
+    if binary.exists():
+        return binary
+    tool = verilator()
+    work.mkdir(parents=True, exist_ok=True)
+    for name, text in sources.items():
+        (work / name).write_text(text)
+    cmd = [
+        tool, "--cc", "--exe", "--build", "-O2", "-j", "2", "-Wno-fatal", "-Wno-WIDTH",
+        f"-GROWS={design.rows}", f"-GCOLS={design.cols}",
+        f"-GDW={design.operand_bits}", f"-GAW={design.accumulator_bits}",
+        "--top-module", "tb_ws", "-Mdir", str(work / "obj"),
+        *(str(work / n) for n in ("tb_ws.sv", *HDL_FILES, "sim_main.cpp")),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
+    if proc.returncode != 0 or not binary.exists():
+        raise AccelscopeError(
+            f"verilator could not build the simulation model: {proc.stderr.strip()[-500:]}"
+        )
+    return binary
+
+
+def run(binary: Path, gemms: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[int, np.ndarray]]:
+    """``(busy cycles, C)`` of every GEMM ``(A, B)``, in order, from one simulation run."""
+    lines = [str(len(gemms))]
+    for a, b in gemms:
+        lines.append(f"{a.shape[0]} {a.shape[1]} {b.shape[1]}")
+        lines.append(" ".join(map(str, a.ravel().tolist())))
+        lines.append(" ".join(map(str, b.ravel().tolist())))
+    proc = subprocess.run(
+        [str(binary)], input="\n".join(lines) + "\n", capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        raise AccelscopeError(f"the RTL simulation failed: {proc.stderr.strip()[-500:]}")
+    out = proc.stdout.split("\n")
+    results, i = [], 0
+    for a, b in gemms:
+        cycles = int(out[i].split()[1])
+        m = a.shape[0]
+        c = np.array([[int(x) for x in out[i + 1 + r].split()] for r in range(m)], np.int64)
+        results.append((cycles, c.reshape(m, b.shape[1])))
+        i += 1 + m
+    return results
+
+
+def random_gemms(
+    count: int, rows: int, cols: int, bits: int, seed: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """*count* integer GEMMs: first the edge cases (1 x 1 x 1, smaller than the array,
+    exactly the array, one past two folds), then random M, K, N from 1 to about three
+    array sides (several folds, not multiples of the array)."""
+    rng = np.random.default_rng(seed)
+    hi = 1 << (bits - 1)
+    dims = [
+        (1, 1, 1),
+        (max(1, rows - 1), max(1, rows - 1), max(1, cols - 1)),
+        (rows, rows, cols),
+        (2 * rows + 1, 2 * rows + 1, 2 * cols + 1),
+    ][:count]
+    while len(dims) < count:
+        dims.append(
+            (
+                int(rng.integers(1, 3 * max(rows, cols) + 2)),
+                int(rng.integers(1, 3 * rows + 2)),
+                int(rng.integers(1, 3 * cols + 2)),
+            )
+        )
+    out = []
+    for m, k, n in dims:
+        out.append((rng.integers(-hi, hi, (m, k)), rng.integers(-hi, hi, (k, n))))
+    return out
+
+
+@dataclass
+class SimulationReport:
+    """Outcome of simulating GEMMs on one unit: counts and cycle totals, and the GEMMs
+    that differ from NumPy or from the model (none when the RTL is right)."""
+
+    gemms: int = 0
+    mismatches: int = 0
+    cycles_model: int = 0
+    cycles_rtl: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gemms": self.gemms,
+            "mismatches": self.mismatches,
+            "cycles_model": self.cycles_model,
+            "cycles_rtl": self.cycles_rtl,
+            "failures": self.failures[:20],
+        }
+
+
+def check(
+    design: RtlDesign, gemms: list[tuple[np.ndarray, np.ndarray]], build_dir: Path
+) -> SimulationReport:
+    """Simulate *gemms* on *design*'s unit; compare products with NumPy and busy cycles
+    with the cost model's compute cycles for the same GEMM and array."""
+    from accelscope.targets.asic.cost.systolic import gemm_compute_cycles
+
+    binary = build(design, build_dir)
+    report = SimulationReport()
+    pipelined = design.fold_overlap == "pipelined"
+    for (a, b), (cycles, c) in zip(gemms, run(binary, gemms), strict=True):
+        m, k = a.shape
+        n = b.shape[1]
+        model = int(
+            gemm_compute_cycles(
+                design.dataflow, m, k, n, design.rows, design.cols, pipelined=pipelined
+            )
+        )
+        product_ok = bool(np.array_equal(c, a.astype(np.int64) @ b.astype(np.int64)))
+        report.gemms += 1
+        report.cycles_model += model
+        report.cycles_rtl += cycles
+        if not product_ok or cycles != model:
+            report.mismatches += 1
+            report.failures.append(
+                {"m": m, "k": k, "n": n, "product_ok": product_ok, "cycles_rtl": cycles,
+                 "cycles_model": model}
+            )  # fmt: skip
+    return report
