@@ -19,6 +19,13 @@ from accelscope.workload import load_model
 from tests.conftest import run_cli
 
 EDGE = rtl_design(load_arch("edge"))
+DATAFLOWS = ("ws", "is", "os")
+
+
+@pytest.fixture(scope="module")
+def build_dir(tmp_path_factory):
+    """One Verilator build per unit and array shape, shared by the tests of this module."""
+    return tmp_path_factory.mktemp("rtl_build")
 
 
 def test_generation_is_deterministic_and_headed(tmp_path):
@@ -32,25 +39,33 @@ def test_generation_is_deterministic_and_headed(tmp_path):
         assert "rows=16, cols=16, units=1, dataflow=ws" in head[1]
     top = (tmp_path / "a" / "accelscope_top.v").read_text()
     assert "parameter integer ROWS = 16" in top and "parameter integer AW = 32" in top
+    os_files = write_rtl(dataclasses.replace(EDGE, dataflow="os", units=4), tmp_path / "os")
+    assert [f.name for f in os_files] == ["os_array.v", "os_controller.v", "os_unit.v",
+                                          "accelscope_top.v"]  # fmt: skip
+    assert "parameter integer UNITS = 4" in os_files[-1].read_text()
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("dataflow", DATAFLOWS)
 @pytest.mark.parametrize(("rows", "cols"), [(4, 4), (6, 3), (3, 5)])  # square, tall, wide
-def test_random_gemms_exact_products_and_cycles(tmp_path, rows, cols):
-    design = dataclasses.replace(EDGE, rows=rows, cols=cols)
+def test_random_gemms_exact_products_and_cycles(build_dir, dataflow, rows, cols):
+    design = dataclasses.replace(EDGE, rows=rows, cols=cols, dataflow=dataflow)
     gemms = random_gemms(40, rows, cols, 8, seed=rows * 10 + cols)
     dims = [(a.shape[0], a.shape[1], b.shape[1]) for a, b in gemms]
     assert any(m < rows and k < rows and n < cols for m, k, n in dims)  # under the array
     assert any(k % rows and n % cols and k > rows for m, k, n in dims)  # ragged folds
-    report = check(design, gemms, tmp_path)
+    report = check(design, gemms, build_dir)
     assert report.gemms == 40 and report.mismatches == 0, report.failures
     assert report.cycles_rtl == report.cycles_model > 0
 
 
 @pytest.mark.slow
-def test_int16_operands_and_wide_accumulator(tmp_path):
-    design = dataclasses.replace(EDGE, rows=3, cols=4, operand_bits=16, accumulator_bits=48)
-    report = check(design, random_gemms(12, 3, 4, 16, seed=7), tmp_path)
+@pytest.mark.parametrize("dataflow", ("ws", "os"))
+def test_int16_operands_and_wide_accumulator(build_dir, dataflow):
+    design = dataclasses.replace(
+        EDGE, rows=3, cols=4, operand_bits=16, accumulator_bits=48, dataflow=dataflow
+    )
+    report = check(design, random_gemms(12, 3, 4, 16, seed=7), build_dir)
     assert report.mismatches == 0, report.failures
 
 
@@ -63,7 +78,8 @@ def _layer_gemm(model: str, pick) -> tuple[int, int, int]:
 
 
 @pytest.mark.slow
-def test_one_real_layer_per_family_end_to_end(tmp_path):
+@pytest.mark.parametrize("dataflow", DATAFLOWS)
+def test_one_real_layer_per_family_end_to_end(build_dir, dataflow):
     rng = np.random.default_rng(1)
     layers = {
         # ResNet-50 layer1.0.conv2: 3x3 conv lowered to a 3136 x 576 x 64 GEMM
@@ -85,8 +101,8 @@ def test_one_real_layer_per_family_end_to_end(tmp_path):
         (rng.integers(-128, 128, (m, k)), rng.integers(-128, 128, (k, n)))
         for m, k, n in layers.values()
     ]
-    design = dataclasses.replace(EDGE, rows=8, cols=8)
-    report = check(design, gemms, tmp_path)
+    design = dataclasses.replace(EDGE, rows=8, cols=8, dataflow=dataflow)
+    report = check(design, gemms, build_dir)
     assert report.mismatches == 0, report.failures
     assert report.cycles_rtl == report.cycles_model
 
@@ -106,7 +122,7 @@ def test_cli_json_with_simulation(tmp_path):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["edge", "--dataflow", "os"], "--dataflow os"),
+        (["edge", "--dataflow", "xs"], "--dataflow xs"),
         (["fpga:zc706"], "rtl builds ASIC designs"),
         (["nosuchpreset"], "nosuchpreset"),
     ],

@@ -21,7 +21,8 @@ def command(
     ],
     out_dir: Annotated[Path, typer.Option("--out", help="Write the Verilog here.")],
     dataflow: Annotated[
-        str | None, typer.Option("--dataflow", help="ws (default: the design's; auto -> ws).")
+        str | None,
+        typer.Option("--dataflow", help="ws | is | os (default: the design's; auto -> ws)."),
     ] = None,
     simulate: Annotated[
         int,

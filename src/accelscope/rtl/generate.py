@@ -7,9 +7,11 @@ naming the accelscope version and the design parameters. Plain parameterized mod
 rather than a Python HDL: the files are readable by any hardware engineer, diff-able,
 and go unchanged through Verilator and Yosys; the output is deterministic (no dates).
 
-Supported so far: the weight-stationary dataflow with folds back to back
-(``fold_overlap: none``), int8 and int16 operands (signed), the accumulator width of the
-spec, any array shape and unit count. docs/rtl.md describes the micro-architecture.
+Supported so far: the three dataflows -- weight-stationary (``ws``), input-stationary
+(``is``: the ws unit with transposed operands) and output-stationary (``os``) -- with
+folds back to back (``fold_overlap: none``), int8 and int16 operands (signed), the
+accumulator width of the spec, any array shape up to 256 x 256 and up to 64 units.
+docs/rtl.md describes the micro-architecture.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ from typing import Any
 
 from accelscope.errors import SpecError
 
-HDL_FILES = ("ws_array.v", "ws_controller.v", "ws_unit.v")
+HDL_FILES = (
+    "ws_array.v",
+    "ws_controller.v",
+    "ws_unit.v",
+    "os_array.v",
+    "os_controller.v",
+    "os_unit.v",
+)
 #: Operand widths (bits) the generator builds, by precision.
 OPERAND_BITS = {"int8": 8, "int16": 16}
 #: Largest array side generated (a sanity bound: 256 x 256 PEs is TPU-v1's array).
@@ -54,10 +63,8 @@ def rtl_design(arch: Any, dataflow: str | None = None) -> RtlDesign:
     flow = dataflow or tu.dataflow
     if flow == "auto":
         flow = "ws"
-    if flow != "ws":
-        raise SpecError(
-            f"--dataflow {flow}: the generator builds the weight-stationary (ws) array so far"
-        )
+    if flow not in ("ws", "is", "os"):
+        raise SpecError(f"--dataflow {flow}: expected ws, is or os")
     if arch.precision not in OPERAND_BITS:
         raise SpecError(
             f"precision '{arch.precision}': the generator builds integer operands only "
@@ -103,12 +110,42 @@ def header(design: RtlDesign) -> str:
     )
 
 
+def unit_name(design: RtlDesign) -> str:
+    """The unit module: ``ws_unit`` (ws, and is with transposed operands) or ``os_unit``."""
+    return "os_unit" if design.dataflow == "os" else "ws_unit"
+
+
+_PORT_NOTE = {
+    "ws": "stream port a_* reads A (M x K), stationary port b_* reads B (K x N), c_* writes C",
+    "is": "input-stationary: the unit streams B^T (a_* reads B[col][row]), holds A^T "
+    "(b_* reads A[col][row]) and writes C^T (c_* writes C[col][row]); m = N, n = M",
+    "os": "a_* reads A (M x K) per row lane, b_* reads B (K x N) per column lane, c_* writes C",
+}
+
+
 def top_module(design: RtlDesign) -> str:
-    """``accelscope_top``: ``units`` weight-stationary units with their buffer ports side
-    by side (unit u's ports are slice u of each bus)."""
+    """``accelscope_top``: ``units`` tensor units with their buffer ports side by side
+    (unit u's ports are slice u of each bus)."""
     r, c, dw, aw = design.rows, design.cols, design.operand_bits, design.accumulator_bits
     u = design.units
-    return f"""module accelscope_top #(
+    os_ = design.dataflow == "os"
+    b_ports = (
+        """    output wire [UNITS*COLS-1:0]      b_en,
+    output wire [UNITS*COLS*IW-1:0]   b_row,
+    output wire [UNITS*COLS*IW-1:0]   b_col,"""
+        if os_
+        else """    output wire [UNITS-1:0]           b_en,
+    output wire [UNITS*IW-1:0]        b_row,
+    output wire [UNITS*IW-1:0]        b_col0,"""
+    )
+    b_conn = (
+        """.b_en(b_en[u*COLS +: COLS]), .b_row(b_row[u*COLS*IW +: COLS*IW]),
+                .b_col(b_col[u*COLS*IW +: COLS*IW]),"""
+        if os_
+        else """.b_en(b_en[u]), .b_row(b_row[u*IW +: IW]), .b_col0(b_col0[u*IW +: IW]),"""
+    )
+    return f"""// Buffer ports ({design.dataflow}): {_PORT_NOTE[design.dataflow]}.
+module accelscope_top #(
     parameter integer UNITS = {u},
     parameter integer ROWS = {r},
     parameter integer COLS = {c},
@@ -128,9 +165,7 @@ def top_module(design: RtlDesign) -> str:
     output wire [UNITS*ROWS*IW-1:0]   a_row,
     output wire [UNITS*ROWS*IW-1:0]   a_col,
     input  wire [UNITS*ROWS*DW-1:0]   a_data,
-    output wire [UNITS-1:0]           b_en,
-    output wire [UNITS*IW-1:0]        b_row,
-    output wire [UNITS*IW-1:0]        b_col0,
+{b_ports}
     input  wire [UNITS*COLS*DW-1:0]   b_data,
     output wire [UNITS*COLS-1:0]      c_en,
     output wire [UNITS*COLS*IW-1:0]   c_row,
@@ -140,13 +175,13 @@ def top_module(design: RtlDesign) -> str:
     genvar u;
     generate
         for (u = 0; u < UNITS; u = u + 1) begin : unit
-            ws_unit #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(IW)) tu (
+            {unit_name(design)} #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(IW)) tu (
                 .clk(clk), .rst(rst), .start(start[u]),
                 .m(m[u*IW +: IW]), .k(k[u*IW +: IW]), .n(n[u*IW +: IW]),
                 .busy(busy[u]), .done(done[u]),
                 .a_en(a_en[u*ROWS +: ROWS]), .a_row(a_row[u*ROWS*IW +: ROWS*IW]),
                 .a_col(a_col[u*ROWS*IW +: ROWS*IW]), .a_data(a_data[u*ROWS*DW +: ROWS*DW]),
-                .b_en(b_en[u]), .b_row(b_row[u*IW +: IW]), .b_col0(b_col0[u*IW +: IW]),
+                {b_conn}
                 .b_data(b_data[u*COLS*DW +: COLS*DW]),
                 .c_en(c_en[u*COLS +: COLS]), .c_row(c_row[u*COLS*IW +: COLS*IW]),
                 .c_col(c_col[u*COLS*IW +: COLS*IW]), .c_data(c_data[u*COLS*AW +: COLS*AW])
@@ -167,8 +202,9 @@ def write_rtl(design: RtlDesign, out_dir: Path) -> list[Path]:
         raise SpecError(f"--out {out_dir}: exists and is not a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
     head = header(design)
+    prefix = unit_name(design).split("_")[0]
     files = []
-    for name in HDL_FILES:
+    for name in (n for n in HDL_FILES if n.startswith(prefix)):
         path = out_dir / name
         atomic_write_text(path, head + hdl_source(name))
         files.append(path)

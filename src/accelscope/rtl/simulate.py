@@ -26,8 +26,6 @@ import numpy as np
 from accelscope.errors import AccelscopeError, MissingDependencyError
 from accelscope.rtl.generate import HDL_FILES, RtlDesign, hdl_source
 
-SIM_FILES = ("tb_ws.sv", "sim_main.cpp")
-
 
 def _sim_source(name: str) -> str:
     return resources.files("accelscope.rtl").joinpath("sim", name).read_text()
@@ -44,18 +42,27 @@ def verilator() -> str:
     return path
 
 
+def _unit(design: RtlDesign) -> str:
+    """``ws`` (also runs ``is``, transposed) or ``os``: the unit and its testbench."""
+    return "os" if design.dataflow == "os" else "ws"
+
+
 def build(design: RtlDesign, build_dir: Path) -> Path:
     """The compiled simulation model of *design*'s unit (built once per sources and
     parameters under *build_dir*)."""
-    sources = {name: hdl_source(name) for name in HDL_FILES}
-    sources.update({name: _sim_source(name) for name in SIM_FILES})
+    unit = _unit(design)
+    tb = f"tb_{unit}"
+    hdl = [name for name in HDL_FILES if name.startswith(unit)]
+    sources = {name: hdl_source(name) for name in hdl}
+    sources[f"{tb}.sv"] = _sim_source(f"{tb}.sv")
+    sources["sim_main.cpp"] = _sim_source("sim_main.cpp").replace("tb_ws", tb)
     key = hashlib.sha256()
     for name in sorted(sources):
         key.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
     params = (design.rows, design.cols, design.operand_bits, design.accumulator_bits)
     key.update(repr(params).encode())
-    work = build_dir / f"ws-{design.rows}x{design.cols}-{key.hexdigest()[:16]}"
-    binary = work / "obj" / "Vtb_ws"
+    work = build_dir / f"{unit}-{design.rows}x{design.cols}-{key.hexdigest()[:16]}"
+    binary = work / "obj" / f"V{tb}"
     if binary.exists():
         return binary
     tool = verilator()
@@ -66,8 +73,8 @@ def build(design: RtlDesign, build_dir: Path) -> Path:
         tool, "--cc", "--exe", "--build", "-O2", "-j", "2", "-Wno-fatal", "-Wno-WIDTH",
         f"-GROWS={design.rows}", f"-GCOLS={design.cols}",
         f"-GDW={design.operand_bits}", f"-GAW={design.accumulator_bits}",
-        "--top-module", "tb_ws", "-Mdir", str(work / "obj"),
-        *(str(work / n) for n in ("tb_ws.sv", *HDL_FILES, "sim_main.cpp")),
+        "--top-module", tb, "-Mdir", str(work / "obj"),
+        *(str(work / n) for n in (f"{tb}.sv", *hdl, "sim_main.cpp")),
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
     if proc.returncode != 0 or not binary.exists():
@@ -77,11 +84,15 @@ def build(design: RtlDesign, build_dir: Path) -> Path:
     return binary
 
 
-def run(binary: Path, gemms: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[int, np.ndarray]]:
-    """``(busy cycles, C)`` of every GEMM ``(A, B)``, in order, from one simulation run."""
+def run(
+    binary: Path, gemms: list[tuple[np.ndarray, np.ndarray]], dataflow: str = "ws"
+) -> list[tuple[int, np.ndarray]]:
+    """``(busy cycles, C)`` of every GEMM ``(A, B)``, in order, from one simulation run
+    (``is``: the same unit with the operands transposed, see ``sim/tb_ws.sv``)."""
+    transpose = int(dataflow == "is")
     lines = [str(len(gemms))]
     for a, b in gemms:
-        lines.append(f"{a.shape[0]} {a.shape[1]} {b.shape[1]}")
+        lines.append(f"{a.shape[0]} {a.shape[1]} {b.shape[1]} {transpose}")
         lines.append(" ".join(map(str, a.ravel().tolist())))
         lines.append(" ".join(map(str, b.ravel().tolist())))
     proc = subprocess.run(
@@ -159,7 +170,7 @@ def check(
     binary = build(design, build_dir)
     report = SimulationReport()
     pipelined = design.fold_overlap == "pipelined"
-    for (a, b), (cycles, c) in zip(gemms, run(binary, gemms), strict=True):
+    for (a, b), (cycles, c) in zip(gemms, run(binary, gemms, design.dataflow), strict=True):
         m, k = a.shape
         n = b.shape[1]
         model = int(

@@ -1,5 +1,6 @@
-// Verilator harness: reads GEMM cases on stdin ("M K N" then A row-major, then B), runs
-// each on the unit, prints "cycles <busy cycles>" and the product row-major.
+// Verilator harness: reads GEMM cases on stdin ("M K N T": T = 1 for input-stationary,
+// then A row-major, then B), runs each on the unit, prints "cycles <busy cycles>" and the
+// product row-major.
 #include <cstdio>
 #include <cstdint>
 #include <vector>
@@ -19,7 +20,7 @@ int tb_b(int row, int col) {
     if (row < 0 || row >= g_k || col < 0 || col >= g_n) return 0;
     return g_b[(size_t)row * g_n + col];
 }
-void tb_c(int row, int col, int value) {
+void tb_c(int row, int col, long long value) {
     if (row < 0 || row >= g_m || col < 0 || col >= g_n) {
         std::fprintf(stderr, "write outside C: %d %d\n", row, col);
         std::exit(3);
@@ -38,13 +39,16 @@ int main(int argc, char** argv) {
     int cases;
     if (std::scanf("%d", &cases) != 1) return 2;
     for (int c = 0; c < cases; ++c) {
-        if (std::scanf("%d %d %d", &g_m, &g_k, &g_n) != 3) return 2;
+        int transpose = 0;
+        if (std::scanf("%d %d %d %d", &g_m, &g_k, &g_n, &transpose) != 4) return 2;
         g_a.assign((size_t)g_m * g_k, 0);
         g_b.assign((size_t)g_k * g_n, 0);
         g_c.assign((size_t)g_m * g_n, 0);
         for (auto& x : g_a) if (std::scanf("%d", &x) != 1) return 2;
         for (auto& x : g_b) if (std::scanf("%d", &x) != 1) return 2;
-        top->m = g_m; top->k = g_k; top->n = g_n;
+        top->transpose = transpose;
+        // input-stationary: the unit streams N columns of B and holds M columns of A
+        top->m = transpose ? g_n : g_m; top->k = g_k; top->n = transpose ? g_m : g_n;
         top->start = 1; tick(); top->start = 0;
         long long cycles = 0, guard = 0;
         // count the rising edges at which the unit is busy (its compute cycles)

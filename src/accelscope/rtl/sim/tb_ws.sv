@@ -1,5 +1,7 @@
 // Simulation wrapper: the buffers are C++ arrays behind DPI calls (reads combinational,
-// C accumulated at the clock edge). Not synthesized.
+// C accumulated at the clock edge). Not synthesized. With `transpose` high the unit runs
+// input-stationary: it streams B^T (N x K), holds A^T (K x M) and produces C^T, so the
+// stream port reads B, the stationary port reads A and outputs go to C transposed.
 module tb_ws #(
     parameter integer ROWS = 4,
     parameter integer COLS = 4,
@@ -12,12 +14,13 @@ module tb_ws #(
     input  wire [31:0] m,
     input  wire [31:0] k,
     input  wire [31:0] n,
+    input  wire        transpose,
     output wire        busy,
     output wire        done
 );
     import "DPI-C" function int tb_a(input int row, input int col);
     import "DPI-C" function int tb_b(input int row, input int col);
-    import "DPI-C" function void tb_c(input int row, input int col, input int value);
+    import "DPI-C" function void tb_c(input int row, input int col, input longint value);
 
     wire [ROWS-1:0]    a_en;
     wire [ROWS*32-1:0] a_row, a_col;
@@ -36,19 +39,33 @@ module tb_ws #(
         .c_en(c_en), .c_row(c_row), .c_col(c_col), .c_data(c_data)
     );
 
+    // an AW-bit result, sign-extended to 64 bits for the harness
+    function automatic longint wide(input [AW-1:0] x);
+        wide = $signed(x);  // a signed operand is sign-extended to 64 bits
+    endfunction
+
     integer r, j, v;
     always @* begin
         for (r = 0; r < ROWS; r = r + 1) begin
-            v = a_en[r] ? tb_a(a_row[r*32 +: 32], a_col[r*32 +: 32]) : 0;
+            if (!a_en[r]) v = 0;
+            else if (transpose) v = tb_b(a_col[r*32 +: 32], a_row[r*32 +: 32]);
+            else v = tb_a(a_row[r*32 +: 32], a_col[r*32 +: 32]);
             a_data[r*DW +: DW] = v[DW-1:0];
         end
         for (j = 0; j < COLS; j = j + 1) begin
-            v = b_en ? tb_b(b_row, b_col0 + j) : 0;
+            if (!b_en) v = 0;
+            else if (transpose) v = tb_a(b_col0 + j, b_row);
+            else v = tb_b(b_row, b_col0 + j);
             b_data[j*DW +: DW] = v[DW-1:0];
         end
     end
     always @(posedge clk) begin
         for (j = 0; j < COLS; j = j + 1)
-            if (c_en[j]) tb_c(c_row[j*32 +: 32], c_col[j*32 +: 32], c_data[j*AW +: AW]);
+            if (c_en[j]) begin
+                if (transpose)
+                    tb_c(c_col[j*32 +: 32], c_row[j*32 +: 32], wide(c_data[j*AW +: AW]));
+                else
+                    tb_c(c_row[j*32 +: 32], c_col[j*32 +: 32], wide(c_data[j*AW +: AW]));
+            end
     end
 endmodule
