@@ -24,6 +24,12 @@ def command(
         str | None,
         typer.Option("--dataflow", help="ws | is | os (default: the design's; auto -> ws)."),
     ] = None,
+    fold_overlap: Annotated[
+        str | None,
+        typer.Option(
+            "--fold-overlap", help="none | pipelined (default: the design's execution spec)."
+        ),
+    ] = None,
     simulate: Annotated[
         int,
         typer.Option(
@@ -45,7 +51,7 @@ def command(
     spec = resolve_design(design).spec
     if getattr(spec, "target", "asic") != "asic":
         raise SpecError(f"'{design}': rtl builds ASIC designs (systolic tensor units)")
-    params = rtl_design(spec, dataflow)
+    params = rtl_design(spec, dataflow, fold_overlap)
     files = write_rtl(params, out_dir)
     doc = {
         "kind": "rtl",
@@ -66,7 +72,8 @@ def command(
     p = params
     out.print(
         f"{p.units} x {p.rows}x{p.cols} {p.dataflow} array(s), {p.precision} operands, "
-        f"{p.accumulator_bits}-bit accumulators, folds back to back: "
+        f"{p.accumulator_bits}-bit accumulators, "
+        + ("pipelined folds: " if p.fold_overlap == "pipelined" else "folds back to back: ")
         + ", ".join(f.name for f in files)
         + f" in {out_dir}",
         soft_wrap=True,

@@ -30,6 +30,9 @@ HDL_FILES = (
     "os_array.v",
     "os_controller.v",
     "os_unit.v",
+    "wsp_array.v",
+    "wsp_controller.v",
+    "wsp_unit.v",
 )
 #: Operand widths (bits) the generator builds, by precision.
 OPERAND_BITS = {"int8": 8, "int16": 16}
@@ -56,15 +59,26 @@ class RtlDesign:
         return asdict(self)
 
 
-def rtl_design(arch: Any, dataflow: str | None = None) -> RtlDesign:
-    """The RTL parameters of ASIC design *arch* (an ``Arch``); raises SpecError naming
-    the parameter the generator cannot build."""
+def rtl_design(
+    arch: Any, dataflow: str | None = None, fold_overlap: str | None = None
+) -> RtlDesign:
+    """The RTL parameters of ASIC design *arch* (an ``Arch``), optionally with another
+    dataflow or fold convention; raises SpecError naming the parameter the generator
+    cannot build."""
     tu = arch.tensor_units
     flow = dataflow or tu.dataflow
     if flow == "auto":
         flow = "ws"
     if flow not in ("ws", "is", "os"):
         raise SpecError(f"--dataflow {flow}: expected ws, is or os")
+    overlap = fold_overlap or arch.execution.fold_overlap
+    if overlap not in ("none", "pipelined"):
+        raise SpecError(f"--fold-overlap {overlap}: expected none or pipelined")
+    if flow == "os" and overlap == "pipelined":
+        raise SpecError(
+            "fold_overlap pipelined with the os dataflow is not generated yet: use "
+            "--fold-overlap none (ws and is have both conventions)"
+        )
     if arch.precision not in OPERAND_BITS:
         raise SpecError(
             f"precision '{arch.precision}': the generator builds integer operands only "
@@ -89,7 +103,7 @@ def rtl_design(arch: Any, dataflow: str | None = None) -> RtlDesign:
         cols=int(tu.cols),
         units=int(tu.count),
         dataflow=flow,
-        fold_overlap="none",
+        fold_overlap=overlap,
         precision=arch.precision,
         operand_bits=bits,
         accumulator_bits=int(arch.accumulator_bits),
@@ -111,8 +125,11 @@ def header(design: RtlDesign) -> str:
 
 
 def unit_name(design: RtlDesign) -> str:
-    """The unit module: ``ws_unit`` (ws, and is with transposed operands) or ``os_unit``."""
-    return "os_unit" if design.dataflow == "os" else "ws_unit"
+    """The unit module: ``ws_unit`` / ``wsp_unit`` (ws, and is with transposed operands;
+    folds back to back / pipelined) or ``os_unit``."""
+    if design.dataflow == "os":
+        return "os_unit"
+    return "wsp_unit" if design.fold_overlap == "pipelined" else "ws_unit"
 
 
 _PORT_NOTE = {
@@ -128,7 +145,7 @@ def top_module(design: RtlDesign) -> str:
     (unit u's ports are slice u of each bus)."""
     r, c, dw, aw = design.rows, design.cols, design.operand_bits, design.accumulator_bits
     u = design.units
-    os_ = design.dataflow == "os"
+    os_ = unit_name(design) != "ws_unit"  # one B read port per column
     b_ports = (
         """    output wire [UNITS*COLS-1:0]      b_en,
     output wire [UNITS*COLS*IW-1:0]   b_row,
@@ -202,7 +219,7 @@ def write_rtl(design: RtlDesign, out_dir: Path) -> list[Path]:
         raise SpecError(f"--out {out_dir}: exists and is not a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
     head = header(design)
-    prefix = unit_name(design).split("_")[0]
+    prefix = unit_name(design).split("_")[0] + "_"
     files = []
     for name in (n for n in HDL_FILES if n.startswith(prefix)):
         path = out_dir / name

@@ -43,8 +43,11 @@ def verilator() -> str:
 
 
 def _unit(design: RtlDesign) -> str:
-    """``ws`` (also runs ``is``, transposed) or ``os``: the unit and its testbench."""
-    return "os" if design.dataflow == "os" else "ws"
+    """``ws`` / ``wsp`` (also run ``is``, transposed) or ``os``: the unit and its
+    testbench."""
+    from accelscope.rtl.generate import unit_name
+
+    return unit_name(design).removesuffix("_unit")
 
 
 def build(design: RtlDesign, build_dir: Path) -> Path:
@@ -52,7 +55,7 @@ def build(design: RtlDesign, build_dir: Path) -> Path:
     parameters under *build_dir*)."""
     unit = _unit(design)
     tb = f"tb_{unit}"
-    hdl = [name for name in HDL_FILES if name.startswith(unit)]
+    hdl = [name for name in HDL_FILES if name.startswith(unit + "_")]
     sources = {name: hdl_source(name) for name in hdl}
     sources[f"{tb}.sv"] = _sim_source(f"{tb}.sv")
     sources["sim_main.cpp"] = _sim_source("sim_main.cpp").replace("tb_ws", tb)

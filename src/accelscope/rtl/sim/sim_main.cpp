@@ -51,13 +51,12 @@ int main(int argc, char** argv) {
         top->m = transpose ? g_n : g_m; top->k = g_k; top->n = transpose ? g_m : g_n;
         top->start = 1; tick(); top->start = 0;
         long long cycles = 0, guard = 0;
-        // count the rising edges at which the unit is busy (its compute cycles)
-        while (true) {
+        // count the rising edges at which the unit is busy (its compute cycles), until
+        // it reports done (which may come one idle cycle after the last busy one)
+        while (!top->done) {
             top->clk = 0; top->eval();
             if (top->busy) ++cycles;
-            bool finishing = top->busy;
             top->clk = 1; top->eval();
-            if (!top->busy && (finishing || top->done)) break;
             if (++guard > 100000000LL) { std::fprintf(stderr, "timeout\n"); return 4; }
         }
         std::printf("cycles %lld\n", cycles);

@@ -1,0 +1,53 @@
+// One weight-stationary tensor unit with pipelined folds: the sequencer and the
+// double-banked PE array, with the buffers' ports brought out.
+module wsp_unit #(
+    parameter integer ROWS = 4,
+    parameter integer COLS = 4,
+    parameter integer DW = 8,
+    parameter integer AW = 32,
+    parameter integer IW = 32,
+    parameter integer RW = 8
+) (
+    input  wire                 clk,
+    input  wire                 rst,
+    input  wire                 start,
+    input  wire [IW-1:0]        m,
+    input  wire [IW-1:0]        k,
+    input  wire [IW-1:0]        n,
+    output wire                 busy,
+    output wire                 done,
+    output wire [ROWS-1:0]      a_en,
+    output wire [ROWS*IW-1:0]   a_row,
+    output wire [ROWS*IW-1:0]   a_col,
+    input  wire [ROWS*DW-1:0]   a_data,
+    output wire [COLS-1:0]      b_en,
+    output wire [COLS*IW-1:0]   b_row,
+    output wire [COLS*IW-1:0]   b_col,
+    input  wire [COLS*DW-1:0]   b_data,
+    output wire [COLS-1:0]      c_en,
+    output wire [COLS*IW-1:0]   c_row,
+    output wire [COLS*IW-1:0]   c_col,
+    output wire [COLS*AW-1:0]   c_data
+);
+    wire [COLS*DW-1:0] w_top;
+    wire [COLS*RW-1:0] w_dest;
+    wire [COLS-1:0] w_valid, w_bank;
+    wire [ROWS*DW-1:0] a_left;
+    wire [ROWS-1:0] a_bank;
+    wire flush;
+    wire [COLS*AW-1:0] p_bottom;
+
+    wsp_controller #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(IW), .RW(RW)) ctrl (
+        .clk(clk), .rst(rst), .start(start), .m(m), .k(k), .n(n), .busy(busy), .done(done),
+        .a_en(a_en), .a_row(a_row), .a_col(a_col), .a_data(a_data),
+        .b_en(b_en), .b_row(b_row), .b_col(b_col), .b_data(b_data),
+        .c_en(c_en), .c_row(c_row), .c_col(c_col), .c_data(c_data),
+        .w_top(w_top), .w_dest(w_dest), .w_valid(w_valid), .w_bank(w_bank),
+        .a_left(a_left), .a_bank(a_bank), .flush(flush), .p_bottom(p_bottom)
+    );
+    wsp_array #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .RW(RW)) array (
+        .clk(clk), .rst(rst), .flush(flush), .w_top(w_top), .w_dest(w_dest),
+        .w_valid(w_valid), .w_bank(w_bank), .a_left(a_left), .a_bank(a_bank),
+        .p_bottom(p_bottom)
+    );
+endmodule
