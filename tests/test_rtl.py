@@ -120,8 +120,11 @@ def test_one_real_layer_per_family_end_to_end(build_dir, dataflow, overlap):
 
 @pytest.mark.slow
 def test_cli_json_with_simulation(tmp_path):
-    r = run_cli("rtl", "nvdla-small", "--out", str(tmp_path / "rtl"), "--simulate", "5", "--json")
+    # a relative --out, run from elsewhere, as the README tour does (Verilator builds in
+    # its own directory, so relative paths must be resolved first)
+    r = run_cli("rtl", "nvdla-small", "--out", "rtl", "--simulate", "5", "--json", cwd=tmp_path)
     assert r.code == 0, r.stderr
+    assert (tmp_path / "rtl" / "accelscope_top.v").is_file()
     doc = r.json()
     assert doc["parameters"]["rows"] == 8 and doc["parameters"]["fold_overlap"] == "pipelined"
     assert [os.path.basename(f) for f in doc["files"]][-1] == "accelscope_top.v"

@@ -64,7 +64,8 @@ def build(design: RtlDesign, build_dir: Path) -> Path:
         key.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
     params = (design.rows, design.cols, design.operand_bits, design.accumulator_bits)
     key.update(repr(params).encode())
-    work = build_dir / f"{unit}-{design.rows}x{design.cols}-{key.hexdigest()[:16]}"
+    # absolute: verilator runs inside *work*, so a relative --out would be looked up twice
+    work = build_dir.resolve() / f"{unit}-{design.rows}x{design.cols}-{key.hexdigest()[:16]}"
     binary = work / "obj" / f"V{tb}"
     if binary.exists():
         return binary

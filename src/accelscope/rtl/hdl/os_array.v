@@ -31,9 +31,8 @@ module os_array #(
                 wire signed [DW-1:0] a_in = (c == 0) ? a_left[r*DW +: DW] : a_reg[r][c-1];
                 wire signed [DW-1:0] b_in = (r == 0) ? b_top[c*DW +: DW] : b_reg[r-1][c];
                 wire signed [AW-1:0] acc_above = (r == 0) ? {AW{1'b0}} : acc[r-1][c];
-                // operands sign-extended to the accumulator width before the multiply
-                wire signed [AW-1:0] a_ext = {{(AW-DW){a_in[DW-1]}}, a_in};
-                wire signed [AW-1:0] b_ext = {{(AW-DW){b_in[DW-1]}}, b_in};
+                // a DW x DW signed product, sign-extended into the AW-bit sum
+                wire signed [2*DW-1:0] prod = a_in * b_in;
                 always @(posedge clk) begin
                     if (rst) begin
                         a_reg[r][c] <= {DW{1'b0}};
@@ -46,7 +45,9 @@ module os_array #(
                     end else begin
                         a_reg[r][c] <= a_in;
                         b_reg[r][c] <= b_in;
-                        acc[r][c] <= acc[r][c] + a_ext * b_ext;
+                        /* verilator lint_off WIDTH */  // prod: sign-extended to AW
+                        acc[r][c] <= acc[r][c] + prod;
+                        /* verilator lint_on WIDTH */
                     end
                 end
             end

@@ -42,9 +42,8 @@ module ws_array #(
                     assign p_in[r][c] = p_reg[r-1][c];
                     assign w_in[r][c] = w_reg[r-1][c];
                 end
-                // operands sign-extended to the accumulator width before the multiply
-                wire signed [AW-1:0] a_ext = {{(AW-DW){a_in[r][c][DW-1]}}, a_in[r][c]};
-                wire signed [AW-1:0] w_ext = {{(AW-DW){w_reg[r][c][DW-1]}}, w_reg[r][c]};
+                // a DW x DW signed product, sign-extended into the AW-bit sum
+                wire signed [2*DW-1:0] prod = a_in[r][c] * w_reg[r][c];
                 always @(posedge clk) begin
                     if (load) begin
                         w_reg[r][c] <= w_in[r][c];
@@ -52,7 +51,9 @@ module ws_array #(
                         p_reg[r][c] <= {AW{1'b0}};
                     end else begin
                         a_reg[r][c] <= a_in[r][c];
-                        p_reg[r][c] <= p_in[r][c] + a_ext * w_ext;
+                        /* verilator lint_off WIDTH */  // prod: sign-extended to AW
+                        p_reg[r][c] <= p_in[r][c] + prod;
+                        /* verilator lint_on WIDTH */
                     end
                 end
             end

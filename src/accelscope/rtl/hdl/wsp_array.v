@@ -78,8 +78,8 @@ module wsp_array #(
                 wire out0 = v0[r][c] && (d0[r][c] > r);
                 wire out1 = v1[r][c] && (d1[r][c] > r);
                 wire signed [DW-1:0] w_sel = ab_in ? w1[r][c] : w0[r][c];
-                wire signed [AW-1:0] a_ext = {{(AW-DW){a_in[DW-1]}}, a_in};
-                wire signed [AW-1:0] w_ext = {{(AW-DW){w_sel[DW-1]}}, w_sel};
+                // a DW x DW signed product, sign-extended into the AW-bit sum
+                wire signed [2*DW-1:0] prod = a_in * w_sel;
                 always @(posedge clk) begin
                     if (rst) begin
                         v0[r][c] <= 1'b0;
@@ -104,7 +104,11 @@ module wsp_array #(
                         end
                         a_reg[r][c] <= flush ? {DW{1'b0}} : a_in;
                         ab_reg[r][c] <= ab_in;
-                        p_reg[r][c] <= flush ? {AW{1'b0}} : p_in + a_ext * w_ext;
+                        // (an if, not ?:, so that the sum stays a signed expression)
+                        if (flush) p_reg[r][c] <= {AW{1'b0}};
+                        /* verilator lint_off WIDTH */  // prod: sign-extended to AW
+                        else p_reg[r][c] <= p_in + prod;
+                        /* verilator lint_on WIDTH */
                     end
                 end
             end
