@@ -47,6 +47,8 @@ test: $(VENV)/.test-installed
 	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	@# RTL tests simulate the generated Verilog with Verilator (it compiles C++ with g++ and make).
 	command -v verilator >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq verilator g++ make)
+	@# Synthesis tests run Yosys with the OSU 0.18 um standard cells (Debian: yosys, qflow-tech-osu018).
+	command -v yosys >/dev/null 2>&1 && test -f /usr/share/qflow/tech/osu018/osu018_stdcells.lib || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends yosys qflow-tech-osu018)
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.test-installed

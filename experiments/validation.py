@@ -18,6 +18,7 @@ from accelscope.targets.asic.cost.area import CONTROL_FRACTION, LAYOUT_OVERHEAD
 from accelscope.validate import check_simulators, validate_published
 from accelscope.validate.fpga import FPGA_METRIC_KIND, validate_fpga
 from accelscope.validate.published import METRIC_KIND, RowResult
+from accelscope.validate.rtl import RtlAreaRow, validate_rtl
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "validation.md"
@@ -185,8 +186,79 @@ def render(rows: list[RowResult], summary: dict, check: dict) -> str:
         "--table` reads any table of the same layout.",
         "",
         *render_fpga(*validate_fpga()),
+        *render_rtl(*validate_rtl()),
     ]
     return "\n".join(lines)
+
+
+def render_rtl(rows: list[RtlAreaRow], summary: dict) -> list[str]:
+    """Part 4: the area model against the synthesized PE arrays of the generated RTL."""
+    head = [
+        "## Part 4: the area model against synthesized RTL",
+        "",
+        "`accelscope rtl` generates the tensor unit's Verilog ([rtl.md](rtl.md)); here its "
+        "PE array is synthesized by Yosys with the OSU 0.18 µm standard cells (Debian "
+        "packages `yosys`, `qflow-tech-osu018`) and compared with the area model per PE. "
+        "Gate equivalents (GE) are cell area over each library's NAND2 area (OSU NAND2X1, "
+        "24 µm²; NanGate 45 nm NAND2_X1, 0.798 µm², for the model's 45 nm cell area = PE "
+        "area × 0.7 placement utilization), so they compare without node scaling. "
+        "µm² at 45 nm scales the synthesized area with the model's node rule, extended "
+        "from 65 to 180 nm by the square of the feature size "
+        "(`technology.logic_area_factor`). These are relative cross-checks, not a "
+        "substitute for a commercial flow.",
+        "",
+    ]
+    if summary["skipped"]:
+        return [*head, f"Not run here: {summary['skipped']}.", ""]
+
+    def line(r: RtlAreaRow) -> str:
+        fold = "pipelined" if r.fold_overlap == "pipelined" else "back to back"
+        return (
+            f"| {r.rows}×{r.cols} | {r.dataflow} | {fold} | {r.precision} | "
+            f"{r.rtl_flops_per_pe:.0f} | {r.model_register_bits_per_pe} | "
+            f"{r.rtl_ge_per_pe:,.0f} | {r.model_ge_per_pe:,.0f} | {r.ge_ratio:.2f}× | "
+            f"{r.rtl_um2_per_pe_45nm:,.0f} | {r.model_um2_per_pe_45nm:,.0f} | "
+            f"{r.area_ratio_45nm:.2f}× |"
+        )
+
+    return [
+        *head,
+        "| array | dataflow | folds | operands | flip-flops / PE (RTL) | register bits / PE "
+        "(model) | GE / PE (RTL) | GE / PE (model) | GE ratio | µm² / PE at 45 nm (RTL) | "
+        "µm² / PE at 45 nm (model) | area ratio |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(line(r) for r in rows),
+        "",
+        f"Synthesized with {summary['yosys']}; {summary['sizes']} arrays; synthesized / "
+        f"modeled GE per PE: **{summary['ge_ratio_min']:.2f}× to "
+        f"{summary['ge_ratio_max']:.2f}×**.",
+        "",
+        "What the rows say:",
+        "",
+        "* **Registers agree exactly** where the micro-architectures agree: a PE with folds "
+        "back to back holds the input operand, the stationary operand and the partial sum, "
+        "48 bits at int8, in the RTL and in the model. The pipelined PE has 19 bits more "
+        "than the model charges: the model adds one stationary operand for the second "
+        "bank, the RTL also keeps each bank's destination row (2 × 8 bits), its valid bit "
+        "(2) and the operand's bank bit (1), which let weights fall to their rows while "
+        "the other bank computes.",
+        "* **Arithmetic is about twice the model's.** The model's multiplier and adder are "
+        "Horowitz's 45 nm figures (ISSCC 2014), from optimized datapaths; Yosys and ABC "
+        "map to simple gates only (no full-adder cells, no Booth recoding), so "
+        "the synthesized logic is larger than a commercial flow's. Part of the gap is the "
+        "flow, part may be the model: the area rows of part 2 (NVDLA) also point to PEs "
+        "that are too small, and the two are not separable with this library.",
+        "* **The ratio does not depend on the array size** (4×4 to 32×8 within 2 %): the "
+        "model's per-PE area scales like the hardware. The netlist is hierarchical, one PE "
+        "module replicated as in a tiled PE layout, so synthesis time does not grow with "
+        "the array. Synthesizing the whole array flat came out smaller, 1,280 and 1,574 GE "
+        "per PE at 4×4 and 8×8 for the pipelined int8 array (measured once, ABC "
+        "optimizing across PE boundaries, 8 s and 43 s); the ratio would then be 1.5–1.9×.",
+        "* **The 45 nm area ratio is larger** (about 5–6×) than the GE ratio because OSU's "
+        "teaching cells are about 2.6× larger than NanGate's after node scaling; the GE "
+        "ratio is the fairer figure.",
+        "",
+    ]
 
 
 def render_fpga(rows: list[RowResult], summary: dict) -> list[str]:
@@ -263,8 +335,24 @@ def readme_block(rows: list[RowResult], summary: dict, check: dict) -> str:
             f"within 25 % on {len(area)}. Two shared constants are fitted, one row each; "
             "every miss is listed with its cause in [docs/validation.md](docs/validation.md).",
             fpga_readme_line(),
+            rtl_readme_line(),
             README_END,
         ]
+    )
+
+
+def rtl_readme_line() -> str:
+    """The README's RTL sentence: cycle exactness is tested; the area cross-check's range."""
+    rows, summary = validate_rtl()
+    if summary["skipped"]:
+        return "* RTL: synthesis cross-check not run (install yosys and qflow-tech-osu018)."
+    return (
+        "* RTL: the generated Verilog takes exactly the model's compute cycles on every "
+        "simulated GEMM ([docs/rtl.md](docs/rtl.md)); synthesized with Yosys on "
+        f"{summary['sizes']} arrays, its PEs have the model's register bits (plus the "
+        "pipelined bank's bookkeeping) and "
+        f"{summary['ge_ratio_min']:.1f}–{summary['ge_ratio_max']:.1f}× the model's gate "
+        "equivalents."
     )
 
 

@@ -116,7 +116,7 @@ def test_explore_fpga_and_export_reproduces_the_best(cli, tmp_path):
 
 
 def test_validate_json_has_an_fpga_section(cli):
-    res = cli("validate", "--gemms", "0", "--json")
+    res = cli("validate", "--gemms", "0", "--json", "--no-rtl")
     assert res.code == 0, res.stderr
     fpga = res.json()["fpga"]
     rows = {(r["chip"], r["metric"]): r for r in fpga["rows"]}

@@ -128,10 +128,17 @@ def test_validate_json_document(cli):
     assert summary["chips_within_15pct"] == len(summary["chips_throughput_within_15pct"])
     errs = [abs(r["error_pct"]) for r in doc["rows"] if r["metric"] == "throughput_per_s"]
     assert summary["mean_abs_error_pct"]["throughput"] == pytest.approx(np.mean(errs))
+    # part 4: the synthesized PE arrays (make test installs yosys and the OSU cells)
+    rtl = doc["rtl"]
+    assert rtl["summary"]["skipped"] is None and len(rtl["rows"]) >= 5
+    assert all(r["ge_ratio"] > 0 and r["rtl_flops_per_pe"] >= 48 for r in rtl["rows"])
+    table = cli("validate", "--gemms", "0")  # cached synthesis now: quick
+    assert table.code == 0 and "RTL area: synthesized PE array" in table.stdout
+    assert "synthesized / modeled gate equivalents per PE" in table.stdout
 
 
 def test_validate_table_output_and_bad_table(cli, tmp_path):
-    res = cli("validate", "--gemms", "2")
+    res = cli("validate", "--gemms", "2", "--no-rtl")
     assert res.code == 0, res.stderr
     assert "12/12 cases exact" in res.stdout and "mean absolute error" in res.stdout
     missing = cli("validate", "--table", str(tmp_path / "none.yaml"))

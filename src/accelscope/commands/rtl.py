@@ -40,6 +40,14 @@ def command(
         ),
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", min=0, max=2**31 - 1, help="GEMM seed.")] = 0,
+    synth: Annotated[
+        bool,
+        typer.Option(
+            "--synth",
+            help="Synthesize one unit with Yosys: generic cells, Xilinx 7-series "
+            "LUT/FF/DSP/BRAM and OSU 0.18 um cell area (up to 1,024 PEs per unit; cached).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Synthesizable Verilog for DESIGN's tensor units (the PE array and its fold
@@ -52,6 +60,12 @@ def command(
     if getattr(spec, "target", "asic") != "asic":
         raise SpecError(f"'{design}': rtl builds ASIC designs (systolic tensor units)")
     params = rtl_design(spec, dataflow, fold_overlap)
+    if synth:
+        from accelscope.rtl.synthesize import check_size, liberty, yosys
+
+        check_size(params)  # before anything is written or simulated
+        yosys()
+        liberty()
     files = write_rtl(params, out_dir)
     doc = {
         "kind": "rtl",
@@ -66,6 +80,19 @@ def command(
         gemms = random_gemms(simulate, params.rows, params.cols, params.operand_bits, seed)
         report = check(params, gemms, out_dir / "sim_build")
         doc["simulation"] = report.to_dict()
+    if synth:
+        from accelscope.commands.common import err
+        from accelscope.rtl.cross_check import synthesis_document
+        from accelscope.rtl.synthesize import synthesize
+
+        if not json_out:
+            err.print(
+                f"synthesizing one {params.rows}x{params.cols} unit with Yosys (generic, "
+                "Xilinx 7-series, OSU 0.18 um): from 20 s (2x2) to about 2 min (8x8) the first "
+                "time, then cached ...",
+                markup=False,
+            )
+        doc["synthesis"] = synthesis_document(spec, params, synthesize(params))
     if json_out:
         emit_json(doc)
         return
@@ -89,5 +116,11 @@ def command(
             soft_wrap=True,
             markup=False,
         )
+    syn = doc.get("synthesis")
+    if syn:
+        from accelscope.rtl.cross_check import synthesis_lines
+
+        for line in synthesis_lines(syn):
+            out.print(line, soft_wrap=True, markup=False)
     if sim and sim["mismatches"]:
         raise typer.Exit(1)

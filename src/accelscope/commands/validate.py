@@ -87,6 +87,33 @@ def _print_fpga_summary(summary: dict[str, Any]) -> None:
         out.print(f"not reproduced: {m['design']} -- {m['reason']}", soft_wrap=True)
 
 
+def _print_rtl(rows: list[Any], summary: dict[str, Any]) -> None:
+    if summary["skipped"]:
+        out.print(f"RTL area -- skipped: {summary['skipped']}", soft_wrap=True, markup=False)
+        return
+    table = Table(title="RTL area: synthesized PE array (Yosys, OSU 0.18 um) vs area model")
+    for col in ("array", "flops/PE", "model bits/PE", "GE/PE", "model GE/PE", "ratio"):
+        table.add_column(col, justify="left" if col == "array" else "right")
+    for r in rows:
+        table.add_row(
+            f"{r.rows}x{r.cols} {r.dataflow} {r.precision}"
+            + (" pipelined" if r.fold_overlap == "pipelined" else ""),
+            f"{r.rtl_flops_per_pe:.0f}",
+            str(r.model_register_bits_per_pe),
+            f"{r.rtl_ge_per_pe:,.0f}",
+            f"{r.model_ge_per_pe:,.0f}",
+            f"{r.ge_ratio:.2f}x",
+        )
+    out.print(table)
+    out.print(
+        f"RTL area -- synthesized / modeled gate equivalents per PE: "
+        f"{summary['ge_ratio_min']:.2f}x to {summary['ge_ratio_max']:.2f}x "
+        f"({summary['yosys']}; a relative cross-check, see docs/rtl.md)",
+        soft_wrap=True,
+        markup=False,
+    )
+
+
 def command(
     json_out: JsonOpt = False,
     table: Annotated[
@@ -109,6 +136,15 @@ def command(
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=MAX_SEED, help="Seed of part 1's random GEMMs.")
     ] = 0,
+    rtl: Annotated[
+        bool,
+        typer.Option(
+            "--rtl/--no-rtl",
+            help="Synthesize the generated PE arrays with Yosys and compare their area with "
+            "the model (about a minute the first time, then cached; skipped with a note "
+            "when yosys or qflow-tech-osu018 is not installed).",
+        ),
+    ] = True,
 ) -> None:
     """Check the cost model: closed-form timing against the built-in cycle-level simulators
     (must be exact), and predictions against published accelerators (errors per row and
@@ -122,6 +158,13 @@ def command(
     check = check_simulators(gemms=gemms, seed=seed).to_dict() if gemms > 0 else None
     rows, summary = validate_published(table)
     fpga_rows, fpga_summary = validate_fpga()
+    rtl_rows, rtl_summary = [], {"skipped": "--no-rtl"}
+    if rtl:
+        from accelscope.validate.rtl import validate_rtl
+
+        if not json_out:
+            err.print("synthesizing PE arrays with Yosys for the RTL area check ...")
+        rtl_rows, rtl_summary = validate_rtl()
     if json_out:
         emit_json(
             {
@@ -134,6 +177,7 @@ def command(
                     "rows": [r.to_dict() for r in fpga_rows],
                     "summary": fpga_summary,
                 },
+                "rtl": {"rows": [r.to_dict() for r in rtl_rows], "summary": rtl_summary},
             }
         )
     else:
@@ -141,6 +185,7 @@ def command(
         _print_summary(summary, check)
         _print_rows(fpga_rows, "Published FPGA accelerators")
         _print_fpga_summary(fpga_summary)
+        _print_rtl(rtl_rows, rtl_summary)
     if check is not None and check["mismatches"]:
         if not json_out:
             err.print(

@@ -14,7 +14,6 @@ for the same GEMM, array and fold convention exactly.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from accelscope.errors import AccelscopeError, MissingDependencyError
+from accelscope.errors import AccelscopeError
 from accelscope.rtl.generate import HDL_FILES, RtlDesign, hdl_source
+from accelscope.rtl.tools import debian_tool
 
 
 def _sim_source(name: str) -> str:
@@ -33,13 +33,7 @@ def _sim_source(name: str) -> str:
 
 def verilator() -> str:
     """The ``verilator`` executable, or MissingDependencyError naming the package."""
-    path = shutil.which("verilator")
-    if path is None:
-        raise MissingDependencyError(
-            "--simulate needs Verilator: install the Debian package 'verilator' "
-            "(apt-get install verilator; `make test` does)"
-        )
-    return path
+    return debian_tool("verilator", "--simulate", "verilator", "Verilator")
 
 
 def _unit(design: RtlDesign) -> str:

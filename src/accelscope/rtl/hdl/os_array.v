@@ -20,40 +20,63 @@ module os_array #(
     input  wire [COLS*DW-1:0]     b_top,
     output wire [COLS*AW-1:0]     acc_bottom
 );
-    reg signed [DW-1:0] a_reg [0:ROWS-1][0:COLS-1];
-    reg signed [DW-1:0] b_reg [0:ROWS-1][0:COLS-1];
-    reg signed [AW-1:0] acc   [0:ROWS-1][0:COLS-1];
+    // PE outputs, flattened: PE (r, c) is slice r*COLS + c
+    wire [ROWS*COLS*DW-1:0] a_q;
+    wire [ROWS*COLS*DW-1:0] b_q;
+    wire [ROWS*COLS*AW-1:0] acc_q;
 
     genvar r, c;
     generate
         for (r = 0; r < ROWS; r = r + 1) begin : row
             for (c = 0; c < COLS; c = c + 1) begin : col
-                wire signed [DW-1:0] a_in = (c == 0) ? a_left[r*DW +: DW] : a_reg[r][c-1];
-                wire signed [DW-1:0] b_in = (r == 0) ? b_top[c*DW +: DW] : b_reg[r-1][c];
-                wire signed [AW-1:0] acc_above = (r == 0) ? {AW{1'b0}} : acc[r-1][c];
-                // a DW x DW signed product, sign-extended into the AW-bit sum
-                wire signed [2*DW-1:0] prod = a_in * b_in;
-                always @(posedge clk) begin
-                    if (rst) begin
-                        a_reg[r][c] <= {DW{1'b0}};
-                        b_reg[r][c] <= {DW{1'b0}};
-                        acc[r][c] <= {AW{1'b0}};
-                    end else if (drain) begin
-                        a_reg[r][c] <= {DW{1'b0}};
-                        b_reg[r][c] <= {DW{1'b0}};
-                        acc[r][c] <= acc_above;
-                    end else begin
-                        a_reg[r][c] <= a_in;
-                        b_reg[r][c] <= b_in;
-                        /* verilator lint_off WIDTH */  // prod: sign-extended to AW
-                        acc[r][c] <= acc[r][c] + prod;
-                        /* verilator lint_on WIDTH */
-                    end
-                end
+                wire [DW-1:0] a_in = (c == 0) ? a_left[r*DW +: DW] : a_q[(r*COLS+c-1)*DW +: DW];
+                wire [DW-1:0] b_in = (r == 0) ? b_top[c*DW +: DW] : b_q[((r-1)*COLS+c)*DW +: DW];
+                wire [AW-1:0] acc_above = (r == 0) ? {AW{1'b0}} : acc_q[((r-1)*COLS+c)*AW +: AW];
+                os_pe #(.DW(DW), .AW(AW)) pe (
+                    .clk(clk), .rst(rst), .drain(drain), .a_in(a_in), .b_in(b_in),
+                    .acc_above(acc_above), .a_q(a_q[(r*COLS+c)*DW +: DW]),
+                    .b_q(b_q[(r*COLS+c)*DW +: DW]), .acc_q(acc_q[(r*COLS+c)*AW +: AW])
+                );
             end
         end
         for (c = 0; c < COLS; c = c + 1) begin : out
-            assign acc_bottom[c*AW +: AW] = acc[ROWS-1][c];
+            assign acc_bottom[c*AW +: AW] = acc_q[((ROWS-1)*COLS+c)*AW +: AW];
         end
     endgenerate
+endmodule
+
+// One output-stationary PE: registered operands (right and down) and its accumulator.
+module os_pe #(
+    parameter integer DW = 8,
+    parameter integer AW = 32
+) (
+    input  wire                 clk,
+    input  wire                 rst,
+    input  wire                 drain,
+    input  wire signed [DW-1:0] a_in,
+    input  wire signed [DW-1:0] b_in,
+    input  wire signed [AW-1:0] acc_above,
+    output reg  signed [DW-1:0] a_q,
+    output reg  signed [DW-1:0] b_q,
+    output reg  signed [AW-1:0] acc_q
+);
+    // a DW x DW signed product, sign-extended into the AW-bit sum
+    wire signed [2*DW-1:0] prod = a_in * b_in;
+    always @(posedge clk) begin
+        if (rst) begin
+            a_q <= {DW{1'b0}};
+            b_q <= {DW{1'b0}};
+            acc_q <= {AW{1'b0}};
+        end else if (drain) begin
+            a_q <= {DW{1'b0}};
+            b_q <= {DW{1'b0}};
+            acc_q <= acc_above;
+        end else begin
+            a_q <= a_in;
+            b_q <= b_in;
+            /* verilator lint_off WIDTH */  // prod: sign-extended to AW
+            acc_q <= acc_q + prod;
+            /* verilator lint_on WIDTH */
+        end
+    end
 endmodule

@@ -6,7 +6,8 @@
 // While `load` is high the weight plane shifts down one row per cycle from `w_top` and
 // the operand and partial-sum registers are cleared (in-flight values of the previous
 // fold are invalidated, as in accelscope's reference simulator).
-// Operands are signed DW-bit integers; partial sums signed AW-bit.
+// Operands are signed DW-bit integers; partial sums signed AW-bit. Each PE is a ws_pe
+// instance (below), so synthesis sees one PE module however large the array.
 module ws_array #(
     parameter integer ROWS = 4,
     parameter integer COLS = 4,
@@ -19,49 +20,57 @@ module ws_array #(
     input  wire [ROWS*DW-1:0]     a_left,
     output wire [COLS*AW-1:0]     p_bottom
 );
-    wire signed [DW-1:0] a_in  [0:ROWS-1][0:COLS-1];
-    wire signed [AW-1:0] p_in  [0:ROWS-1][0:COLS-1];
-    wire signed [DW-1:0] w_in  [0:ROWS-1][0:COLS-1];
-    reg  signed [DW-1:0] a_reg [0:ROWS-1][0:COLS-1];
-    reg  signed [AW-1:0] p_reg [0:ROWS-1][0:COLS-1];
-    reg  signed [DW-1:0] w_reg [0:ROWS-1][0:COLS-1];
+    // PE outputs, flattened: PE (r, c) is slice r*COLS + c
+    wire [ROWS*COLS*DW-1:0] a_q;
+    wire [ROWS*COLS*AW-1:0] p_q;
+    wire [ROWS*COLS*DW-1:0] w_q;
 
     genvar r, c;
     generate
         for (r = 0; r < ROWS; r = r + 1) begin : row
             for (c = 0; c < COLS; c = c + 1) begin : col
-                if (c == 0) begin : left_edge
-                    assign a_in[r][c] = a_left[r*DW +: DW];
-                end else begin : left_pe
-                    assign a_in[r][c] = a_reg[r][c-1];
-                end
-                if (r == 0) begin : top_edge
-                    assign p_in[r][c] = {AW{1'b0}};
-                    assign w_in[r][c] = w_top[c*DW +: DW];
-                end else begin : upper_pe
-                    assign p_in[r][c] = p_reg[r-1][c];
-                    assign w_in[r][c] = w_reg[r-1][c];
-                end
-                // a DW x DW signed product, sign-extended into the AW-bit sum
-                wire signed [2*DW-1:0] prod = a_in[r][c] * w_reg[r][c];
-                always @(posedge clk) begin
-                    if (load) begin
-                        w_reg[r][c] <= w_in[r][c];
-                        a_reg[r][c] <= {DW{1'b0}};
-                        p_reg[r][c] <= {AW{1'b0}};
-                    end else begin
-                        a_reg[r][c] <= a_in[r][c];
-                        /* verilator lint_off WIDTH */  // prod: sign-extended to AW
-                        p_reg[r][c] <= p_in[r][c] + prod;
-                        /* verilator lint_on WIDTH */
-                    end
-                end
-            end
-            if (r == ROWS - 1) begin : bottom
-                for (c = 0; c < COLS; c = c + 1) begin : out
-                    assign p_bottom[c*AW +: AW] = p_reg[r][c];
-                end
+                wire [DW-1:0] a_in = (c == 0) ? a_left[r*DW +: DW] : a_q[(r*COLS+c-1)*DW +: DW];
+                wire [AW-1:0] p_in = (r == 0) ? {AW{1'b0}} : p_q[((r-1)*COLS+c)*AW +: AW];
+                wire [DW-1:0] w_in = (r == 0) ? w_top[c*DW +: DW] : w_q[((r-1)*COLS+c)*DW +: DW];
+                ws_pe #(.DW(DW), .AW(AW)) pe (
+                    .clk(clk), .load(load), .a_in(a_in), .p_in(p_in), .w_in(w_in),
+                    .a_q(a_q[(r*COLS+c)*DW +: DW]), .p_q(p_q[(r*COLS+c)*AW +: AW]),
+                    .w_q(w_q[(r*COLS+c)*DW +: DW])
+                );
             end
         end
+        for (c = 0; c < COLS; c = c + 1) begin : out
+            assign p_bottom[c*AW +: AW] = p_q[((ROWS-1)*COLS+c)*AW +: AW];
+        end
     endgenerate
+endmodule
+
+// One weight-stationary PE: registered operand, partial sum and stationary weight.
+module ws_pe #(
+    parameter integer DW = 8,
+    parameter integer AW = 32
+) (
+    input  wire                 clk,
+    input  wire                 load,
+    input  wire signed [DW-1:0] a_in,
+    input  wire signed [AW-1:0] p_in,
+    input  wire signed [DW-1:0] w_in,
+    output reg  signed [DW-1:0] a_q,
+    output reg  signed [AW-1:0] p_q,
+    output reg  signed [DW-1:0] w_q
+);
+    // a DW x DW signed product, sign-extended into the AW-bit sum
+    wire signed [2*DW-1:0] prod = a_in * w_q;
+    always @(posedge clk) begin
+        if (load) begin
+            w_q <= w_in;
+            a_q <= {DW{1'b0}};
+            p_q <= {AW{1'b0}};
+        end else begin
+            a_q <= a_in;
+            /* verilator lint_off WIDTH */  // prod: sign-extended to AW
+            p_q <= p_in + prod;
+            /* verilator lint_on WIDTH */
+        end
+    end
 endmodule

@@ -226,6 +226,21 @@ def _area_factor(name: str) -> float:
     return _SB_AREA_FROM_45[int(name.removesuffix("nm"))]
 
 
+#: The oldest node of the table above; older nodes scale classically from it.
+_OLDEST_TABLE_NM = 65
+
+
+def logic_area_factor(node_nm: int) -> float:
+    """Standard-cell logic area at *node_nm* relative to 45 nm: the model's node table
+    (Stillmaker & Baas 2017, 28 nm interpolated) for 65 nm and below, and for older nodes
+    (e.g. 180 nm, where the only freely installable standard-cell library is) classical
+    area scaling with the square of the feature size from 65 nm (ASSUMPTION: at 180-90 nm
+    planar scaling still tracked L^2 closely; the model's own nodes are not affected)."""
+    if node_nm > _OLDEST_TABLE_NM:
+        return _SB_AREA_FROM_45[_OLDEST_TABLE_NM] * (node_nm / _OLDEST_TABLE_NM) ** 2
+    return _area_factor(f"{node_nm}nm")
+
+
 # --------------------------------------------------------------------------------------
 # SRAM
 # --------------------------------------------------------------------------------------
@@ -274,6 +289,9 @@ _LEAKAGE_FRACTION: dict[str, float] = {
 #: NAND2-equivalent gates; NanGate 45 nm NAND2_X1 = 0.798 um^2), layout area.
 _ARRAY_CONTROL_GATES = 20_000
 _NAND2_UM2_45 = 0.798
+#: Public names of the two constants above, for cross-checks in gate equivalents.
+NAND2_UM2_45 = _NAND2_UM2_45
+LOGIC_UTILIZATION = _LOGIC_UTILIZATION
 
 #: SRAM port periphery per bit of port width (sense amplifier, write driver, column mux,
 #: output latch and the wiring to the consumer; ESTIMATE 20 um^2 at 45 nm). A wider port
