@@ -242,6 +242,10 @@ def render_rtl(rows: list[RtlAreaRow], summary: dict) -> list[str]:
         "bank, the RTL also keeps each bank's destination row (2 × 8 bits), its valid bit "
         "(2) and the operand's bank bit (1), which let weights fall to their rows while "
         "the other bank computes.",
+        "* **Output-stationary with pipelined folds** needs an accumulator-wide drain "
+        "register per PE (and the operands' valid, first and last flags), 85 flip-flops at "
+        "int8, where the model charges one more operand register (56 bits): the area model "
+        "under-counts these PEs by about 29 register bits.",
         "* **Arithmetic is about twice the model's.** The model's multiplier and adder are "
         "Horowitz's 45 nm figures (ISSCC 2014), from optimized datapaths; Yosys and ABC "
         "map to simple gates only (no full-adder cells, no Booth recoding), so "

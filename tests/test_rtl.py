@@ -20,10 +20,9 @@ from tests.conftest import run_cli
 
 EDGE = rtl_design(load_arch("edge"))
 DATAFLOWS = ("ws", "is", "os")
-#: (dataflow, fold convention) pairs the generator builds: every dataflow with folds back
-#: to back, and the stationary ones with pipelined folds (the model's default).
-VARIANTS = [("ws", "none"), ("is", "none"), ("os", "none"), ("ws", "pipelined"),
-            ("is", "pipelined")]  # fmt: skip
+#: (dataflow, fold convention) pairs: every dataflow under both of the model's fold
+#: conventions, back to back and pipelined (the model's default).
+VARIANTS = [(flow, overlap) for flow in DATAFLOWS for overlap in ("none", "pipelined")]
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +49,9 @@ def test_generation_is_deterministic_and_headed(tmp_path):
     assert [f.name for f in os_files] == ["os_array.v", "os_controller.v", "os_unit.v",
                                           "accelscope_top.v"]  # fmt: skip
     assert "parameter integer UNITS = 4" in os_files[-1].read_text()
+    osp_files = write_rtl(dataclasses.replace(EDGE, dataflow="os"), tmp_path / "osp")
+    assert [f.name for f in osp_files] == ["osp_array.v", "osp_controller.v", "osp_unit.v",
+                                           "accelscope_top.v"]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -137,7 +139,6 @@ def test_cli_json_with_simulation(tmp_path):
     ("args", "needle"),
     [
         (["edge", "--dataflow", "xs"], "--dataflow xs"),
-        (["edge", "--dataflow", "os"], "fold_overlap pipelined with the os dataflow"),
         (["edge", "--fold-overlap", "some"], "--fold-overlap some"),
         (["fpga:zc706"], "rtl builds ASIC designs"),
         (["nosuchpreset"], "nosuchpreset"),

@@ -165,8 +165,16 @@ def test_validation_rows_compare_registers_and_area(tmp_path):
     assert by[("os", "none", "int8", 8, 8)].rtl_flops_per_pe == 48
     assert by[("ws", "pipelined", "int8", 8, 8)].rtl_flops_per_pe == 56 + 19
     assert by[("ws", "pipelined", "int16", 8, 8)].rtl_flops_per_pe == 80 + 19
+    # os pipelined: a 8 + b 8 + acc 32 + drain 32 + 5 flags (a valid/first/last, b valid,
+    # finished) = 85, against the model's 56
+    osp = by[("os", "pipelined", "int8", 8, 8)]
+    assert osp.rtl_flops_per_pe == 85 and osp.model_register_bits_per_pe == 56
     # per-PE area does not depend on the array size (five int8 pipelined sizes)
-    ratios = [r.ge_ratio for r in rows if r.precision == "int8" and r.fold_overlap != "none"]
+    ratios = [
+        r.ge_ratio
+        for r in rows
+        if (r.dataflow, r.fold_overlap, r.precision) == ("ws", "pipelined", "int8")
+    ]
     assert len(ratios) == 5 and max(ratios) / min(ratios) < 1.05
     assert summary["ge_ratio_min"] == pytest.approx(min(r.ge_ratio for r in rows), abs=1e-3)
 

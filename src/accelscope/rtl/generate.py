@@ -7,10 +7,10 @@ naming the accelscope version and the design parameters. Plain parameterized mod
 rather than a Python HDL: the files are readable by any hardware engineer, diff-able,
 and go unchanged through Verilator and Yosys; the output is deterministic (no dates).
 
-Supported so far: the three dataflows -- weight-stationary (``ws``), input-stationary
-(``is``: the ws unit with transposed operands) and output-stationary (``os``) -- with
-folds back to back (``fold_overlap: none``), int8 and int16 operands (signed), the
-accumulator width of the spec, any array shape up to 256 x 256 and up to 64 units.
+Supported: the three dataflows -- weight-stationary (``ws``), input-stationary (``is``:
+the ws unit with transposed operands) and output-stationary (``os``) -- each with folds
+back to back (``fold_overlap: none``) and pipelined, int8 and int16 operands (signed),
+the accumulator width of the spec, any array shape up to 256 x 256 and up to 64 units.
 docs/rtl.md describes the micro-architecture.
 """
 
@@ -33,6 +33,9 @@ HDL_FILES = (
     "wsp_array.v",
     "wsp_controller.v",
     "wsp_unit.v",
+    "osp_array.v",
+    "osp_controller.v",
+    "osp_unit.v",
 )
 #: Operand widths (bits) the generator builds, by precision.
 OPERAND_BITS = {"int8": 8, "int16": 16}
@@ -74,11 +77,6 @@ def rtl_design(
     overlap = fold_overlap or arch.execution.fold_overlap
     if overlap not in ("none", "pipelined"):
         raise SpecError(f"--fold-overlap {overlap}: expected none or pipelined")
-    if flow == "os" and overlap == "pipelined":
-        raise SpecError(
-            "fold_overlap pipelined with the os dataflow is not generated yet: use "
-            "--fold-overlap none (ws and is have both conventions)"
-        )
     if arch.precision not in OPERAND_BITS:
         raise SpecError(
             f"precision '{arch.precision}': the generator builds integer operands only "
@@ -126,10 +124,9 @@ def header(design: RtlDesign) -> str:
 
 def unit_name(design: RtlDesign) -> str:
     """The unit module: ``ws_unit`` / ``wsp_unit`` (ws, and is with transposed operands;
-    folds back to back / pipelined) or ``os_unit``."""
-    if design.dataflow == "os":
-        return "os_unit"
-    return "wsp_unit" if design.fold_overlap == "pipelined" else "ws_unit"
+    folds back to back / pipelined) or ``os_unit`` / ``osp_unit``."""
+    pipelined = "p" if design.fold_overlap == "pipelined" else ""
+    return ("os" if design.dataflow == "os" else "ws") + pipelined + "_unit"
 
 
 _PORT_NOTE = {

@@ -37,7 +37,7 @@ def verilator() -> str:
 
 
 def _unit(design: RtlDesign) -> str:
-    """``ws`` / ``wsp`` (also run ``is``, transposed) or ``os``: the unit and its
+    """``ws`` / ``wsp`` (also run ``is``, transposed) or ``os`` / ``osp``: the unit and its
     testbench."""
     from accelscope.rtl.generate import unit_name
 

@@ -28,7 +28,7 @@ from accelscope.rtl.generate import OPERAND_BITS, RtlDesign
 
 #: (dataflow, fold convention, precision, rows, cols): five array sizes of the model's
 #: default unit (ws, pipelined folds, int8) -- square, wide and tall -- and one each of
-#: int16, folds back to back, and output-stationary.
+#: int16, folds back to back, and output-stationary under both fold conventions.
 CASES: tuple[tuple[str, str, str, int, int], ...] = (
     ("ws", "pipelined", "int8", 4, 4),
     ("ws", "pipelined", "int8", 8, 8),
@@ -38,6 +38,7 @@ CASES: tuple[tuple[str, str, str, int, int], ...] = (
     ("ws", "pipelined", "int16", 8, 8),
     ("ws", "none", "int8", 8, 8),
     ("os", "none", "int8", 8, 8),
+    ("os", "pipelined", "int8", 8, 8),
 )
 ACCUMULATOR_BITS = 32
 MODEL_NODE = "45nm"
