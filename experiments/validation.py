@@ -353,8 +353,8 @@ def rtl_readme_line() -> str:
     return (
         "* RTL: the generated Verilog takes exactly the model's compute cycles on every "
         "simulated GEMM ([docs/rtl.md](docs/rtl.md)); synthesized with Yosys on "
-        f"{summary['sizes']} arrays, its PEs have the model's register bits (plus the "
-        "pipelined bank's bookkeeping) and "
+        f"{summary['sizes']} arrays, its PEs have exactly the model's register bits with "
+        "folds back to back (more with pipelined folds, which the model under-counts) and "
         f"{summary['ge_ratio_min']:.1f}–{summary['ge_ratio_max']:.1f}× the model's gate "
         "equivalents."
     )

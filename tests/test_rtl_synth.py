@@ -153,10 +153,10 @@ def test_cli_synth_without_yosys_names_the_package(tmp_path):
 
 # ------------------------------------------------------------------ area cross-check
 @pytest.mark.slow
-def test_validation_rows_compare_registers_and_area(tmp_path):
+def test_validation_rows_compare_registers_and_area():
     from accelscope.validate.rtl import CASES, validate_rtl
 
-    rows, summary = validate_rtl(cache_root=tmp_path)
+    rows, summary = validate_rtl()  # the session cache, shared with `validate` tests
     assert summary["skipped"] is None and len(rows) == len(CASES) >= 5
     by = {(r.dataflow, r.fold_overlap, r.precision, r.rows, r.cols): r for r in rows}
     # registers: the model charges 2P + 32 bits (+P for the second bank); the RTL has
