@@ -72,7 +72,8 @@ def test_random_gemms_exact_products_and_cycles(build_dir, dataflow, overlap, ro
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("dataflow", "overlap"), [("ws", "none"), ("os", "none"),
-                                                   ("ws", "pipelined")])  # fmt: skip
+                                                   ("ws", "pipelined"),
+                                                   ("os", "pipelined")])  # fmt: skip
 def test_int16_operands_and_wide_accumulator(build_dir, dataflow, overlap):
     design = dataclasses.replace(
         EDGE, rows=3, cols=4, operand_bits=16, accumulator_bits=48, dataflow=dataflow,
