@@ -243,9 +243,10 @@ def render_rtl(rows: list[RtlAreaRow], summary: dict) -> list[str]:
         "(2) and the operand's bank bit (1), which let weights fall to their rows while "
         "the other bank computes.",
         "* **Output-stationary with pipelined folds** needs an accumulator-wide drain "
-        "register per PE (and the operands' valid, first and last flags), 85 flip-flops at "
-        "int8, where the model charges one more operand register (56 bits): the area model "
-        "under-counts these PEs by about 29 register bits.",
+        "register per PE. This cross-check found that the model charged these PEs one more "
+        "operand register instead (56 bits at int8); it now charges the drain register "
+        "(80 bits), and the RTL's 85 are that plus the operands' valid, first and last "
+        "flags and a finished bit.",
         "* **Arithmetic is about twice the model's.** The model's multiplier and adder are "
         "Horowitz's 45 nm figures (ISSCC 2014), from optimized datapaths; Yosys and ABC "
         "map to simple gates only (no full-adder cells, no Booth recoding), so "
@@ -354,7 +355,7 @@ def rtl_readme_line() -> str:
         "* RTL: the generated Verilog takes exactly the model's compute cycles on every "
         "simulated GEMM ([docs/rtl.md](docs/rtl.md)); synthesized with Yosys on "
         f"{summary['sizes']} arrays, its PEs have exactly the model's register bits with "
-        "folds back to back (more with pipelined folds, which the model under-counts) and "
+        "folds back to back (with pipelined folds, a few bookkeeping bits more) and "
         f"{summary['ge_ratio_min']:.1f}–{summary['ge_ratio_max']:.1f}× the model's gate "
         "equivalents."
     )

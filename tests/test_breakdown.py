@@ -53,3 +53,28 @@ def test_breakdowns_in_json_and_report(cli, tmp_path):
     assert "Energy by component" in text and "Area by component" in text
     table = cli("evaluate", "alexnet", "--arch", "edge")
     assert "energy by component: " in table.stdout and "area by component: " in table.stdout
+
+
+@pytest.mark.parametrize("overlap", ["none", "pipelined"])
+def test_pipelined_os_pe_carries_an_accumulator_wide_drain_register(overlap):
+    """Pipelined folds add per PE a second stationary operand (ws, is: 8 bits at int8) or a
+    drain register of accumulator width (os: 32 bits), auto the larger (docs/rtl.md: the
+    generated os PE has exactly that register). Hand-derived difference os - ws:
+    PEs x (32 - 8) register bits x the node's register-bit area."""
+    from accelscope.targets.asic.cost.area import area_breakdown
+    from accelscope.targets.asic.cost.configs import ConfigBatch
+    from accelscope.targets.asic.cost.energy import tech_columns
+
+    base = load_arch("edge")
+    archs = []
+    for flow in ("ws", "is", "os", "auto"):
+        tu = base.tensor_units.model_copy(update={"dataflow": flow})
+        ex = base.execution.model_copy(update={"fold_overlap": overlap})
+        archs.append(base.model_copy(update={"tensor_units": tu, "execution": ex}))
+    cfg = ConfigBatch.from_archs(archs)
+    tc = tech_columns(cfg)
+    ws, is_, os_, auto = area_breakdown(cfg, tc).arrays_mm2
+    assert is_ == ws and auto == os_
+    pes = base.tensor_units.rows * base.tensor_units.cols * base.tensor_units.count
+    expected = pes * (base.accumulator_bits - 8) * float(tc.reg_bit_area_um2[0]) * 1e-6
+    assert os_ - ws == pytest.approx(expected if overlap == "pipelined" else 0.0, abs=1e-15)

@@ -76,15 +76,17 @@ class RtlAreaRow:
         return out
 
 
-def _model_pe(precision: str, pipelined: bool) -> tuple[float, int]:
-    """(cell area um^2 at 45 nm, register bits) of one PE in the area model."""
+def _model_pe(dataflow: str, precision: str, pipelined: bool) -> tuple[float, int]:
+    """(cell area um^2 at 45 nm, register bits) of one PE in the area model: operands and
+    partial sum, plus with pipelined folds a second stationary operand (ws, is) or an
+    accumulator-wide drain register (os) -- ``area._pipelined_pe_area_um2``."""
     from accelscope.targets.asic.arch.technology import LOGIC_UTILIZATION, get_technology
 
     tech = get_technology(MODEL_NODE)
-    layout = tech.pe_area_um2[precision] + (tech.pe_bank_area_um2[precision] if pipelined else 0)
     bits = OPERAND_BITS[precision]
-    register_bits = 2 * bits + ACCUMULATOR_BITS + (bits if pipelined else 0)
-    return layout * LOGIC_UTILIZATION, register_bits
+    extra_bits = (ACCUMULATOR_BITS if dataflow == "os" else bits) if pipelined else 0
+    layout = tech.pe_area_um2[precision] + extra_bits * tech.reg_bit_area_um2
+    return layout * LOGIC_UTILIZATION, 2 * bits + ACCUMULATOR_BITS + extra_bits
 
 
 def rtl_area_rows(cache_root: Path | None = None) -> list[RtlAreaRow]:
@@ -112,7 +114,7 @@ def rtl_area_rows(cache_root: Path | None = None) -> list[RtlAreaRow]:
         flops = sum(n for kind, n in report.cells_by_type.items() if "DFF" in kind.upper())
         um2_180 = report.area_um2 / pes
         scale = logic_area_factor(MODEL_NODE_NM) / logic_area_factor(report.library_node_nm)
-        model_um2, model_bits = _model_pe(precision, overlap == "pipelined")
+        model_um2, model_bits = _model_pe(dataflow, precision, overlap == "pipelined")
         rows.append(
             RtlAreaRow(
                 dataflow=dataflow,

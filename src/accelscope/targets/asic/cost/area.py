@@ -3,7 +3,7 @@
 Blocks (docs/assumptions.md, part 2, "Area"), each from the configuration's technology:
 
 * PE arrays: ``PEs x pe_area`` plus, with pipelined folds, a second stationary register
-  bank per PE;
+  bank per PE (ws, is) or a drain register of accumulator width (os; auto: the larger);
 * per array: control (sequencer, address generators) and the triangular skew/deskew
   register files at the array edges (``R(R-1)/2`` operand bits at the input edge,
   ``C(C-1)/2`` operand bits for the weight feeder when folds are pipelined, ``C(C-1)/2``
@@ -29,6 +29,7 @@ import numpy as np
 
 from accelscope.targets.asic.cost.configs import ConfigBatch
 from accelscope.targets.asic.cost.energy import TechColumns
+from accelscope.targets.asic.cost.systolic import AUTO_CODE, DATAFLOW_CODE
 
 #: Top-level control as a fraction of the datapath (arrays, SRAM, vector unit): "control
 #: is just 2 %" of the TPU v1 die (Jouppi et al., ISCA 2017, section 2, floor plan).
@@ -69,6 +70,16 @@ def default_ports(cfg: ConfigBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return p_in, p_w, p_out
 
 
+def _pipelined_pe_area_um2(cfg: ConfigBatch, tc: TechColumns) -> np.ndarray:
+    """What pipelined folds add to a PE: a second stationary operand register (ws, is), or
+    a drain register of accumulator width (os: results leave through a drain chain while
+    the next fold accumulates; the generated RTL, docs/rtl.md). ``auto`` hardware runs
+    both dataflows, so it gets the larger of the two."""
+    drain = cfg.accumulator_bits.astype(np.float64) * tc.reg_bit_area_um2
+    os_like = (cfg.dataflow == DATAFLOW_CODE["os"]) | (cfg.dataflow == AUTO_CODE)
+    return np.where(os_like, np.maximum(drain, tc.pe_bank_area_um2), tc.pe_bank_area_um2)
+
+
 def area_breakdown(cfg: ConfigBatch, tc: TechColumns) -> AreaBreakdown:
     """Area of every configuration by block (module docstring)."""
     r = cfg.rows.astype(np.float64)
@@ -82,7 +93,7 @@ def area_breakdown(cfg: ConfigBatch, tc: TechColumns) -> AreaBreakdown:
     skew_bits = skew_bits + np.where(pipelined, (c * (c - 1) / 2) * bits, 0.0)
     per_array = tc.array_control_mm2 + skew_bits * tc.reg_bit_area_um2 * 1e-6
     arrays = (
-        pes * (tc.pe_area_um2 + np.where(pipelined, tc.pe_bank_area_um2, 0.0)) * 1e-6
+        pes * (tc.pe_area_um2 + np.where(pipelined, _pipelined_pe_area_um2(cfg, tc), 0.0)) * 1e-6
         + units * per_array
     )
     p_in, p_w, p_out = default_ports(cfg)
