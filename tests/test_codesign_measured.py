@@ -84,3 +84,5 @@ def test_codesign_latency_bad_values_are_one_line_errors():
     assert r.code == 2 and "no PyTorch module to measure" in r.stderr
     r = run_cli("codesign", "lstm-lm", "--latency", "measured", "--range", "0.5:1.5", "--runs", "3")
     assert r.code == 2 and "widths to time" in r.stderr and "--multiple" in r.stderr
+    # one line: no progress bar is shown before the sweep's checks have passed
+    assert r.stderr.strip().startswith("error: ") and "\n" not in r.stderr.strip()

@@ -200,9 +200,20 @@ def _measured(model, spec, names, lo, hi, multiple, batch, seq_len, device, runs
     )
     bar = progress_bar("timing widths")
     task = bar.add_task("time", total=None)
-    backend.progress = lambda done, total: bar.update(task, completed=done, total=total)
-    with bar:
+    shown = []  # the bar appears with the first timing, after the sweep's checks
+
+    def report(done: int, total: int) -> None:
+        if not shown:
+            bar.start()
+            shown.append(True)
+        bar.update(task, completed=done, total=total)
+
+    backend.progress = report
+    try:
         result = measured_sweep(backend, names or None, lo=lo, hi=hi, multiple=multiple)
+    finally:
+        if shown:
+            bar.stop()
     modeled = sweep_knobs(
         backend.network, spec, [c.knob for c in result.curves], [c.widths for c in result.curves]
     )
