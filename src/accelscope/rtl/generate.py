@@ -36,6 +36,7 @@ HDL_FILES = (
     "osp_array.v",
     "osp_controller.v",
     "osp_unit.v",
+    "tile_sequencer.v",
 )
 #: Operand widths (bits) the generator builds, by precision.
 OPERAND_BITS = {"int8": 8, "int16": 16}
@@ -206,9 +207,99 @@ endmodule
 """
 
 
+def tiled_module(design: RtlDesign) -> str:
+    """``tiled_unit``: the tile sequencer driving one tensor unit, with the unit's buffer
+    addresses offset by the current tile (global A, B and C coordinates on the ports) and
+    B read ports per column for every unit kind."""
+    unit = unit_name(design)
+    per_column = unit != "ws_unit"
+    if per_column:
+        b_decl = "    wire [COLS-1:0] ub_en;\n    wire [COLS*IW-1:0] ub_row, ub_col;"
+        b_conn = ".b_en(ub_en), .b_row(ub_row), .b_col(ub_col),"
+        b_map = """            assign b_en[j] = ub_en[j];
+            assign b_row[j*IW +: IW] = ub_row[j*IW +: IW] + off_k;
+            assign b_col[j*IW +: IW] = ub_col[j*IW +: IW] + off_n;"""
+    else:  # one row-wide weight port: column j reads column col0 + j
+        b_decl = "    wire ub_en;\n    wire [IW-1:0] ub_row, ub_col0;"
+        b_conn = ".b_en(ub_en), .b_row(ub_row), .b_col0(ub_col0),"
+        b_map = """            assign b_en[j] = ub_en;
+            assign b_row[j*IW +: IW] = ub_row + off_k;
+            assign b_col[j*IW +: IW] = ub_col0 + off_n + j;"""
+    return f"""// The tile sequencer (tile_sequencer.v) and one {unit}: a GEMM run as the mapping's
+// buffer tiles, each tile one run of the unit, on global buffer coordinates.
+module tiled_unit #(
+    parameter integer ROWS = {design.rows},
+    parameter integer COLS = {design.cols},
+    parameter integer DW = {design.operand_bits},
+    parameter integer AW = {design.accumulator_bits},
+    parameter integer IW = 32
+) (
+    input  wire                 clk,
+    input  wire                 rst,
+    input  wire                 start,
+    input  wire [IW-1:0]        size_a_m, cnt_a_m, size_b_m, cnt_b_m,
+    input  wire [IW-1:0]        size_a_k, cnt_a_k, size_b_k, cnt_b_k,
+    input  wire [IW-1:0]        size_a_n, cnt_a_n, size_b_n, cnt_b_n,
+    input  wire [1:0]           outer, middle, inner,
+    output wire                 busy,
+    output wire                 done,
+    output wire [ROWS-1:0]      a_en,
+    output wire [ROWS*IW-1:0]   a_row,
+    output wire [ROWS*IW-1:0]   a_col,
+    input  wire [ROWS*DW-1:0]   a_data,
+    output wire [COLS-1:0]      b_en,
+    output wire [COLS*IW-1:0]   b_row,
+    output wire [COLS*IW-1:0]   b_col,
+    input  wire [COLS*DW-1:0]   b_data,
+    output wire [COLS-1:0]      c_en,
+    output wire [COLS*IW-1:0]   c_row,
+    output wire [COLS*IW-1:0]   c_col,
+    output wire [COLS*AW-1:0]   c_data
+);
+    wire unit_start, unit_done;
+    wire [IW-1:0] unit_m, unit_k, unit_n, off_m, off_k, off_n;
+    wire [ROWS*IW-1:0] ua_row, ua_col;
+    wire [COLS*IW-1:0] uc_row, uc_col;
+{b_decl}
+
+    tile_sequencer #(.IW(IW)) seq (
+        .clk(clk), .rst(rst), .start(start),
+        .size_a_m(size_a_m), .cnt_a_m(cnt_a_m), .size_b_m(size_b_m), .cnt_b_m(cnt_b_m),
+        .size_a_k(size_a_k), .cnt_a_k(cnt_a_k), .size_b_k(size_b_k), .cnt_b_k(cnt_b_k),
+        .size_a_n(size_a_n), .cnt_a_n(cnt_a_n), .size_b_n(size_b_n), .cnt_b_n(cnt_b_n),
+        .outer(outer), .middle(middle), .inner(inner), .done(done),
+        .unit_start(unit_start), .unit_m(unit_m), .unit_k(unit_k), .unit_n(unit_n),
+        .off_m(off_m), .off_k(off_k), .off_n(off_n), .unit_done(unit_done)
+    );
+    {unit} #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(IW)) tu (
+        .clk(clk), .rst(rst), .start(unit_start), .m(unit_m), .k(unit_k), .n(unit_n),
+        .busy(busy), .done(unit_done),
+        .a_en(a_en), .a_row(ua_row), .a_col(ua_col), .a_data(a_data),
+        {b_conn}
+        .b_data(b_data),
+        .c_en(c_en), .c_row(uc_row), .c_col(uc_col), .c_data(c_data)
+    );
+
+    genvar r, j;
+    generate
+        for (r = 0; r < ROWS; r = r + 1) begin : lane_a
+            assign a_row[r*IW +: IW] = ua_row[r*IW +: IW] + off_m;
+            assign a_col[r*IW +: IW] = ua_col[r*IW +: IW] + off_k;
+        end
+        for (j = 0; j < COLS; j = j + 1) begin : lane_bc
+{b_map}
+            assign c_row[j*IW +: IW] = uc_row[j*IW +: IW] + off_m;
+            assign c_col[j*IW +: IW] = uc_col[j*IW +: IW] + off_n;
+        end
+    endgenerate
+endmodule
+"""
+
+
 def write_rtl(design: RtlDesign, out_dir: Path) -> list[Path]:
-    """Write ``accelscope_top.v`` and the modules it uses into *out_dir* (created);
-    returns the files in a fixed order. Files are written whole (temporary name, then
+    """Write the unit's modules, the buffer-tile sequencer with one unit
+    (``tiled_unit.v``) and ``accelscope_top.v`` into *out_dir* (created); returns the
+    files in a fixed order. Files are written whole (temporary name, then
     renamed), so an interrupted run leaves no half-written Verilog."""
     from accelscope.store.parts import atomic_write_text
 
@@ -221,6 +312,13 @@ def write_rtl(design: RtlDesign, out_dir: Path) -> list[Path]:
     for name in (n for n in HDL_FILES if n.startswith(prefix)):
         path = out_dir / name
         atomic_write_text(path, head + hdl_source(name))
+        files.append(path)
+    for name, text in (
+        ("tile_sequencer.v", hdl_source("tile_sequencer.v")),
+        ("tiled_unit.v", tiled_module(design)),
+    ):
+        path = out_dir / name
+        atomic_write_text(path, head + text)
         files.append(path)
     top = out_dir / "accelscope_top.v"
     atomic_write_text(top, head + top_module(design))

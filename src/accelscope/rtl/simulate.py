@@ -44,13 +44,20 @@ def _unit(design: RtlDesign) -> str:
     return unit_name(design).removesuffix("_unit")
 
 
-def build(design: RtlDesign, build_dir: Path) -> Path:
-    """The compiled simulation model of *design*'s unit (built once per sources and
-    parameters under *build_dir*)."""
+def build(design: RtlDesign, build_dir: Path, tiled: bool = False) -> Path:
+    """The compiled simulation model of *design*'s unit -- with *tiled*, of the tile
+    sequencer driving it (``tiled_unit``) -- built once per sources and parameters under
+    *build_dir*."""
+    from accelscope.rtl.generate import tiled_module
+
     unit = _unit(design)
-    tb = f"tb_{unit}"
+    tb = "tb_tiled" if tiled else f"tb_{unit}"
     hdl = [name for name in HDL_FILES if name.startswith(unit + "_")]
     sources = {name: hdl_source(name) for name in hdl}
+    if tiled:
+        sources["tile_sequencer.v"] = hdl_source("tile_sequencer.v")
+        sources["tiled_unit.v"] = tiled_module(design)
+        hdl = [*hdl, "tile_sequencer.v", "tiled_unit.v"]
     sources[f"{tb}.sv"] = _sim_source(f"{tb}.sv")
     sources["sim_main.cpp"] = _sim_source("sim_main.cpp").replace("tb_ws", tb)
     key = hashlib.sha256()
@@ -69,6 +76,7 @@ def build(design: RtlDesign, build_dir: Path) -> Path:
         (work / name).write_text(text)
     cmd = [
         tool, "--cc", "--exe", "--build", "-O2", "-j", "2", "-Wno-fatal", "-Wno-WIDTH",
+        *(["-CFLAGS", "-DTILED"] if tiled else []),
         f"-GROWS={design.rows}", f"-GCOLS={design.cols}",
         f"-GDW={design.operand_bits}", f"-GAW={design.accumulator_bits}",
         "--top-module", tb, "-Mdir", str(work / "obj"),
@@ -83,16 +91,22 @@ def build(design: RtlDesign, build_dir: Path) -> Path:
 
 
 def run(
-    binary: Path, gemms: list[tuple[np.ndarray, np.ndarray]], dataflow: str = "ws"
+    binary: Path,
+    gemms: list[tuple[np.ndarray, np.ndarray]],
+    dataflow: str = "ws",
+    schedules: list[list[int]] | None = None,
 ) -> list[tuple[int, np.ndarray]]:
     """``(busy cycles, C)`` of every GEMM ``(A, B)``, in order, from one simulation run
-    (``is``: the same unit with the operands transposed, see ``sim/tb_ws.sv``)."""
+    (``is``: the same unit with the operands transposed, see ``sim/tb_ws.sv``); a tiled
+    model also reads each GEMM's tile schedule (:func:`tile_schedule`)."""
     transpose = int(dataflow == "is")
     lines = [str(len(gemms))]
-    for a, b in gemms:
+    for i, (a, b) in enumerate(gemms):
         lines.append(f"{a.shape[0]} {a.shape[1]} {b.shape[1]} {transpose}")
         lines.append(" ".join(map(str, a.ravel().tolist())))
         lines.append(" ".join(map(str, b.ravel().tolist())))
+        if schedules is not None:  # read after the operands (sim_main.cpp)
+            lines.append(" ".join(map(str, schedules[i])))
     proc = subprocess.run(
         [str(binary)], input="\n".join(lines) + "\n", capture_output=True, text=True
     )
@@ -185,5 +199,79 @@ def check(
             report.failures.append(
                 {"m": m, "k": k, "n": n, "product_ok": product_ok, "cycles_rtl": cycles,
                  "cycles_model": model}
+            )  # fmt: skip
+    return report
+
+
+#: Loop orders as (outer, middle, inner) dimensions of the unit's frame (0 m, 1 k, 2 n).
+_DIM = {"m": 0, "k": 1, "n": 2}
+
+
+def tile_schedule(
+    m: int, k: int, n: int, tiles: tuple[int, int, int], chunked: str, order: str = "mkn"
+) -> list[int]:
+    """The tile sequencer's schedule of a GEMM in the unit's frame: per dimension ``m``,
+    ``k``, ``n`` (size_a, count_a, size_b, count_b) and the loop order. Dimension
+    *chunked* (the streamed one) is cut into ``ceil(d / t)`` balanced chunks, the others
+    into tiles of ``t`` and a remainder -- the cost model's convention
+    (:func:`~accelscope.targets.asic.cost.systolic.tiled_compute_cycles`)."""
+    out: list[int] = []
+    for name, d, t in zip("mkn", (m, k, n), tiles, strict=True):
+        t = max(1, min(int(t), d))
+        if name == chunked:
+            count = -(-d // t)
+            lo = d // count
+            hi = d - lo * count  # chunks one longer
+            out += [lo + 1, hi, lo, count - hi] if hi else [lo, count, 0, 0]
+        else:
+            full, rem = divmod(d, t)
+            out += [t, full, rem, int(rem > 0)]
+    return out + [_DIM[c] for c in order]
+
+
+def check_tiled(
+    design: RtlDesign,
+    gemms: list[tuple[np.ndarray, np.ndarray]],
+    tiles: list[tuple[int, int, int]],
+    build_dir: Path,
+    order: str = "mkn",
+) -> SimulationReport:
+    """Simulate *gemms* through the tile sequencer, each cut into its buffer tiles
+    ``(t_m, t_k, t_n)`` of the unit's frame; compare products with NumPy and the unit's
+    busy cycles with the cost model's tiled compute cycles (folds back to back: the
+    model's count is exact there; docs/rtl.md)."""
+    from accelscope.targets.asic.cost.systolic import tiled_compute_cycles
+
+    if design.fold_overlap != "none":
+        raise AccelscopeError(
+            "tiled runs are checked with folds back to back (the model's pipelined tiled "
+            "count runs folds across tiles continuously; the sequencer restarts the unit)"
+        )
+    is_os = design.dataflow == "os"
+    binary = build(design, build_dir, tiled=True)
+    scheds, expected = [], []
+    for (a, b), (tm, tk, tn) in zip(gemms, tiles, strict=True):
+        m, k = a.shape
+        n = b.shape[1]
+        um, un = (n, m) if design.dataflow == "is" else (m, n)
+        if is_os:  # rows M, cols N, stream K
+            dims, t, chunked = (um, un, k), (tm, tn, tk), "k"
+        else:  # rows K, cols N, stream M
+            dims, t, chunked = (k, un, um), (tk, tn, tm), "m"
+        scheds.append(tile_schedule(um, k, un, (tm, tk, tn), chunked, order))
+        expected.append(int(tiled_compute_cycles(*dims, *t, design.rows, design.cols,
+                                                 is_os, False)))  # fmt: skip
+    report = SimulationReport()
+    results = run(binary, gemms, design.dataflow, scheds)
+    for (a, b), (cycles, c), model in zip(gemms, results, expected, strict=True):
+        product_ok = bool(np.array_equal(c, a.astype(np.int64) @ b.astype(np.int64)))
+        report.gemms += 1
+        report.cycles_model += model
+        report.cycles_rtl += cycles
+        if not product_ok or cycles != model:
+            report.mismatches += 1
+            report.failures.append(
+                {"m": a.shape[0], "k": a.shape[1], "n": b.shape[1], "product_ok": product_ok,
+                 "cycles_rtl": cycles, "cycles_model": model}
             )  # fmt: skip
     return report

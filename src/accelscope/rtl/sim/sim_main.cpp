@@ -49,6 +49,16 @@ int main(int argc, char** argv) {
         top->transpose = transpose;
         // input-stationary: the unit streams N columns of B and holds M columns of A
         top->m = transpose ? g_n : g_m; top->k = g_k; top->n = transpose ? g_m : g_n;
+#ifdef TILED
+        // the buffer-tile schedule in the unit's frame: per dimension m, k, n
+        // (size_a, count_a, size_b, count_b), then the loop order (outer, middle, inner)
+        unsigned sched[15];
+        for (auto& x : sched) if (std::scanf("%u", &x) != 1) return 2;
+        top->size_a_m = sched[0]; top->cnt_a_m = sched[1]; top->size_b_m = sched[2]; top->cnt_b_m = sched[3];
+        top->size_a_k = sched[4]; top->cnt_a_k = sched[5]; top->size_b_k = sched[6]; top->cnt_b_k = sched[7];
+        top->size_a_n = sched[8]; top->cnt_a_n = sched[9]; top->size_b_n = sched[10]; top->cnt_b_n = sched[11];
+        top->outer = sched[12]; top->middle = sched[13]; top->inner = sched[14];
+#endif
         top->start = 1; tick(); top->start = 0;
         long long cycles = 0, guard = 0;
         // count the rising edges at which the unit is busy (its compute cycles), until
