@@ -44,6 +44,37 @@ def _unit(design: RtlDesign) -> str:
     return unit_name(design).removesuffix("_unit")
 
 
+_SCHEDULE_PORTS = """    input  wire [31:0] size_a_m, cnt_a_m, size_b_m, cnt_b_m,
+    input  wire [31:0] size_a_k, cnt_a_k, size_b_k, cnt_b_k,
+    input  wire [31:0] size_a_n, cnt_a_n, size_b_n, cnt_b_n,
+    input  wire [1:0]  outer, middle, inner,
+"""
+_TILED_DUT = """    tiled_unit #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(32)) dut (
+        .clk(clk), .rst(rst), .start(start),
+        .size_a_m(size_a_m), .cnt_a_m(cnt_a_m), .size_b_m(size_b_m), .cnt_b_m(cnt_b_m),
+        .size_a_k(size_a_k), .cnt_a_k(cnt_a_k), .size_b_k(size_b_k), .cnt_b_k(cnt_b_k),
+        .size_a_n(size_a_n), .cnt_a_n(cnt_a_n), .size_b_n(size_b_n), .cnt_b_n(cnt_b_n),
+        .outer(outer), .middle(middle), .inner(inner), .busy(busy), .done(done),"""
+_UNIT_DUT = """    {unit}_unit #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(32)) dut (
+        .clk(clk), .rst(rst), .start(start), .m(m), .k(k), .n(n), .busy(busy), .done(done),"""
+
+
+def _testbench(unit: str, tiled: bool) -> str:
+    """The testbench source: ``tb_ws.sv`` for the unit with one row-wide weight port,
+    else ``tb_columns.sv`` filled in for the unit or for the tile sequencer."""
+    if unit == "ws" and not tiled:
+        return _sim_source("tb_ws.sv")
+    text = _sim_source("tb_columns.sv")
+    fields = {
+        "@MODULE@": "tb_tiled" if tiled else f"tb_{unit}",
+        "@SCHEDULE_PORTS@": _SCHEDULE_PORTS if tiled else "",
+        "@DUT@": _TILED_DUT if tiled else _UNIT_DUT.format(unit=unit),
+    }
+    for key, value in fields.items():
+        text = text.replace(key, value)
+    return text
+
+
 def build(design: RtlDesign, build_dir: Path, tiled: bool = False) -> Path:
     """The compiled simulation model of *design*'s unit -- with *tiled*, of the tile
     sequencer driving it (``tiled_unit``) -- built once per sources and parameters under
@@ -58,7 +89,7 @@ def build(design: RtlDesign, build_dir: Path, tiled: bool = False) -> Path:
         sources["tile_sequencer.v"] = hdl_source("tile_sequencer.v")
         sources["tiled_unit.v"] = tiled_module(design)
         hdl = [*hdl, "tile_sequencer.v", "tiled_unit.v"]
-    sources[f"{tb}.sv"] = _sim_source(f"{tb}.sv")
+    sources[f"{tb}.sv"] = _testbench(unit, tiled)
     sources["sim_main.cpp"] = _sim_source("sim_main.cpp").replace("tb_ws", tb)
     key = hashlib.sha256()
     for name in sorted(sources):

@@ -1,8 +1,9 @@
-// Simulation wrapper of the tile sequencer with its unit (tiled_unit, generated): the
-// buffers are C++ arrays behind DPI calls (reads combinational, C accumulated at the clock
-// edge), addressed in global coordinates. Not synthesized. With `transpose` high the unit
-// runs input-stationary (see tb_ws.sv).
-module tb_tiled #(
+// Simulation wrapper (template: simulate.py fills in the @...@ fields) of a unit with one
+// weight read port per column -- wsp, os, osp -- or of the tile sequencer with its unit
+// (tiled_unit): the buffers are C++ arrays behind DPI calls (reads combinational, C
+// accumulated at the clock edge). Not synthesized. With `transpose` high the unit runs
+// input-stationary (see tb_ws.sv).
+module @MODULE@ #(
     parameter integer ROWS = 4,
     parameter integer COLS = 4,
     parameter integer DW = 8,
@@ -12,15 +13,11 @@ module tb_tiled #(
     input  wire        rst,
     input  wire        start,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [31:0] m,  // the sizes come with the schedule
+    input  wire [31:0] m,  // (a tiled unit takes its sizes from the schedule)
     input  wire [31:0] k,
     input  wire [31:0] n,
     /* verilator lint_on UNUSEDSIGNAL */
-    input  wire [31:0] size_a_m, cnt_a_m, size_b_m, cnt_b_m,
-    input  wire [31:0] size_a_k, cnt_a_k, size_b_k, cnt_b_k,
-    input  wire [31:0] size_a_n, cnt_a_n, size_b_n, cnt_b_n,
-    input  wire [1:0]  outer, middle, inner,
-    input  wire        transpose,
+@SCHEDULE_PORTS@    input  wire        transpose,
     output wire        busy,
     output wire        done
 );
@@ -38,12 +35,7 @@ module tb_tiled #(
     wire [COLS*32-1:0] c_row, c_col;
     wire [COLS*AW-1:0] c_data;
 
-    tiled_unit #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(32)) dut (
-        .clk(clk), .rst(rst), .start(start),
-        .size_a_m(size_a_m), .cnt_a_m(cnt_a_m), .size_b_m(size_b_m), .cnt_b_m(cnt_b_m),
-        .size_a_k(size_a_k), .cnt_a_k(cnt_a_k), .size_b_k(size_b_k), .cnt_b_k(cnt_b_k),
-        .size_a_n(size_a_n), .cnt_a_n(cnt_a_n), .size_b_n(size_b_n), .cnt_b_n(cnt_b_n),
-        .outer(outer), .middle(middle), .inner(inner), .busy(busy), .done(done),
+@DUT@
         .a_en(a_en), .a_row(a_row), .a_col(a_col), .a_data(a_data),
         .b_en(b_en), .b_row(b_row), .b_col(b_col), .b_data(b_data),
         .c_en(c_en), .c_row(c_row), .c_col(c_col), .c_data(c_data)
