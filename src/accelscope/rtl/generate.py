@@ -113,6 +113,12 @@ def hdl_source(name: str) -> str:
     return resources.files("accelscope.rtl").joinpath("hdl", name).read_text()
 
 
+def unit_sources(design: RtlDesign) -> dict[str, str]:
+    """The packaged modules of *design*'s unit (PE array, sequencer, unit) by file name."""
+    prefix = unit_name(design).removesuffix("unit")
+    return {name: hdl_source(name) for name in HDL_FILES if name.startswith(prefix)}
+
+
 def header(design: RtlDesign) -> str:
     from accelscope import __version__
 
@@ -307,20 +313,15 @@ def write_rtl(design: RtlDesign, out_dir: Path) -> list[Path]:
         raise SpecError(f"--out {out_dir}: exists and is not a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
     head = header(design)
-    prefix = unit_name(design).split("_")[0] + "_"
+    texts = {
+        **unit_sources(design),
+        "tile_sequencer.v": hdl_source("tile_sequencer.v"),
+        "tiled_unit.v": tiled_module(design),
+        "accelscope_top.v": top_module(design),
+    }
     files = []
-    for name in (n for n in HDL_FILES if n.startswith(prefix)):
-        path = out_dir / name
-        atomic_write_text(path, head + hdl_source(name))
-        files.append(path)
-    for name, text in (
-        ("tile_sequencer.v", hdl_source("tile_sequencer.v")),
-        ("tiled_unit.v", tiled_module(design)),
-    ):
+    for name, text in texts.items():
         path = out_dir / name
         atomic_write_text(path, head + text)
         files.append(path)
-    top = out_dir / "accelscope_top.v"
-    atomic_write_text(top, head + top_module(design))
-    files.append(top)
     return files

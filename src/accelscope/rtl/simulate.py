@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from accelscope.errors import AccelscopeError
-from accelscope.rtl.generate import HDL_FILES, RtlDesign, hdl_source
+from accelscope.rtl.generate import RtlDesign, hdl_source, unit_name, unit_sources
 from accelscope.rtl.tools import debian_tool
 
 
@@ -39,8 +39,6 @@ def verilator() -> str:
 def _unit(design: RtlDesign) -> str:
     """``ws`` / ``wsp`` (also run ``is``, transposed) or ``os`` / ``osp``: the unit and its
     testbench."""
-    from accelscope.rtl.generate import unit_name
-
     return unit_name(design).removesuffix("_unit")
 
 
@@ -83,8 +81,8 @@ def build(design: RtlDesign, build_dir: Path, tiled: bool = False) -> Path:
 
     unit = _unit(design)
     tb = "tb_tiled" if tiled else f"tb_{unit}"
-    hdl = [name for name in HDL_FILES if name.startswith(unit + "_")]
-    sources = {name: hdl_source(name) for name in hdl}
+    sources = unit_sources(design)
+    hdl = list(sources)
     if tiled:
         sources["tile_sequencer.v"] = hdl_source("tile_sequencer.v")
         sources["tiled_unit.v"] = tiled_module(design)
@@ -211,16 +209,23 @@ def check(
     from accelscope.targets.asic.cost.systolic import gemm_compute_cycles
 
     binary = build(design, build_dir)
-    report = SimulationReport()
     pipelined = design.fold_overlap == "pipelined"
-    for (a, b), (cycles, c) in zip(gemms, run(binary, gemms, design.dataflow), strict=True):
-        m, k = a.shape
-        n = b.shape[1]
-        model = int(
-            gemm_compute_cycles(
-                design.dataflow, m, k, n, design.rows, design.cols, pipelined=pipelined
-            )
-        )
+    expected = [
+        int(gemm_compute_cycles(design.dataflow, a.shape[0], a.shape[1], b.shape[1],
+                                design.rows, design.cols, pipelined=pipelined))
+        for a, b in gemms
+    ]  # fmt: skip
+    return _compare(gemms, run(binary, gemms, design.dataflow), expected)
+
+
+def _compare(
+    gemms: list[tuple[np.ndarray, np.ndarray]],
+    results: list[tuple[int, np.ndarray]],
+    expected_cycles: list[int],
+) -> SimulationReport:
+    """Products against NumPy's and simulated cycles against the model's, per GEMM."""
+    report = SimulationReport()
+    for (a, b), (cycles, c), model in zip(gemms, results, expected_cycles, strict=True):
         product_ok = bool(np.array_equal(c, a.astype(np.int64) @ b.astype(np.int64)))
         report.gemms += 1
         report.cycles_model += model
@@ -228,8 +233,8 @@ def check(
         if not product_ok or cycles != model:
             report.mismatches += 1
             report.failures.append(
-                {"m": m, "k": k, "n": n, "product_ok": product_ok, "cycles_rtl": cycles,
-                 "cycles_model": model}
+                {"m": a.shape[0], "k": a.shape[1], "n": b.shape[1], "product_ok": product_ok,
+                 "cycles_rtl": cycles, "cycles_model": model}
             )  # fmt: skip
     return report
 
@@ -292,17 +297,4 @@ def check_tiled(
         scheds.append(tile_schedule(um, k, un, (tm, tk, tn), chunked, order))
         expected.append(int(tiled_compute_cycles(*dims, *t, design.rows, design.cols,
                                                  is_os, False)))  # fmt: skip
-    report = SimulationReport()
-    results = run(binary, gemms, design.dataflow, scheds)
-    for (a, b), (cycles, c), model in zip(gemms, results, expected, strict=True):
-        product_ok = bool(np.array_equal(c, a.astype(np.int64) @ b.astype(np.int64)))
-        report.gemms += 1
-        report.cycles_model += model
-        report.cycles_rtl += cycles
-        if not product_ok or cycles != model:
-            report.mismatches += 1
-            report.failures.append(
-                {"m": a.shape[0], "k": a.shape[1], "n": b.shape[1], "product_ok": product_ok,
-                 "cycles_rtl": cycles, "cycles_model": model}
-            )  # fmt: skip
-    return report
+    return _compare(gemms, run(binary, gemms, design.dataflow, scheds), expected)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from accelscope.errors import AccelscopeError, MissingDependencyError, SpecError
-from accelscope.rtl.generate import HDL_FILES, RtlDesign, hdl_source, unit_name
+from accelscope.rtl.generate import RtlDesign, unit_name, unit_sources
 from accelscope.rtl.tools import debian_tool
 
 FLOWS: tuple[str, ...] = ("generic", "xilinx", "asic")
@@ -132,11 +132,6 @@ def check_size(design: RtlDesign) -> None:
         )
 
 
-def _sources(design: RtlDesign) -> dict[str, str]:
-    prefix = unit_name(design).removesuffix("unit")
-    return {name: hdl_source(name) for name in HDL_FILES if name.startswith(prefix)}
-
-
 SCOPES: tuple[str, ...] = ("unit", "array")
 
 
@@ -148,7 +143,7 @@ def _top_name(design: RtlDesign, scope: str) -> str:
 
 def _script(design: RtlDesign, flows: tuple[str, ...], lib: Path | None, scope: str) -> str:
     top = _top_name(design, scope)
-    files = " ".join(sorted(_sources(design)))
+    files = " ".join(sorted(unit_sources(design)))
     params = (
         f"-set ROWS {design.rows} -set COLS {design.cols} "
         f"-set DW {design.operand_bits} -set AW {design.accumulator_bits}"
@@ -204,7 +199,7 @@ def _top(modules: dict[str, dict[str, int]], top: str) -> str:
 def _cache_key(design: RtlDesign, flows: tuple[str, ...], lib: Path | None, scope: str) -> str:
     key = hashlib.sha256()
     key.update(repr(flows).encode() + _script(design, flows, lib, scope).encode())
-    for name, text in sorted(_sources(design).items()):
+    for name, text in sorted(unit_sources(design).items()):
         key.update(name.encode() + b"\0" + text.encode() + b"\0")
     key.update(yosys_version().encode())
     if lib is not None:
@@ -249,7 +244,7 @@ def synthesize(
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="accelscope-synth-") as tmp:
         work = Path(tmp)
-        for name, text in _sources(design).items():
+        for name, text in unit_sources(design).items():
             (work / name).write_text(text)
         (work / "synth.ys").write_text(_script(design, flows, lib, scope))
         proc = subprocess.run(

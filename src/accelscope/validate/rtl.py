@@ -42,6 +42,7 @@ CASES: tuple[tuple[str, str, str, int, int], ...] = (
 )
 ACCUMULATOR_BITS = 32
 MODEL_NODE = "45nm"
+MODEL_NODE_NM = int(MODEL_NODE.removesuffix("nm"))
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,6 @@ def rtl_area_rows(cache_root: Path | None = None) -> list[RtlAreaRow]:
             )
         )
     return rows
-
-
-MODEL_NODE_NM = int(MODEL_NODE.removesuffix("nm"))
 
 
 def validate_rtl(cache_root: Path | None = None) -> tuple[list[RtlAreaRow], dict[str, Any]]:
