@@ -36,7 +36,7 @@ def test_generation_is_deterministic_and_headed(tmp_path):
     b = write_rtl(EDGE, tmp_path / "b")
     assert EDGE.fold_overlap == "pipelined"  # the preset's execution spec
     assert [f.name for f in a] == ["wsp_array.v", "wsp_controller.v", "wsp_unit.v",
-                                   "tile_sequencer.v", "tiled_unit.v",
+                                   "sync_lag.v", "tile_sequencer.v", "tiled_unit.v",
                                    "accelscope_top.v"]  # fmt: skip
     for fa, fb in zip(a, b, strict=True):
         assert fa.read_bytes() == fb.read_bytes()
@@ -48,7 +48,7 @@ def test_generation_is_deterministic_and_headed(tmp_path):
     os_design = dataclasses.replace(EDGE, dataflow="os", fold_overlap="none", units=4)
     os_files = write_rtl(os_design, tmp_path / "os")
     assert [f.name for f in os_files][:3] == ["os_array.v", "os_controller.v", "os_unit.v"]
-    assert "parameter integer UNITS = 4" in os_files[-1].read_text()
+    assert "parameter integer UNITS = 4" in (tmp_path / "os" / "accelscope_top.v").read_text()
     osp_files = write_rtl(dataclasses.replace(EDGE, dataflow="os"), tmp_path / "osp")
     assert [f.name for f in osp_files][:3] == ["osp_array.v", "osp_controller.v",
                                                "osp_unit.v"]  # fmt: skip
@@ -131,10 +131,20 @@ def test_cli_json_with_simulation(tmp_path):
     assert (tmp_path / "rtl" / "accelscope_top.v").is_file()
     doc = r.json()
     assert doc["parameters"]["rows"] == 8 and doc["parameters"]["fold_overlap"] == "pipelined"
-    assert [os.path.basename(f) for f in doc["files"]][-1] == "accelscope_top.v"
+    assert [os.path.basename(f) for f in doc["files"]][-4:] == [
+        "accelscope_top.v", "sram_bank.v", "acc_bank.v", "buffered_unit.v"]  # fmt: skip
+    # nvdla-small's unified 128 KiB CBUF, split in thirds: 43,690 bytes per operand
+    assert doc["buffers"]["a"]["capacity_bytes"] == 128 * 1024 // 3
+    assert doc["buffers"]["a"]["depth"] == 128 * 1024 // 3 // 8  # 8 banks of 1 byte
     sim = doc["simulation"]
     assert sim["gemms"] == 5 and sim["mismatches"] == 0
     assert sim["cycles_rtl"] == sim["cycles_model"]
+    buf = sim["buffered"]  # the same GEMMs through the buffers and the DRAM model
+    assert buf["gemms"] == 5 and buf["mismatches"] == 0
+    assert buf["dram_bytes_rtl"] == buf["dram_bytes_model"] > 0
+    assert buf["cycles_rtl"] == buf["cycles_model"]
+    # 1 GB/s at 1 GHz, times the model's sustained fraction of peak (0.7)
+    assert buf["dram_bytes_per_cycle"] == pytest.approx(0.7)
 
 
 @pytest.mark.parametrize(
@@ -194,42 +204,19 @@ def _unit_frame(dataflow: str, tiles: tuple[int, int, int], nest: str):
     return (tn, tk, tm), nest.translate(str.maketrans("mn", "nm"))
 
 
-def _random_tiles(rng, gemms, dataflow, rows, cols):
-    """Tiles the mapper could choose: along the array's rows and columns the whole
-    dimension, a multiple of the array edge, or less than it; any chunk of the streamed
-    dimension."""
-
-    def pick(d, a):
-        kind = rng.integers(0, 3)
-        if kind == 0:
-            return d
-        if kind == 1:
-            return min(d, a * int(rng.integers(1, 4)))
-        return int(rng.integers(1, min(a, d) + 1))
-
-    out = []
-    for a, b in gemms:
-        m, k = a.shape
-        um, un = (b.shape[1], m) if dataflow == "is" else (m, b.shape[1])
-        if dataflow == "os":  # rows M, cols N, stream K
-            out.append((pick(um, rows), int(rng.integers(1, k + 1)), pick(un, cols)))
-        else:  # rows K, cols N, stream M
-            out.append((int(rng.integers(1, um + 1)), pick(k, rows), pick(un, cols)))
-    return out
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("dataflow", DATAFLOWS)
 @pytest.mark.parametrize(("rows", "cols"), [(4, 4), (6, 3), (3, 5)])
 def test_tile_sequencer_runs_buffer_tiles_exactly(build_dir, dataflow, rows, cols):
     """Random GEMMs cut into random (mapper-legal) buffer tiles, in all three loop
     orders: exact products, and busy cycles equal to the model's tiled compute count."""
+    from accelscope.rtl.buffered_sim import random_tiles
     from accelscope.rtl.simulate import check_tiled
 
     design = dataclasses.replace(EDGE, rows=rows, cols=cols, dataflow=dataflow,
                                  fold_overlap="none")  # fmt: skip
     gemms = random_gemms(20, rows, cols, 8, seed=rows * 7 + cols)
-    tiles = _random_tiles(np.random.default_rng(rows + cols), gemms, dataflow, rows, cols)
+    tiles = random_tiles(design, None, gemms, seed=rows + cols)
     whole = [(a.shape[0], a.shape[1], b.shape[1]) for a, b in gemms]
     assert any(t != w for t, w in zip(tiles, whole, strict=True))  # really tiled
     for nest in LOOP_NEST.values():

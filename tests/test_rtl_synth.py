@@ -129,6 +129,14 @@ def test_cli_synth_json_two_units(tmp_path):
     assert syn["units"] == 2 and syn["node"] == arch.technology
     assert 0 < syn["area_um2_at_node"] < syn["area_um2"]
     assert syn["model"]["tensor_units_area_um2"] > 0
+    # the buffers as Xilinx block RAM: each unit has half of edge's 128/128/64 KiB. A and
+    # B: 64 KiB over 2 banks = 32,768 x 8 bit per bank = 16 RAMB18 (2 KiB each), x 2 banks
+    # x 2 units = 64; C: 32 KiB over 2 banks = 4,096 x 32 bit = 8 RAMB18 (512 x 36), x 4
+    # = 32. Yosys infers exactly what the FPGA resource model counts.
+    buf = syn["buffers"]
+    assert [buf[x]["bram18"] for x in "abc"] == [64, 64, 32]
+    assert [buf[x]["model_bram18"] for x in "abc"] == [64, 64, 32]
+    assert buf["bram18"] == buf["model_bram18"] == 160
 
 
 def test_cli_synth_too_large_is_one_line_and_writes_nothing(tmp_path):

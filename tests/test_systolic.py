@@ -467,3 +467,21 @@ def test_compiled_tile_traffic_equals_the_numpy_expressions_bit_for_bit():
     )  # fmt: skip
     for a, b in zip(got, (want.a_bytes, want.b_bytes, want.spill_bytes, want.b_whole), strict=True):
         assert np.array_equal(a, b)
+
+
+def test_output_order_with_one_k_tile_reads_a_once():
+    """Output order (M, N, K loops, K inner) with K in one tile: the A tile (m, 0) stays
+    while the N tiles pass, so A is read once -- found by the RTL's DMA model, which
+    moves exactly these bytes (tests/test_rtl_buffers.py). M = 32, K = 64, N = 64 in
+    8 x 64 x 16 tiles, int8: A 32*64 = 2,048 bytes (not x nn = 4), B 64*64 per M tile
+    x nm = 4 -> 16,384; with K in two tiles A is read nn = 4 times (8,192)."""
+    from accelscope.targets.asic.cost.tiled_kernel import tile_traffic
+    from accelscope.targets.asic.cost.traffic import OUTPUT_REUSE, gemm_traffic
+
+    one = gemm_traffic(np.float64(OUTPUT_REUSE), 8.0, 64.0, 16.0, 32.0, 64.0, 64.0, 1.0, 4.0)
+    assert (one.a_bytes, one.b_bytes, one.spill_bytes) == (2048.0, 16384.0, 0.0)
+    two = gemm_traffic(np.float64(OUTPUT_REUSE), 8.0, 32.0, 16.0, 32.0, 64.0, 64.0, 1.0, 4.0)
+    assert (two.a_bytes, two.b_bytes) == (8192.0, 16384.0)
+    compiled = tile_traffic(OUTPUT_REUSE, 8.0, 64.0, 16.0, 32.0, 64.0, 64.0, 1.0, 4.0,
+                            False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # fmt: skip
+    assert compiled[0] == 2048.0

@@ -1,5 +1,5 @@
-"""``accelscope rtl``: Verilog for a design's tensor units, optionally simulated with
-Verilator against NumPy and the cost model's cycle counts."""
+"""``accelscope rtl``: Verilog for a design's tensor units and their buffers, optionally
+simulated with Verilator against NumPy and the cost model's cycles and DRAM bytes."""
 
 from __future__ import annotations
 
@@ -50,27 +50,32 @@ def command(
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Synthesizable Verilog for DESIGN's tensor units (the PE array and its fold
-    sequencer); with --simulate, products and cycle counts are checked against NumPy
-    and the cost model."""
+    """Synthesizable Verilog for DESIGN's tensor units (the PE array, its fold and tile
+    sequencers, and its on-chip buffers sized from the spec); with --simulate, products,
+    cycle counts and DRAM bytes are checked against NumPy and the cost model."""
     from accelscope.commands.compare import resolve_design
     from accelscope.rtl import rtl_design, write_rtl
+    from accelscope.rtl.buffers import buffer_plan
 
     spec = resolve_design(design).spec
     if getattr(spec, "target", "asic") != "asic":
         raise SpecError(f"'{design}': rtl builds ASIC designs (systolic tensor units)")
     params = rtl_design(spec, dataflow, fold_overlap)
+    plan = buffer_plan(spec, params)
     if synth:
         from accelscope.rtl.synthesize import check_size, liberty, yosys
 
         check_size(params)  # before anything is written or simulated
         yosys()
         liberty()
-    files = write_rtl(params, out_dir)
+    files = write_rtl(params, out_dir, plan)
+    notes = _notes(spec, params)
     doc = {
         "kind": "rtl",
         "design": design,
         "parameters": params.to_dict(),
+        "buffers": plan.to_dict(),
+        "notes": notes,
         "files": [str(f) for f in files],
         "provenance": provenance(),
     }
@@ -80,6 +85,8 @@ def command(
         gemms = random_gemms(simulate, params.rows, params.cols, params.operand_bits, seed)
         report = check(params, gemms, out_dir / "sim_build")
         doc["simulation"] = report.to_dict()
+        doc["simulation"]["buffered"] = _simulate_buffered(spec, params, plan, gemms, seed,
+                                                           out_dir / "sim_build")  # fmt: skip
     if synth:
         from accelscope.commands.common import err
         from accelscope.rtl.cross_check import synthesis_document
@@ -92,7 +99,7 @@ def command(
                 "time, then cached ...",
                 markup=False,
             )
-        doc["synthesis"] = synthesis_document(spec, params, synthesize(params))
+        doc["synthesis"] = synthesis_document(spec, params, synthesize(params), plan)
     if json_out:
         emit_json(doc)
         return
@@ -106,6 +113,8 @@ def command(
         soft_wrap=True,
         markup=False,
     )
+    for note in notes:
+        out.print(f"note: {note}", soft_wrap=True, markup=False)
     sim = doc.get("simulation")
     if sim:
         verdict = "all match" if not sim["mismatches"] else f"{sim['mismatches']} MISMATCH"
@@ -122,5 +131,44 @@ def command(
 
         for line in synthesis_lines(syn):
             out.print(line, soft_wrap=True, markup=False)
-    if sim and sim["mismatches"]:
+    if sim:
+        buf = sim["buffered"]
+        verdict = "all match" if not buf["mismatches"] else f"{buf['mismatches']} MISMATCH"
+        out.print(
+            f"the same GEMMs in random buffer tiles through the on-chip buffers, DRAM at "
+            f"{buf['dram_bytes_per_cycle']:.3g} B/cycle: products, compute cycles and DRAM "
+            f"bytes vs the model: {verdict} (total cycles: RTL {buf['total_cycles_rtl']:,}, "
+            f"model without double buffering {buf['total_cycles_model']:,.0f})",
+            soft_wrap=True,
+            markup=False,
+        )
+    if sim and (sim["mismatches"] or sim["buffered"]["mismatches"]):
         raise typer.Exit(1)
+
+
+def _notes(spec, params) -> list[str]:
+    """What the generated hardware does differently from the spec (one sentence each)."""
+    notes = []
+    port = spec.buffers.port_bytes_per_cycle
+    if port is not None:
+        edge = params.rows * params.operand_bits // 8
+        notes.append(
+            f"buffers.port_bytes_per_cycle = {port:g}: the generated banks read one word per "
+            f"array lane per cycle ({edge} bytes/cycle for A); narrower ports are not "
+            "generated (docs/rtl.md)"
+        )
+    if spec.buffers.is_unified:
+        notes.append("buffers.unified_kib is built as three equal A, B and C buffers (docs/rtl.md)")
+    return notes
+
+
+def _simulate_buffered(spec, params, plan, gemms, seed: int, build_dir: Path) -> dict:
+    """The GEMMs through the unit with its buffers and the testbench's DRAM, in random
+    buffer tiles that fit and the three loop orders in turn."""
+    from accelscope.rtl.buffered_sim import check_buffered, dram_bytes_per_cycle, random_tiles
+
+    tiles = random_tiles(params, plan, gemms, seed)
+    orders = [("nkm", "mkn", "mnk")[i % 3] for i in range(len(gemms))]
+    bpc = dram_bytes_per_cycle(spec)
+    report = check_buffered(params, plan, gemms, tiles, orders, bpc, build_dir)
+    return {**report.to_dict(), "dram_bytes_per_cycle": bpc}

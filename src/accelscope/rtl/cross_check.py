@@ -41,9 +41,35 @@ def _fpga_model(design: RtlDesign) -> dict[str, int]:
     }
 
 
-def synthesis_document(arch: Any, design: RtlDesign, report: SynthesisReport) -> dict[str, Any]:
+def buffers_document(plan: Any, units: int) -> dict[str, Any]:
+    """Block RAM of the unit's buffers (all units): per operand, what Yosys's
+    ``synth_xilinx`` infers for one bank times the banks, next to the FPGA resource
+    model's count for the same banks (:func:`~accelscope.targets.fpga.resources.banked_memory`,
+    7-series: no UltraRAM)."""
+    from accelscope.rtl.synthesize import bank_bram18
+    from accelscope.targets.fpga.resources import banked_memory
+
+    doc: dict[str, Any] = {}
+    for buf in (plan.a, plan.b, plan.c):
+        words = buf.banks * buf.depth
+        bram, _, lut = banked_memory(words, buf.banks, buf.word_bits, False)
+        doc[buf.operand] = {
+            "spec_buffer": buf.spec_buffer, "banks": buf.banks * units,
+            "word_bits": buf.word_bits, "depth": buf.depth,
+            "bram18": bank_bram18(buf.word_bits, buf.depth) * buf.banks * units,
+            "model_bram18": int(bram) * units, "model_lutram_lut": int(lut) * units,
+        }  # fmt: skip
+    doc["bram18"] = sum(doc[x]["bram18"] for x in "abc")
+    doc["model_bram18"] = sum(doc[x]["model_bram18"] for x in "abc")
+    return doc
+
+
+def synthesis_document(
+    arch: Any, design: RtlDesign, report: SynthesisReport, plan: Any = None
+) -> dict[str, Any]:
     """The ``synthesis`` part of ``accelscope rtl --json``: Yosys's counts and areas, the
-    area scaled to the design's node, and both models' figures for the same hardware."""
+    area scaled to the design's node, both models' figures for the same hardware and,
+    given a buffer plan, the buffers' block RAM (:func:`buffers_document`)."""
     from accelscope.targets.asic.arch.technology import logic_area_factor
 
     doc = report.to_dict()
@@ -55,6 +81,8 @@ def synthesis_document(arch: Any, design: RtlDesign, report: SynthesisReport) ->
         "tensor_units_area_um2": _model_tensor_units_um2(arch),
         "fpga": _fpga_model(design),
     }
+    if plan is not None:
+        doc["buffers"] = buffers_document(plan, design.units)
     return doc
 
 
@@ -83,5 +111,14 @@ def synthesis_lines(doc: dict[str, Any]) -> list[str]:
             f"equivalents; scaled to {doc['node']}: {at_node / 1e6:.4f} mm2 against the "
             f"area model's {model / 1e6:.4f} mm2 of tensor units ({at_node / model:.2f}x; a "
             "relative cross-check, see docs/validation.md part 4)"
+        )
+    buf = doc.get("buffers")
+    if buf:
+        parts = ", ".join(
+            f"{x.upper()} {buf[x]['bram18']:,} (model {buf[x]['model_bram18']:,})" for x in "abc"
+        )
+        lines.append(
+            f"  buffers on Xilinx {doc.get('xilinx_family') or 'xc7'}: {buf['bram18']:,} RAMB18 "
+            f"inferred by Yosys against the FPGA model's {buf['model_bram18']:,}: {parts}"
         )
     return lines

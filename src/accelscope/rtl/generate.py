@@ -37,6 +37,9 @@ HDL_FILES = (
     "osp_controller.v",
     "osp_unit.v",
     "tile_sequencer.v",
+    "sync_lag.v",
+    "sram_bank.v",
+    "acc_bank.v",
 )
 #: Operand widths (bits) the generator builds, by precision.
 OPERAND_BITS = {"int8": 8, "int16": 16}
@@ -116,7 +119,8 @@ def hdl_source(name: str) -> str:
 def unit_sources(design: RtlDesign) -> dict[str, str]:
     """The packaged modules of *design*'s unit (PE array, sequencer, unit) by file name."""
     prefix = unit_name(design).removesuffix("unit")
-    return {name: hdl_source(name) for name in HDL_FILES if name.startswith(prefix)}
+    names = [name for name in HDL_FILES if name.startswith(prefix)] + ["sync_lag.v"]
+    return {name: hdl_source(name) for name in names}
 
 
 def header(design: RtlDesign) -> str:
@@ -213,6 +217,41 @@ endmodule
 """
 
 
+#: Ports of a module driven by the tile sequencer: clock, start, the tile schedule (per
+#: dimension size_a, cnt_a, size_b, cnt_b; the loop order), busy and done.
+SCHEDULE_PORTS = """    input  wire                 clk,
+    input  wire                 rst,
+    input  wire                 start,
+    input  wire [IW-1:0]        size_a_m, cnt_a_m, size_b_m, cnt_b_m,
+    input  wire [IW-1:0]        size_a_k, cnt_a_k, size_b_k, cnt_b_k,
+    input  wire [IW-1:0]        size_a_n, cnt_a_n, size_b_n, cnt_b_n,
+    input  wire [1:0]           outer, middle, inner,
+    output wire                 busy,
+    output wire                 done,
+"""
+
+
+def sequencer_instance(xfer: bool) -> str:
+    """The ``tile_sequencer`` instance of a tiled module: with *xfer*, the transfer
+    handshake is wired to the module's DMA ports and the offsets to ``tile_off_*``."""
+    off = "tile_off" if xfer else "off"
+    dma = (
+        ".xfer_req(xfer_req), .xfer_final(xfer_final), .xfer_done(xfer_done)"
+        if xfer
+        else ".xfer_req(), .xfer_final(), .xfer_done(1'b0)"
+    )
+    return f"""    tile_sequencer #(.IW(IW), .XFER({int(xfer)})) seq (
+        .clk(clk), .rst(rst), .start(start),
+        .size_a_m(size_a_m), .cnt_a_m(cnt_a_m), .size_b_m(size_b_m), .cnt_b_m(cnt_b_m),
+        .size_a_k(size_a_k), .cnt_a_k(cnt_a_k), .size_b_k(size_b_k), .cnt_b_k(cnt_b_k),
+        .size_a_n(size_a_n), .cnt_a_n(cnt_a_n), .size_b_n(size_b_n), .cnt_b_n(cnt_b_n),
+        .outer(outer), .middle(middle), .inner(inner), .done(done),
+        .unit_start(unit_start), .unit_m(unit_m), .unit_k(unit_k), .unit_n(unit_n),
+        .off_m({off}_m), .off_k({off}_k), .off_n({off}_n), .unit_done(unit_done),
+        {dma}
+    );"""
+
+
 def tiled_module(design: RtlDesign) -> str:
     """``tiled_unit``: the tile sequencer driving one tensor unit, with the unit's buffer
     addresses offset by the current tile (global A, B and C coordinates on the ports) and
@@ -240,16 +279,7 @@ module tiled_unit #(
     parameter integer AW = {design.accumulator_bits},
     parameter integer IW = 32
 ) (
-    input  wire                 clk,
-    input  wire                 rst,
-    input  wire                 start,
-    input  wire [IW-1:0]        size_a_m, cnt_a_m, size_b_m, cnt_b_m,
-    input  wire [IW-1:0]        size_a_k, cnt_a_k, size_b_k, cnt_b_k,
-    input  wire [IW-1:0]        size_a_n, cnt_a_n, size_b_n, cnt_b_n,
-    input  wire [1:0]           outer, middle, inner,
-    output wire                 busy,
-    output wire                 done,
-    output wire [ROWS-1:0]      a_en,
+{SCHEDULE_PORTS}    output wire [ROWS-1:0]      a_en,
     output wire [ROWS*IW-1:0]   a_row,
     output wire [ROWS*IW-1:0]   a_col,
     input  wire [ROWS*DW-1:0]   a_data,
@@ -268,15 +298,7 @@ module tiled_unit #(
     wire [COLS*IW-1:0] uc_row, uc_col;
 {b_decl}
 
-    tile_sequencer #(.IW(IW)) seq (
-        .clk(clk), .rst(rst), .start(start),
-        .size_a_m(size_a_m), .cnt_a_m(cnt_a_m), .size_b_m(size_b_m), .cnt_b_m(cnt_b_m),
-        .size_a_k(size_a_k), .cnt_a_k(cnt_a_k), .size_b_k(size_b_k), .cnt_b_k(cnt_b_k),
-        .size_a_n(size_a_n), .cnt_a_n(cnt_a_n), .size_b_n(size_b_n), .cnt_b_n(cnt_b_n),
-        .outer(outer), .middle(middle), .inner(inner), .done(done),
-        .unit_start(unit_start), .unit_m(unit_m), .unit_k(unit_k), .unit_n(unit_n),
-        .off_m(off_m), .off_k(off_k), .off_n(off_n), .unit_done(unit_done)
-    );
+{sequencer_instance(xfer=False)}
     {unit} #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(IW)) tu (
         .clk(clk), .rst(rst), .start(unit_start), .m(unit_m), .k(unit_k), .n(unit_n),
         .busy(busy), .done(unit_done),
@@ -302,10 +324,12 @@ endmodule
 """
 
 
-def write_rtl(design: RtlDesign, out_dir: Path) -> list[Path]:
+def write_rtl(design: RtlDesign, out_dir: Path, plan: Any = None) -> list[Path]:
     """Write the unit's modules, the buffer-tile sequencer with one unit
-    (``tiled_unit.v``) and ``accelscope_top.v`` into *out_dir* (created); returns the
-    files in a fixed order. Files are written whole (temporary name, then
+    (``tiled_unit.v``), ``accelscope_top.v`` and, given a buffer plan
+    (:func:`accelscope.rtl.buffers.buffer_plan`), the unit with its on-chip buffers
+    (``buffered_unit.v``, ``sram_bank.v``, ``acc_bank.v``) into *out_dir* (created);
+    returns the files in a fixed order. Files are written whole (temporary name, then
     renamed), so an interrupted run leaves no half-written Verilog."""
     from accelscope.store.parts import atomic_write_text
 
@@ -319,6 +343,12 @@ def write_rtl(design: RtlDesign, out_dir: Path) -> list[Path]:
         "tiled_unit.v": tiled_module(design),
         "accelscope_top.v": top_module(design),
     }
+    if plan is not None:
+        from accelscope.rtl.buffers import buffered_module
+
+        texts["sram_bank.v"] = hdl_source("sram_bank.v")
+        texts["acc_bank.v"] = hdl_source("acc_bank.v")
+        texts["buffered_unit.v"] = buffered_module(design, plan)
     files = []
     for name, text in texts.items():
         path = out_dir / name

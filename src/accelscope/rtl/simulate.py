@@ -89,14 +89,32 @@ def build(design: RtlDesign, build_dir: Path, tiled: bool = False) -> Path:
         hdl = [*hdl, "tile_sequencer.v", "tiled_unit.v"]
     sources[f"{tb}.sv"] = _testbench(unit, tiled)
     sources["sim_main.cpp"] = _sim_source("sim_main.cpp").replace("tb_ws", tb)
+    params = (design.rows, design.cols, design.operand_bits, design.accumulator_bits)
+    key = source_key(sources, repr(params))
+    flags = [
+        *(["-CFLAGS", "-DTILED"] if tiled else []),
+        f"-GROWS={design.rows}", f"-GCOLS={design.cols}",
+        f"-GDW={design.operand_bits}", f"-GAW={design.accumulator_bits}",
+    ]  # fmt: skip
+    work = build_dir.resolve() / f"{unit}-{design.rows}x{design.cols}-{key}"
+    return compile_model(sources, [f"{tb}.sv", *hdl, "sim_main.cpp"], tb, work, flags)
+
+
+def source_key(sources: dict[str, str], extra: str = "") -> str:
+    """A short hash of source files (name and text) and *extra*: a build's cache key."""
     key = hashlib.sha256()
     for name in sorted(sources):
         key.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
-    params = (design.rows, design.cols, design.operand_bits, design.accumulator_bits)
-    key.update(repr(params).encode())
-    # absolute: verilator runs inside *work*, so a relative --out would be looked up twice
-    work = build_dir.resolve() / f"{unit}-{design.rows}x{design.cols}-{key.hexdigest()[:16]}"
-    binary = work / "obj" / f"V{tb}"
+    key.update(extra.encode())
+    return key.hexdigest()[:16]
+
+
+def compile_model(
+    sources: dict[str, str], order: list[str], top: str, work: Path, flags: list[str]
+) -> Path:
+    """The Verilator model of *sources* (written into *work*, compiled in the file
+    *order*) with top module *top*; built once, then reused from *work*."""
+    binary = work / "obj" / f"V{top}"
     if binary.exists():
         return binary
     tool = verilator()
@@ -105,12 +123,10 @@ def build(design: RtlDesign, build_dir: Path, tiled: bool = False) -> Path:
         (work / name).write_text(text)
     cmd = [
         tool, "--cc", "--exe", "--build", "-O2", "-j", "2", "-Wno-fatal", "-Wno-WIDTH",
-        *(["-CFLAGS", "-DTILED"] if tiled else []),
-        f"-GROWS={design.rows}", f"-GCOLS={design.cols}",
-        f"-GDW={design.operand_bits}", f"-GAW={design.accumulator_bits}",
-        "--top-module", tb, "-Mdir", str(work / "obj"),
-        *(str(work / n) for n in (f"{tb}.sv", *hdl, "sim_main.cpp")),
+        *flags, "--top-module", top, "-Mdir", str(work / "obj"),
+        *(str(work / n) for n in order),
     ]  # fmt: skip
+    # absolute paths: verilator runs inside *work*, so a relative one would be looked up twice
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
     if proc.returncode != 0 or not binary.exists():
         raise AccelscopeError(
@@ -276,25 +292,58 @@ def check_tiled(
     ``(t_m, t_k, t_n)`` of the unit's frame; compare products with NumPy and the unit's
     busy cycles with the cost model's tiled compute cycles (folds back to back: the
     model's count is exact there; docs/rtl.md)."""
-    from accelscope.targets.asic.cost.systolic import tiled_compute_cycles
-
     if design.fold_overlap != "none":
         raise AccelscopeError(
             "tiled runs are checked with folds back to back (the model's pipelined tiled "
             "count runs folds across tiles continuously; the sequencer restarts the unit)"
         )
-    is_os = design.dataflow == "os"
     binary = build(design, build_dir, tiled=True)
-    scheds, expected = [], []
-    for (a, b), (tm, tk, tn) in zip(gemms, tiles, strict=True):
-        m, k = a.shape
-        n = b.shape[1]
-        um, un = (n, m) if design.dataflow == "is" else (m, n)
-        if is_os:  # rows M, cols N, stream K
-            dims, t, chunked = (um, un, k), (tm, tn, tk), "k"
-        else:  # rows K, cols N, stream M
-            dims, t, chunked = (k, un, um), (tk, tn, tm), "m"
-        scheds.append(tile_schedule(um, k, un, (tm, tk, tn), chunked, order))
-        expected.append(int(tiled_compute_cycles(*dims, *t, design.rows, design.cols,
-                                                 is_os, False)))  # fmt: skip
+    cases = [tiled_case(design, a.shape[0], a.shape[1], b.shape[1], t, order)
+             for (a, b), t in zip(gemms, tiles, strict=True)]  # fmt: skip
+    scheds = [sched for sched, _ in cases]
+    expected = [cycles for _, cycles in cases]
     return _compare(gemms, run(binary, gemms, design.dataflow, scheds), expected)
+
+
+def tiled_case(
+    design: RtlDesign, m: int, k: int, n: int, tiles: tuple[int, int, int], order: str
+) -> tuple[list[int], int]:
+    """The tile schedule of GEMM ``m x k x n`` in tiles ``(t_m, t_k, t_n)`` of the unit's
+    frame, and the model's compute cycles for the unit running it: with folds back to back
+    the model's tiled count (:func:`~accelscope.targets.asic.cost.systolic.tiled_compute_cycles`);
+    with pipelined folds the model's count of every tile as its own GEMM, summed -- the
+    sequencer restarts the unit per tile, while the model's tiled count keeps one pipeline
+    across tiles (:func:`continuous_cycles`)."""
+    from accelscope.targets.asic.cost.systolic import gemm_compute_cycles
+
+    um, un = (n, m) if design.dataflow == "is" else (m, n)
+    chunked = "k" if design.dataflow == "os" else "m"
+    sched = tile_schedule(um, k, un, tiles, chunked, order)
+    if design.fold_overlap == "none":
+        return sched, continuous_cycles(design, m, k, n, tiles)
+    sizes = []
+    for d in range(3):  # the tile sizes along m, k, n and how many of each
+        size_a, cnt_a, size_b, cnt_b = sched[4 * d : 4 * d + 4]
+        sizes.append(np.array([size_a] * cnt_a + [size_b] * cnt_b, dtype=np.float64))
+    tm, tk, tn = np.meshgrid(*sizes, indexing="ij")
+    flow = "os" if design.dataflow == "os" else "ws"  # the unit's frame
+    per_tile = gemm_compute_cycles(flow, tm, tk, tn, design.rows, design.cols, pipelined=True)
+    return sched, int(np.sum(per_tile))
+
+
+def continuous_cycles(
+    design: RtlDesign, m: int, k: int, n: int, tiles: tuple[int, int, int]
+) -> int:
+    """The model's compute cycles of GEMM ``m x k x n`` in tiles of the unit's frame under
+    *design*'s fold convention (pipelined: one pipeline across all tiles)."""
+    from accelscope.targets.asic.cost.systolic import tiled_compute_cycles
+
+    um, un = (n, m) if design.dataflow == "is" else (m, n)
+    tm, tk, tn = tiles
+    is_os = design.dataflow == "os"
+    if is_os:  # rows M, cols N, stream K
+        dims, t = (um, un, k), (tm, tn, tk)
+    else:  # rows K, cols N, stream M
+        dims, t = (k, un, um), (tk, tn, tm)
+    pipelined = design.fold_overlap == "pipelined"
+    return int(tiled_compute_cycles(*dims, *t, design.rows, design.cols, is_os, pipelined))

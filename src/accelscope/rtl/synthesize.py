@@ -308,3 +308,48 @@ def _scale(design: RtlDesign, unit: SynthesisReport) -> SynthesisReport:
     if out.area_um2 is not None and out.nand2_um2:
         out.gate_equivalents = round(out.area_um2 / out.nand2_um2, 1)
     return out
+
+
+def bank_bram18(width_bits: int, depth_words: int, cache_root: Path | None = None) -> int:
+    """Block RAM (RAMB18 units) Yosys's ``synth_xilinx`` infers for one buffer bank
+    (``sram_bank.v``) of *depth_words* x *width_bits*; cached like :func:`synthesize`."""
+    import math
+
+    from accelscope.rtl.generate import hdl_source
+    from accelscope.store.parts import atomic_write_text
+    from accelscope.workload.catalogue import cache_dir
+
+    tool = yosys()
+    source = hdl_source("sram_bank.v")
+    abits = max(1, math.ceil(math.log2(depth_words)))
+    script = (
+        "read_verilog sram_bank.v\n"
+        f"chparam -set WIDTH {width_bits} -set DEPTH {depth_words} -set ABITS {abits} "
+        f"sram_bank\nsynth_xilinx -family {XILINX_FAMILY} -top sram_bank\n"
+        "tee -q -o xilinx.json stat -json\n"
+    )
+    key = hashlib.sha256((script + source + yosys_version()).encode()).hexdigest()[:24]
+    cache_file = (cache_root or cache_dir() / "synth") / f"bank-{key}.json"
+    if cache_file.is_file():
+        try:
+            return int(json.loads(cache_file.read_text())["bram18"])
+        except (ValueError, TypeError, KeyError):
+            cache_file.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="accelscope-synth-") as tmp:
+        work = Path(tmp)
+        (work / "sram_bank.v").write_text(source)
+        (work / "bank.ys").write_text(script)
+        proc = subprocess.run([tool, "-q", "-s", "bank.ys"], capture_output=True, text=True,
+                              cwd=work)  # fmt: skip
+        if proc.returncode != 0:
+            detail = (proc.stderr or proc.stdout).strip().splitlines()
+            raise AccelscopeError(f"yosys failed: {' '.join(detail[-3:])[-400:]}")
+        modules = _modules(work / "xilinx.json")
+        cells = _flatten(modules, _top(modules, "sram_bank"))
+    bram = sum(v * _XILINX_BRAM18.get(k, 0) for k, v in cells.items())
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(cache_file, json.dumps({"bram18": bram, "cells": cells}))
+    except OSError:
+        pass
+    return bram

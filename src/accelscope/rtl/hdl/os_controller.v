@@ -15,7 +15,8 @@ module os_controller #(
     parameter integer COLS = 4,
     parameter integer DW = 8,
     parameter integer AW = 32,
-    parameter integer IW = 32
+    parameter integer IW = 32,
+    parameter integer SYNC_READ = 0  // 1: buffer data arrives one cycle after the address
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -24,7 +25,7 @@ module os_controller #(
     input  wire [IW-1:0]        k,
     input  wire [IW-1:0]        n,
     output reg                  busy,
-    output reg                  done,
+    output wire                 done,
     // A read ports, one per row lane (bank r holds rows m = r mod ROWS)
     output wire [ROWS-1:0]      a_en,
     output wire [ROWS*IW-1:0]   a_row,
@@ -49,6 +50,7 @@ module os_controller #(
     localparam [1:0] IDLE = 2'd0, COMPUTE = 2'd1, DRAIN = 2'd2;
     reg [1:0] state;
     reg [IW-1:0] m0, n0, step;
+    reg done_now;
 
     wire [IW-1:0] m_left = m - m0;
     wire [IW-1:0] n_left = n - n0;
@@ -57,7 +59,15 @@ module os_controller #(
     wire [IW-1:0] last_compute = mt + nt + k - 3;
     wire [IW-1:0] tile_row = ROWS - 1 - step;  // drain: the tile row at the bottom
 
-    assign drain = (state == DRAIN);
+    // the array side: one cycle behind the addresses with synchronous buffers
+    wire [ROWS-1:0] a_en_d;
+    wire [COLS-1:0] b_en_d, c_en_now;
+    wire [COLS*IW-1:0] c_row_now, c_col_now;
+    sync_lag #(.W(2 + ROWS + 2 * COLS + 2 * COLS * IW), .ON(SYNC_READ)) lag (
+        .clk(clk), .rst(rst),
+        .d({state == DRAIN, done_now, a_en, b_en, c_en_now, c_row_now, c_col_now}),
+        .q({drain, done, a_en_d, b_en_d, c_en, c_row, c_col})
+    );
 
     genvar r, j;
     generate
@@ -68,7 +78,7 @@ module os_controller #(
             /* verilator lint_on UNSIGNED */
             assign a_row[r*IW +: IW] = m0 + r;
             assign a_col[r*IW +: IW] = kk;
-            assign a_left[r*DW +: DW] = a_en[r] ? a_data[r*DW +: DW] : {DW{1'b0}};
+            assign a_left[r*DW +: DW] = a_en_d[r] ? a_data[r*DW +: DW] : {DW{1'b0}};
         end
         for (j = 0; j < COLS; j = j + 1) begin : lane_b
             wire [IW-1:0] kk = step - j;
@@ -77,18 +87,18 @@ module os_controller #(
             /* verilator lint_on UNSIGNED */
             assign b_row[j*IW +: IW] = kk;
             assign b_col[j*IW +: IW] = n0 + j;
-            assign b_top[j*DW +: DW] = b_en[j] ? b_data[j*DW +: DW] : {DW{1'b0}};
+            assign b_top[j*DW +: DW] = b_en_d[j] ? b_data[j*DW +: DW] : {DW{1'b0}};
         end
         for (j = 0; j < COLS; j = j + 1) begin : out
-            assign c_en[j] = (state == DRAIN) && (j < nt) && (tile_row < mt);
-            assign c_row[j*IW +: IW] = m0 + tile_row;
-            assign c_col[j*IW +: IW] = n0 + j;
+            assign c_en_now[j] = (state == DRAIN) && (j < nt) && (tile_row < mt);
+            assign c_row_now[j*IW +: IW] = m0 + tile_row;
+            assign c_col_now[j*IW +: IW] = n0 + j;
             assign c_data[j*AW +: AW] = acc_bottom[j*AW +: AW];
         end
     endgenerate
 
     always @(posedge clk) begin
-        done <= 1'b0;
+        done_now <= 1'b0;
         if (rst) begin
             state <= IDLE;
             busy <= 1'b0;
@@ -99,7 +109,7 @@ module os_controller #(
                 step <= 0;
                 state <= (m == 0 || k == 0 || n == 0) ? IDLE : COMPUTE;
                 busy <= !(m == 0 || k == 0 || n == 0);
-                done <= (m == 0 || k == 0 || n == 0);
+                done_now <= (m == 0 || k == 0 || n == 0);
             end
             COMPUTE: if (step == last_compute) begin
                 step <= 0;
@@ -119,7 +129,7 @@ module os_controller #(
                 end else begin
                     state <= IDLE;
                     busy <= 1'b0;
-                    done <= 1'b1;
+                    done_now <= 1'b1;
                 end
             end else begin
                 step <= step + 1;

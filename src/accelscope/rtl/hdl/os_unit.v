@@ -5,7 +5,8 @@ module os_unit #(
     parameter integer COLS = 4,
     parameter integer DW = 8,
     parameter integer AW = 32,
-    parameter integer IW = 32
+    parameter integer IW = 32,
+    parameter integer SYNC_READ = 0  // 1: synchronous buffers (data one cycle late)
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -33,7 +34,8 @@ module os_unit #(
     wire [COLS*DW-1:0] b_top;
     wire [COLS*AW-1:0] acc_bottom;
 
-    os_controller #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(IW)) ctrl (
+    os_controller #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(IW),
+        .SYNC_READ(SYNC_READ)) ctrl (
         .clk(clk), .rst(rst), .start(start), .m(m), .k(k), .n(n), .busy(busy), .done(done),
         .a_en(a_en), .a_row(a_row), .a_col(a_col), .a_data(a_data),
         .b_en(b_en), .b_row(b_row), .b_col(b_col), .b_data(b_data),

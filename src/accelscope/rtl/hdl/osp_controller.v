@@ -20,7 +20,8 @@ module osp_controller #(
     parameter integer COLS = 4,
     parameter integer DW = 8,
     parameter integer AW = 32,
-    parameter integer IW = 32
+    parameter integer IW = 32,
+    parameter integer SYNC_READ = 0  // 1: buffer data arrives one cycle after the address
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -29,7 +30,7 @@ module osp_controller #(
     input  wire [IW-1:0]        k,
     input  wire [IW-1:0]        n,
     output wire                 busy,
-    output reg                  done,
+    output wire                 done,
     // A read ports, one per row lane (bank r holds rows m = r mod ROWS)
     output wire [ROWS-1:0]      a_en,
     output wire [ROWS*IW-1:0]   a_row,
@@ -58,6 +59,7 @@ module osp_controller #(
 
     // ---- issue state: the fold whose stream lane 0 presents -----------------------------
     reg running, issuing;
+    reg done_now;
     reg [IW-1:0] m0, n0, t;  // t: cycles since this fold's stream started
     wire [IW-1:0] m_left = m - m0;
     wire [IW-1:0] n_left = n - n0;
@@ -86,6 +88,17 @@ module osp_controller #(
     reg [IW-1:0] oc_n0 [0:COLS-1];
     reg [IW-1:0] oc_nt [0:COLS-1];
 
+    // the array side: one cycle behind the addresses with synchronous buffers
+    wire [ROWS-1:0] a_v_now, a_first_now, a_last_now;
+    wire [COLS-1:0] b_v_now, c_en_now;
+    wire [COLS*IW-1:0] c_row_now, c_col_now;
+    sync_lag #(.W(1 + 3 * ROWS + 2 * COLS + 2 * COLS * IW), .ON(SYNC_READ)) lag (
+        .clk(clk), .rst(rst),
+        .d({done_now, a_v_now, a_first_now, a_last_now, b_v_now, c_en_now, c_row_now,
+            c_col_now}),
+        .q({done, a_valid, a_first, a_last, b_valid, c_en, c_row, c_col})
+    );
+
     genvar r, j;
     generate
         for (r = 0; r < ROWS; r = r + 1) begin : lane_a
@@ -94,10 +107,10 @@ module osp_controller #(
             assign a_en[r] = v;
             assign a_row[r*IW +: IW] = ((r == 0) ? m0 : ln_m0[r]) + r;
             assign a_col[r*IW +: IW] = kk;
-            assign a_left[r*DW +: DW] = v ? a_data[r*DW +: DW] : {DW{1'b0}};
-            assign a_valid[r] = v;
-            assign a_first[r] = v && (kk == 0);
-            assign a_last[r] = v && (kk == k - 1);
+            assign a_left[r*DW +: DW] = a_valid[r] ? a_data[r*DW +: DW] : {DW{1'b0}};
+            assign a_v_now[r] = v;
+            assign a_first_now[r] = v && (kk == 0);
+            assign a_last_now[r] = v && (kk == k - 1);
         end
         for (j = 0; j < COLS; j = j + 1) begin : lane_b
             wire [IW-1:0] kk = (j == 0) ? t : ln_k[j];
@@ -105,17 +118,17 @@ module osp_controller #(
             assign b_en[j] = v;
             assign b_row[j*IW +: IW] = kk;
             assign b_col[j*IW +: IW] = ((j == 0) ? n0 : ln_n0[j]) + j;
-            assign b_top[j*DW +: DW] = v ? b_data[j*DW +: DW] : {DW{1'b0}};
-            assign b_valid[j] = v;
+            assign b_top[j*DW +: DW] = b_valid[j] ? b_data[j*DW +: DW] : {DW{1'b0}};
+            assign b_v_now[j] = v;
         end
         for (j = 0; j < COLS; j = j + 1) begin : out
             wire          v = (j == 0) ? (g_v && !g_odd) : oc_v[j];
             wire [IW-1:0] row_j = (j == 0) ? g_m0 + g_i : oc_row[j];
             wire [IW-1:0] n0_j = (j == 0) ? g_n0 : oc_n0[j];
             wire [IW-1:0] nt_j = (j == 0) ? g_nt : oc_nt[j];
-            assign c_en[j] = v && (j < nt_j);
-            assign c_row[j*IW +: IW] = row_j;
-            assign c_col[j*IW +: IW] = n0_j + j;
+            assign c_en_now[j] = v && (j < nt_j);
+            assign c_row_now[j*IW +: IW] = row_j;
+            assign c_col_now[j*IW +: IW] = n0_j + j;
             assign c_data[j*AW +: AW] = d_top[j*AW +: AW];
         end
     endgenerate
@@ -134,7 +147,7 @@ module osp_controller #(
 
     integer s;
     always @(posedge clk) begin
-        done <= 1'b0;
+        done_now <= 1'b0;
         if (rst) begin
             running <= 1'b0;
             issuing <= 1'b0;
@@ -195,7 +208,7 @@ module osp_controller #(
             if (start && !running) begin
                 running <= !(m == 0 || k == 0 || n == 0);
                 issuing <= !(m == 0 || k == 0 || n == 0);
-                done <= (m == 0 || k == 0 || n == 0);
+                done_now <= (m == 0 || k == 0 || n == 0);
                 m0 <= 0;
                 n0 <= 0;
                 t <= 0;
@@ -215,7 +228,7 @@ module osp_controller #(
             end
             if (running && !live) begin
                 running <= 1'b0;
-                done <= 1'b1;
+                done_now <= 1'b1;
             end
         end
     end

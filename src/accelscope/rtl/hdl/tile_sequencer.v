@@ -9,8 +9,15 @@
 // addresses (`off_m`, `off_k`, `off_n`); partial sums of k tiles accumulate in the
 // output buffer. Between tiles the unit is idle for two cycles (start, and the cycle in
 // which the sequencer sees `done`); those cycles are not the unit's compute cycles.
+//
+// With XFER = 1 (on-chip buffers that hold one tile, filled from DRAM) the sequencer
+// asks for each tile's operands before starting the unit: `xfer_req` is high, with the
+// tile on `unit_*` / `off_*`, until the DMA side answers `xfer_done`; after the last tile
+// it asks once more with `xfer_final` high (store the last output tile), then reports
+// `done`. Transfers do not overlap compute (one tile buffer per operand).
 module tile_sequencer #(
-    parameter integer IW = 32
+    parameter integer IW = 32,
+    parameter integer XFER = 0
 ) (
     input  wire          clk,
     input  wire          rst,
@@ -24,10 +31,17 @@ module tile_sequencer #(
     output reg           unit_start,
     output wire [IW-1:0] unit_m, unit_k, unit_n,
     output wire [IW-1:0] off_m, off_k, off_n,
-    input  wire          unit_done
+    input  wire          unit_done,
+    // the DMA side (XFER = 1)
+    output wire          xfer_req,
+    output wire          xfer_final,
+    input  wire          xfer_done
 );
-    localparam [1:0] IDLE = 2'd0, LAUNCH = 2'd1, WAIT = 2'd2;
-    reg [1:0] state;
+    localparam [2:0] IDLE = 3'd0, LAUNCH = 3'd1, WAIT = 3'd2, FETCH = 3'd3, FINAL = 3'd4;
+    localparam [2:0] NEXT = (XFER != 0) ? FETCH : LAUNCH;  // state before each tile
+    reg [2:0] state;
+    assign xfer_req = (state == FETCH) || (state == FINAL);
+    assign xfer_final = (state == FINAL);
     reg [IW-1:0] idx [0:2];  // tiles done along m, k, n
     reg [IW-1:0] off [0:2];
 
@@ -75,8 +89,13 @@ module tile_sequencer #(
                 if (total[0] == 0 || total[1] == 0 || total[2] == 0) begin
                     done <= 1'b1;
                 end else begin
-                    state <= LAUNCH;
+                    state <= NEXT;
                 end
+            end
+            FETCH: if (xfer_done) state <= LAUNCH;
+            FINAL: if (xfer_done) begin
+                state <= IDLE;
+                done <= 1'b1;
             end
             LAUNCH: begin
                 unit_start <= 1'b1;
@@ -86,13 +105,13 @@ module tile_sequencer #(
                 if (inner_more) begin
                     idx[inner] <= idx[inner] + 1;
                     off[inner] <= off[inner] + size[inner];
-                    state <= LAUNCH;
+                    state <= NEXT;
                 end else if (middle_more) begin
                     idx[inner] <= 0;
                     off[inner] <= 0;
                     idx[middle] <= idx[middle] + 1;
                     off[middle] <= off[middle] + size[middle];
-                    state <= LAUNCH;
+                    state <= NEXT;
                 end else if (outer_more) begin
                     idx[inner] <= 0;
                     off[inner] <= 0;
@@ -100,7 +119,9 @@ module tile_sequencer #(
                     off[middle] <= 0;
                     idx[outer] <= idx[outer] + 1;
                     off[outer] <= off[outer] + size[outer];
-                    state <= LAUNCH;
+                    state <= NEXT;
+                end else if (XFER != 0) begin
+                    state <= FINAL;
                 end else begin
                     state <= IDLE;
                     done <= 1'b1;

@@ -17,7 +17,8 @@ module ws_controller #(
     parameter integer COLS = 4,
     parameter integer DW = 8,
     parameter integer AW = 32,
-    parameter integer IW = 32  // index width of M, K, N
+    parameter integer IW = 32,  // index width of M, K, N
+    parameter integer SYNC_READ = 0  // 1: buffer data arrives one cycle after the address
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -26,7 +27,7 @@ module ws_controller #(
     input  wire [IW-1:0]        k,
     input  wire [IW-1:0]        n,
     output reg                  busy,
-    output reg                  done,
+    output wire                 done,
     // A read ports (combinational data), one per row lane
     output wire [ROWS-1:0]      a_en,
     output wire [ROWS*IW-1:0]   a_row,
@@ -51,6 +52,7 @@ module ws_controller #(
     localparam [1:0] IDLE = 2'd0, PRELOAD = 2'd1, COMPUTE = 2'd2;
     reg [1:0] state;
     reg [IW-1:0] k0, n0, step;
+    reg done_now;
 
     wire [IW-1:0] k_left = k - k0;
     wire [IW-1:0] n_left = n - n0;
@@ -59,15 +61,24 @@ module ws_controller #(
     wire [IW-1:0] last_preload = kt - 1;
     wire [IW-1:0] last_compute = m + ROWS + ct - 2;
 
-    assign load = (state == PRELOAD);
-    assign b_en = load;
+    // the array side: one cycle behind the addresses with synchronous buffers
+    wire [ROWS-1:0] a_en_d;
+    wire [COLS-1:0] c_en_now, w_mask_now, w_mask;
+    wire [COLS*IW-1:0] c_row_now, c_col_now;
+    sync_lag #(.W(2 + ROWS + 2 * COLS + 2 * COLS * IW), .ON(SYNC_READ)) lag (
+        .clk(clk), .rst(rst),
+        .d({state == PRELOAD, done_now, a_en, w_mask_now, c_en_now, c_row_now, c_col_now}),
+        .q({load, done, a_en_d, w_mask, c_en, c_row, c_col})
+    );
+    assign b_en = (state == PRELOAD);
     assign b_row = k0 + kt - 1 - step;
     assign b_col0 = n0;
 
     genvar r, j;
     generate
         for (j = 0; j < COLS; j = j + 1) begin : wcol
-            assign w_top[j*DW +: DW] = (j < ct) ? b_data[j*DW +: DW] : {DW{1'b0}};
+            assign w_mask_now[j] = (j < ct);
+            assign w_top[j*DW +: DW] = w_mask[j] ? b_data[j*DW +: DW] : {DW{1'b0}};
         end
         for (r = 0; r < ROWS; r = r + 1) begin : lane
             // element t = step - r of lane r, when 0 <= t < m and the lane is in the tile
@@ -77,20 +88,20 @@ module ws_controller #(
             /* verilator lint_on UNSIGNED */
             assign a_row[r*IW +: IW] = t;
             assign a_col[r*IW +: IW] = k0 + r;
-            assign a_left[r*DW +: DW] = a_en[r] ? a_data[r*DW +: DW] : {DW{1'b0}};
+            assign a_left[r*DW +: DW] = a_en_d[r] ? a_data[r*DW +: DW] : {DW{1'b0}};
         end
         for (j = 0; j < COLS; j = j + 1) begin : out
             // the bottom register of column j holds output row t = step - ROWS - j
             wire [IW-1:0] t = step - ROWS - j;
-            assign c_en[j] = (state == COMPUTE) && (j < ct) && (step >= ROWS + j) && (t < m);
-            assign c_row[j*IW +: IW] = t;
-            assign c_col[j*IW +: IW] = n0 + j;
+            assign c_en_now[j] = (state == COMPUTE) && (j < ct) && (step >= ROWS + j) && (t < m);
+            assign c_row_now[j*IW +: IW] = t;
+            assign c_col_now[j*IW +: IW] = n0 + j;
             assign c_data[j*AW +: AW] = p_bottom[j*AW +: AW];
         end
     endgenerate
 
     always @(posedge clk) begin
-        done <= 1'b0;
+        done_now <= 1'b0;
         if (rst) begin
             state <= IDLE;
             busy <= 1'b0;
@@ -101,7 +112,7 @@ module ws_controller #(
                 step <= 0;
                 state <= (m == 0 || k == 0 || n == 0) ? IDLE : PRELOAD;
                 busy <= !(m == 0 || k == 0 || n == 0);
-                done <= (m == 0 || k == 0 || n == 0);
+                done_now <= (m == 0 || k == 0 || n == 0);
             end
             PRELOAD: if (step == last_preload) begin
                 step <= 0;
@@ -121,7 +132,7 @@ module ws_controller #(
                 end else begin
                     state <= IDLE;
                     busy <= 1'b0;
-                    done <= 1'b1;
+                    done_now <= 1'b1;
                 end
             end else begin
                 step <= step + 1;

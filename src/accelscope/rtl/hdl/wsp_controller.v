@@ -20,7 +20,8 @@ module wsp_controller #(
     parameter integer DW = 8,
     parameter integer AW = 32,
     parameter integer IW = 32,
-    parameter integer RW = 8
+    parameter integer RW = 8,
+    parameter integer SYNC_READ = 0  // 1: buffer data arrives one cycle after the address
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -29,7 +30,7 @@ module wsp_controller #(
     input  wire [IW-1:0]        k,
     input  wire [IW-1:0]        n,
     output wire                 busy,
-    output reg                  done,
+    output wire                 done,
     output wire [ROWS-1:0]      a_en,
     output wire [ROWS*IW-1:0]   a_row,
     output wire [ROWS*IW-1:0]   a_col,
@@ -54,6 +55,7 @@ module wsp_controller #(
     localparam integer SD = ROWS + COLS;  // stream descriptor delay line depth
 
     reg running;
+    reg done_now;
     // preload stage (column 0 of the weight feeder)
     reg          pre_busy, pre_bank;
     reg [IW-1:0] pre_step, pre_k0, pre_n0, pre_started, pre_done;
@@ -95,6 +97,18 @@ module wsp_controller #(
     reg [IW-1:0] sl_k0 [1:SD], sl_n0 [1:SD], sl_m [1:SD];
     reg          sl_bank [1:SD];
 
+    // the array side: one cycle behind the addresses with synchronous buffers
+    wire [COLS*RW-1:0] w_dest_now;
+    wire [COLS-1:0] w_valid_now, w_bank_now, c_en_now;
+    wire [ROWS-1:0] a_en_d, a_bank_now;
+    wire [COLS*IW-1:0] c_row_now, c_col_now;
+    sync_lag #(.W(2 + COLS * RW + 3 * COLS + 2 * ROWS + 2 * COLS * IW), .ON(SYNC_READ)) lag (
+        .clk(clk), .rst(rst),
+        .d({done_now, start && !running, w_dest_now, w_valid_now, w_bank_now, a_en,
+            a_bank_now, c_en_now, c_row_now, c_col_now}),
+        .q({done, flush, w_dest, w_valid, w_bank, a_en_d, a_bank, c_en, c_row, c_col})
+    );
+
     genvar r, c;
     generate
         for (c = 0; c < COLS; c = c + 1) begin : wcol
@@ -109,10 +123,10 @@ module wsp_controller #(
             assign b_en[c] = running && v && (c < ct);
             assign b_row[c*IW +: IW] = k0 + dest;
             assign b_col[c*IW +: IW] = n0 + c;
-            assign w_top[c*DW +: DW] = b_en[c] ? b_data[c*DW +: DW] : {DW{1'b0}};
-            assign w_dest[c*RW +: RW] = dest[RW-1:0];
-            assign w_valid[c] = b_en[c];
-            assign w_bank[c] = bk;
+            assign w_top[c*DW +: DW] = w_valid[c] ? b_data[c*DW +: DW] : {DW{1'b0}};
+            assign w_dest_now[c*RW +: RW] = dest[RW-1:0];
+            assign w_valid_now[c] = b_en[c];
+            assign w_bank_now[c] = bk;
         end
         for (r = 0; r < ROWS; r = r + 1) begin : lane
             wire          v = (r == 0) ? sd_valid : sl_valid[r == 0 ? 1 : r];
@@ -123,14 +137,14 @@ module wsp_controller #(
             assign a_en[r] = running && v && (r < kt);
             assign a_row[r*IW +: IW] = mm;
             assign a_col[r*IW +: IW] = k0 + r;
-            assign a_left[r*DW +: DW] = a_en[r] ? a_data[r*DW +: DW] : {DW{1'b0}};
-            assign a_bank[r] = bk;
+            assign a_left[r*DW +: DW] = a_en_d[r] ? a_data[r*DW +: DW] : {DW{1'b0}};
+            assign a_bank_now[r] = bk;
         end
         for (c = 0; c < COLS; c = c + 1) begin : out
             wire [IW-1:0] ct = tile(n - sl_n0[ROWS + c], COLS);
-            assign c_en[c] = running && sl_valid[ROWS + c] && (c < ct);
-            assign c_row[c*IW +: IW] = sl_m[ROWS + c];
-            assign c_col[c*IW +: IW] = sl_n0[ROWS + c] + c;
+            assign c_en_now[c] = running && sl_valid[ROWS + c] && (c < ct);
+            assign c_row_now[c*IW +: IW] = sl_m[ROWS + c];
+            assign c_col_now[c*IW +: IW] = sl_n0[ROWS + c] + c;
             assign c_data[c*AW +: AW] = p_bottom[c*AW +: AW];
         end
     endgenerate
@@ -144,8 +158,6 @@ module wsp_controller #(
             if (sl_valid[d] && d <= ROWS + tile(n - sl_n0[d], COLS) - 1) pending = 1'b1;
     end
     wire work_left = np_valid || ns_valid || pre_busy || str_busy || pending;
-    // a new GEMM starts on an array without operands or partial sums in flight
-    assign flush = start && !running;
     assign busy = running && work_left;
 
     wire [IW-1:0] wd_next_step = wd_step + 1;
@@ -153,7 +165,7 @@ module wsp_controller #(
 
     integer i;
     always @(posedge clk) begin
-        done <= 1'b0;
+        done_now <= 1'b0;
         if (rst) begin
             running <= 1'b0;
             pre_busy <= 1'b0;
@@ -167,7 +179,7 @@ module wsp_controller #(
                 for (i = 1; i <= COLS; i = i + 1) wl_valid[i] <= 1'b0;
                 for (i = 1; i <= SD; i = i + 1) sl_valid[i] <= 1'b0;
                 running <= !(m == 0 || k == 0 || n == 0);
-                done <= (m == 0 || k == 0 || n == 0);
+                done_now <= (m == 0 || k == 0 || n == 0);
                 np_valid <= 1'b1; np_k0 <= 0; np_n0 <= 0;
                 ns_valid <= 1'b1; ns_k0 <= 0; ns_n0 <= 0;
                 pre_started <= 0; pre_done <= 0; str_started <= 0; str_done <= 0;
@@ -230,7 +242,7 @@ module wsp_controller #(
             end
             if (!work_left) begin
                 running <= 1'b0;
-                done <= 1'b1;
+                done_now <= 1'b1;
             end
         end
     end

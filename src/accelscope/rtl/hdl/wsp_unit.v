@@ -6,7 +6,8 @@ module wsp_unit #(
     parameter integer DW = 8,
     parameter integer AW = 32,
     parameter integer IW = 32,
-    parameter integer RW = 8
+    parameter integer RW = 8,
+    parameter integer SYNC_READ = 0  // 1: synchronous buffers (data one cycle late)
 ) (
     input  wire                 clk,
     input  wire                 rst,
@@ -37,7 +38,8 @@ module wsp_unit #(
     wire flush;
     wire [COLS*AW-1:0] p_bottom;
 
-    wsp_controller #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(IW), .RW(RW)) ctrl (
+    wsp_controller #(.ROWS(ROWS), .COLS(COLS), .DW(DW), .AW(AW), .IW(IW), .RW(RW),
+        .SYNC_READ(SYNC_READ)) ctrl (
         .clk(clk), .rst(rst), .start(start), .m(m), .k(k), .n(n), .busy(busy), .done(done),
         .a_en(a_en), .a_row(a_row), .a_col(a_col), .a_data(a_data),
         .b_en(b_en), .b_row(b_row), .b_col(b_col), .b_data(b_data),

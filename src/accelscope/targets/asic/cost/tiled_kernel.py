@@ -109,7 +109,7 @@ def tile_traffic(
     nn = np.ceil(n / tn)
     a_whole = nm == 1 and nk == 1
     whole_b = nk == 1 and nn == 1
-    a_passes = 1.0 if (a_whole or order == 1) else nn
+    a_passes = 1.0 if (a_whole or order == 1 or (order == 2 and nk == 1)) else nn
     b_passes = 1.0 if (whole_b or order == 0) else nm
     spills = (order == 0 and nm > 1) or (order == 1 and nn > 1)
     mn = m * n

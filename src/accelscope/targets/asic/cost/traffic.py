@@ -117,7 +117,9 @@ def gemm_traffic(
     nn = ceil_div(n, tn)
     a_whole = (nm == 1) & (nk == 1)
     b_whole = (nk == 1) & (nn == 1)
-    a_passes = np.where(a_whole | (order == INPUT_REUSE), 1.0, nn)
+    # output order with one K tile: the A tile (m, 0) stays while the N tiles pass
+    a_kept = (order == INPUT_REUSE) | ((order == OUTPUT_REUSE) & (nk == 1))
+    a_passes = np.where(a_whole | a_kept, 1.0, nn)
     b_passes = np.where(b_whole | (order == WEIGHT_REUSE), 1.0, nm)
     spills = ((order == WEIGHT_REUSE) & (nm > 1)) | ((order == INPUT_REUSE) & (nn > 1))
     mn = m * n
