@@ -250,3 +250,20 @@ def test_a_real_layer_runs_as_the_mappers_tiles(build_dir, dataflow):
     report = check_tiled(rtl_design(arch), [gemm], [tiles], build_dir, nest)
     assert report.mismatches == 0, report.failures
     assert report.cycles_rtl == report.cycles_model == int(layer.compute_cycles)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataflow", ["ws", "os"])
+def test_long_delay_lines_beyond_verilators_default_unroll(build_dir, dataflow):
+    """A 2 x 70 array: the pipelined sequencers' delay lines have ROWS + COLS = 72 (ws)
+    and max(ROWS, COLS) = 70 (os) stages, beyond the 64 loop iterations Verilator unrolls
+    by default (it refused such arrays, 64 x 64 included, before --unroll-count)."""
+    design = dataclasses.replace(EDGE, rows=2, cols=70, dataflow=dataflow)
+    report = check(design, random_gemms(3, 2, 70, 8), build_dir)
+    assert report.gemms == 3 and report.mismatches == 0, report.failures
+
+
+def test_simulating_a_huge_unit_is_refused_before_writing(tmp_path):
+    r = run_cli("rtl", "tpu-v1", "--out", str(tmp_path / "o"), "--simulate", "2")
+    assert r.code == 2 and "--simulate: a 256x256 unit (65,536 PEs)" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "o").exists()

@@ -62,6 +62,10 @@ def command(
         raise SpecError(f"'{design}': rtl builds ASIC designs (systolic tensor units)")
     params = rtl_design(spec, dataflow, fold_overlap)
     plan = buffer_plan(spec, params)
+    if simulate:
+        from accelscope.rtl.simulate import check_sim_size
+
+        check_sim_size(params)  # before anything is written
     if synth:
         from accelscope.rtl.synthesize import check_size, liberty, yosys
 

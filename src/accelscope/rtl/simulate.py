@@ -22,9 +22,33 @@ from typing import Any
 
 import numpy as np
 
-from accelscope.errors import AccelscopeError
+from accelscope.errors import AccelscopeError, SpecError
 from accelscope.rtl.generate import RtlDesign, hdl_source, unit_name, unit_sources
 from accelscope.rtl.tools import debian_tool
+
+
+#: Largest unit simulated (PEs): Verilator's compile time grows with the PE count (a
+#: 32 x 32 unit builds in under a minute, 64 x 64 in about four, 256 x 256 takes hours
+#: and more than 5 GB), while the cycle counts are closed-form in the array size.
+MAX_SIM_PES = 4096
+
+#: Loop iterations Verilator unrolls (its default, 64, rejects the delay lines of arrays
+#: with more than 64 rows plus columns).
+UNROLL_COUNT = 1024
+
+
+def check_sim_size(design: RtlDesign) -> None:
+    """SpecError when a unit is too large to compile for simulation in reasonable time."""
+    pes = design.rows * design.cols
+    if pes > MAX_SIM_PES:
+        raise SpecError(
+            f"--simulate: a {design.rows}x{design.cols} unit ({pes:,} PEs) is too large to "
+            f"compile in Verilator in reasonable time (64x64 takes about 4 minutes, and the "
+            f"time grows faster than the PE count); simulation is offered up to "
+            f"{MAX_SIM_PES:,} PEs per unit: simulate the same design with a smaller array "
+            "(tensor_units.rows/cols in its YAML; the timing is closed-form in the array "
+            "size, docs/rtl.md)"
+        )
 
 
 def _sim_source(name: str) -> str:
@@ -123,6 +147,8 @@ def compile_model(
         (work / name).write_text(text)
     cmd = [
         tool, "--cc", "--exe", "--build", "-O2", "-j", "2", "-Wno-fatal", "-Wno-WIDTH",
+        # the sequencers' delay lines are loops over ROWS + COLS stages: unroll them all
+        "--unroll-count", str(UNROLL_COUNT),
         *flags, "--top-module", top, "-Mdir", str(work / "obj"),
         *(str(work / n) for n in order),
     ]  # fmt: skip
