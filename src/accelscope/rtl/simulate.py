@@ -26,7 +26,6 @@ from accelscope.errors import AccelscopeError, SpecError
 from accelscope.rtl.generate import RtlDesign, hdl_source, unit_name, unit_sources
 from accelscope.rtl.tools import debian_tool
 
-
 #: Largest unit simulated (PEs): Verilator's compile time grows with the PE count (a
 #: 32 x 32 unit builds in under a minute, 64 x 64 in about four, 256 x 256 takes hours
 #: and more than 5 GB), while the cycle counts are closed-form in the array size.
