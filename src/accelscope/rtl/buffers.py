@@ -157,7 +157,8 @@ def buffered_module(design: RtlDesign, plan: BufferPlan) -> str:
 // banked buffers (sram_bank.v, acc_bank.v): one bank per lane, data one cycle after the
 // address, so the unit runs with SYNC_READ = 1 (its array one cycle behind its
 // addresses). Addresses are tile-local, in the unit's frame.
-//   A: {a.banks} banks x {a.depth} words x {a.word_bits} bits ({a.spec_buffer}); {a_layout}
+//   A: {a.banks} banks x {a.depth} words x {a.word_bits} bits ({a.spec_buffer});
+//      {a_layout}
 //   B: {b.banks} banks x {b.depth} words x {b.word_bits} bits ({b.spec_buffer}); bank j holds
 //      columns n = j mod COLS; word row * ceil(tn / COLS) + col / COLS
 //   C: {c.banks} banks x {c.depth} words x {c.word_bits} bits ({c.spec_buffer}), accumulating;
