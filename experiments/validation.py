@@ -263,6 +263,37 @@ def render_rtl(rows: list[RtlAreaRow], summary: dict) -> list[str]:
         "teaching cells are about 2.6× larger than NanGate's after node scaling; the GE "
         "ratio is the fairer figure.",
         "",
+        *render_buffer_banks(summary),
+    ]
+
+
+def render_buffer_banks(summary: dict) -> list[str]:
+    """The buffers' banks as Xilinx block RAM: Yosys against the FPGA resource model."""
+    banks = summary["buffer_banks"]
+
+    def line(b: dict) -> str:
+        return (
+            f"| {b['preset']} | {b['operand'].upper()} | {b['depth']:,} × {b['word_bits']} | "
+            f"{b['banks']} | {b['rtl_bram18_per_bank']} | {b['model_bram18_per_bank']} |"
+        )
+
+    return [
+        "**Buffers.** The generated buffers (`buffered_unit.v`, one bank per array lane) "
+        "have no ASIC counterpart here — the OSU kit has no SRAM compiler, and flip-flop "
+        "memories would say nothing about the SRAM macros the area model prices — so their "
+        "banks are checked on the FPGA side: every distinct bank the generator builds for "
+        "the presets, synthesized with `synth_xilinx`, against the FPGA resource model's "
+        "block RAM for the same bank (`targets/fpga/resources.bram18_blocks`).",
+        "",
+        "| preset | buffer | bank (words × bits) | banks | RAMB18 / bank (Yosys) | "
+        "RAMB18 / bank (model) |",
+        "|---|---|---|---:|---:|---:|",
+        *(line(b) for b in banks),
+        "",
+        f"{summary['buffer_banks_exact']} of {len(banks)} bank shapes exactly the model's "
+        "count; where they differ, Yosys cascades deep blocks in another aspect ratio than "
+        "the model's cheapest one.",
+        "",
     ]
 
 

@@ -132,9 +132,20 @@ def test_validate_json_document(cli):
     rtl = doc["rtl"]
     assert rtl["summary"]["skipped"] is None and len(rtl["rows"]) >= 5
     assert all(r["ge_ratio"] > 0 and r["rtl_flops_per_pe"] >= 48 for r in rtl["rows"])
+    # the buffers' banks as block RAM: edge's 8,192 x 8 bit input bank is 4 RAMB18
+    # (2,048 x 9 each) and its 1,024 x 32 bit output bank 2 (512 x 36), for Yosys and for
+    # the FPGA model alike
+    banks = {(b["preset"], b["operand"]): b for b in rtl["summary"]["buffer_banks"]}
+    edge_a, edge_c = banks["edge", "a"], banks["edge", "c"]
+    assert (edge_a["depth"], edge_a["rtl_bram18_per_bank"], edge_a["model_bram18_per_bank"]) == (
+        8192, 4, 4)  # fmt: skip
+    assert (edge_c["depth"], edge_c["rtl_bram18_per_bank"], edge_c["model_bram18_per_bank"]) == (
+        1024, 2, 2)  # fmt: skip
+    assert rtl["summary"]["buffer_banks_exact"] >= len(banks) - 1
     table = cli("validate", "--gemms", "0")  # cached synthesis now: quick
     assert table.code == 0 and "RTL area: synthesized PE array" in table.stdout
     assert "synthesized / modeled gate equivalents per PE" in table.stdout
+    assert "bank shapes of the presets' buffers synthesize" in table.stdout
 
 
 def test_validate_table_output_and_bad_table(cli, tmp_path):

@@ -12,6 +12,10 @@ Compared per PE, in two ways that need no node scaling, and one that does:
 * **area at 45 nm**: the synthesized area scaled from 180 nm with
   :func:`~accelscope.targets.asic.arch.technology.logic_area_factor`.
 
+The buffers' banks are checked on the FPGA side: block RAM inferred by Yosys against the
+FPGA resource model (:func:`buffer_bank_rows`); the OSU kit has no SRAM compiler, so the
+ASIC SRAM area is not synthesized.
+
 Relative cross-checks of the model's constants, not sign-off figures: Yosys and ABC map
 adders to simple gates (no full-adder cells, no Booth recoding), and OSU's cells are
 larger than a commercial 180 nm library's (docs/rtl.md).
@@ -145,10 +149,64 @@ def validate_rtl(cache_root: Path | None = None) -> tuple[list[RtlAreaRow], dict
     from accelscope.rtl.synthesize import yosys_version
 
     ratios = [r.ge_ratio for r in rows]
+    banks = buffer_bank_rows()
     return rows, {
         "skipped": None,
         "yosys": yosys_version(),
         "sizes": len(rows),
         "ge_ratio_min": round(min(ratios), 3),
         "ge_ratio_max": round(max(ratios), 3),
+        "buffer_banks": [b.to_dict() for b in banks],
+        "buffer_banks_exact": sum(
+            b.rtl_bram18_per_bank == b.model_bram18_per_bank for b in banks
+        ),  # fmt: skip
     }
+
+
+@dataclass(frozen=True)
+class BufferBankRow:
+    """One buffer bank the generator builds for a preset: block RAM inferred by Yosys's
+    ``synth_xilinx`` against the FPGA resource model's count for the same bank."""
+
+    preset: str
+    operand: str
+    word_bits: int
+    depth: int
+    banks: int
+    rtl_bram18_per_bank: int
+    model_bram18_per_bank: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def buffer_bank_rows() -> list[BufferBankRow]:
+    """The distinct banks of every preset's generated buffers (its own array, dataflow
+    ws), synthesized one bank at a time (cached). Raises MissingDependencyError without
+    Yosys."""
+    from accelscope.rtl.buffers import buffer_plan
+    from accelscope.rtl.generate import rtl_design
+    from accelscope.rtl.synthesize import bank_bram18
+    from accelscope.targets.asic.arch import list_presets, load_arch
+    from accelscope.targets.fpga.resources import bram18_blocks
+
+    rows, seen = [], set()
+    for preset in list_presets():
+        arch = load_arch(preset)
+        plan = buffer_plan(arch, rtl_design(arch))
+        for buf in (plan.a, plan.b, plan.c):
+            if (buf.word_bits, buf.depth) in seen:
+                continue
+            seen.add((buf.word_bits, buf.depth))
+            rows.append(
+                BufferBankRow(
+                    preset=preset,
+                    operand=buf.operand,
+                    word_bits=buf.word_bits,
+                    depth=buf.depth,
+                    banks=buf.banks,
+                    rtl_bram18_per_bank=bank_bram18(buf.word_bits, buf.depth),
+                    model_bram18_per_bank=int(bram18_blocks(buf.word_bits, buf.depth)),
+                )
+            )
+    return rows
