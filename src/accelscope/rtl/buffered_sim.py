@@ -13,7 +13,6 @@ model's latency of the GEMM without double buffering (compute + bytes / bandwidt
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,7 +23,14 @@ import numpy as np
 from accelscope.errors import AccelscopeError
 from accelscope.rtl.buffers import BufferPlan, buffered_module
 from accelscope.rtl.generate import RtlDesign, hdl_source, unit_sources
-from accelscope.rtl.simulate import compile_model, continuous_cycles, source_key, tiled_case
+from accelscope.rtl.simulate import (
+    compile_model,
+    continuous_cycles,
+    run_cases,
+    source_key,
+    tiled_case,
+    unit_frame,
+)
 
 #: Loop order (unit frame, outer to inner) -> the model's reuse order code
 #: (targets.asic.cost.traffic: WEIGHT_REUSE 0 keeps B, INPUT_REUSE 1 keeps A, OUTPUT 2).
@@ -164,52 +170,38 @@ def check_buffered(
     pipeline across tiles) plus the model's bytes over the bandwidth."""
     bpe = design.operand_bits / 8
     acc = design.accumulator_bits / 8
-    lines = [str(len(gemms))]
-    cases = []
+    trailers, cycles_model = [], []
     for (a, b), t, order in zip(gemms, tiles, orders, strict=True):
-        m, k = a.shape
-        n = b.shape[1]
         if order not in ORDER_CODE:
             raise AccelscopeError(f"loop order {order}: expected one of {', '.join(ORDER_CODE)}")
         problem = plan.fits(design, *t)
         if problem:
             raise AccelscopeError(f"the buffers cannot hold the mapping's tiles: {problem}")
-        sched, cycles = tiled_case(design, m, k, n, t, order)
-        cases.append((sched, cycles))
-        lines.append(f"{m} {k} {n} {int(design.dataflow == 'is')}")
-        lines.append(" ".join(map(str, a.ravel().tolist())))
-        lines.append(" ".join(map(str, b.ravel().tolist())))
-        lines.append(" ".join(map(str, sched)))
-        lines.append(f"{bytes_per_cycle!r} {bpe!r} {acc!r}")
+        sched, cycles = tiled_case(design, a.shape[0], a.shape[1], b.shape[1], t, order)
+        cycles_model.append(cycles)
+        trailers.append([" ".join(map(str, sched)), f"{bytes_per_cycle!r} {bpe!r} {acc!r}"])
     binary = build_buffered(design, plan, build_dir)
-    proc = subprocess.run(
-        [str(binary)], input="\n".join(lines) + "\n", capture_output=True, text=True
-    )
-    if proc.returncode != 0:
-        raise AccelscopeError(f"the RTL simulation failed: {proc.stderr.strip()[-500:]}")
-    out = proc.stdout.split("\n")
-    report, i = BufferedReport(), 0
-    for (a, b), t, order, (_, cycles) in zip(gemms, tiles, orders, cases, strict=True):
+    results = run_cases(binary, gemms, int(design.dataflow == "is"), trailers)
+    report = BufferedReport()
+    for (a, b), t, order, cycles, (head, c) in zip(
+        gemms, tiles, orders, cycles_model, results, strict=True
+    ):
         m, k = a.shape
         n = b.shape[1]
-        head = out[i].split()
         busy, total, xfer = (int(x) for x in head[1:4])
         moved = {kind: float(v) for kind, v in zip(BYTE_KINDS, head[4:8], strict=True)}
-        c = np.array([[int(x) for x in out[i + 1 + r].split()] for r in range(m)], np.int64)
-        i += 1 + m
-        um, un = (n, m) if design.dataflow == "is" else (m, n)
+        um, un = unit_frame(design, m, n)
         model = _model_bytes(um, k, un, t, order, bpe, acc)
-        exact_c = a.astype(np.int64) @ b.astype(np.int64)
+        continuous = continuous_cycles(design, m, k, n, t)
         report.runs.append(
             BufferedRun(
                 m=m, k=k, n=n, tiles=tuple(t), order=order,
-                product_ok=bool(np.array_equal(c.reshape(m, n), exact_c)),
+                product_ok=bool(np.array_equal(c, a.astype(np.int64) @ b.astype(np.int64))),
                 busy_cycles=busy, compute_cycles_model=cycles,
-                compute_cycles_continuous=continuous_cycles(design, m, k, n, t),
+                compute_cycles_continuous=continuous,
                 total_cycles=total,
                 transfer_cycles=xfer,
-                total_cycles_model=continuous_cycles(design, m, k, n, t)
-                + sum(model.values()) / bytes_per_cycle,
+                total_cycles_model=continuous + sum(model.values()) / bytes_per_cycle,
                 bytes_rtl=moved, bytes_model=model,
             )
         )  # fmt: skip
@@ -244,7 +236,7 @@ def random_tiles(
     out = []
     for a, b in gemms:
         m, k = a.shape
-        um, un = (b.shape[1], m) if design.dataflow == "is" else (m, b.shape[1])
+        um, un = unit_frame(design, m, b.shape[1])
         if design.dataflow == "os":  # rows M, cols N, stream K
             t = [pick(um, rows), int(rng.integers(1, k + 1)), pick(un, cols)]
             edges = (rows, None, cols)

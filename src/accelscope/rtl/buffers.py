@@ -34,6 +34,11 @@ from accelscope.rtl.generate import SCHEDULE_PORTS, RtlDesign, sequencer_instanc
 MAX_BANK_WORDS = 1 << 24
 
 
+def address_bits(depth_words: int) -> int:
+    """Address width of a bank of *depth_words* words (at least one bit)."""
+    return max(1, math.ceil(math.log2(depth_words)))
+
+
 @dataclass(frozen=True)
 class BankedBuffer:
     """One operand buffer: ``banks`` banks of ``depth`` words of ``word_bits`` bits."""
@@ -47,7 +52,7 @@ class BankedBuffer:
 
     @property
     def address_bits(self) -> int:
-        return max(1, math.ceil(math.log2(self.depth)))
+        return address_bits(self.depth)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "address_bits": self.address_bits}

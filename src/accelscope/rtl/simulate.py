@@ -169,14 +169,27 @@ def run(
     """``(busy cycles, C)`` of every GEMM ``(A, B)``, in order, from one simulation run
     (``is``: the same unit with the operands transposed, see ``sim/tb_ws.sv``); a tiled
     model also reads each GEMM's tile schedule (:func:`tile_schedule`)."""
-    transpose = int(dataflow == "is")
+    trailers = None if schedules is None else [[" ".join(map(str, x))] for x in schedules]
+    results = run_cases(binary, gemms, int(dataflow == "is"), trailers)
+    return [(int(head[1]), c) for head, c in results]
+
+
+def run_cases(
+    binary: Path,
+    gemms: list[tuple[np.ndarray, np.ndarray]],
+    transpose: int,
+    trailers: list[list[str]] | None = None,
+) -> list[tuple[list[str], np.ndarray]]:
+    """Run a harness on *gemms*: per GEMM it reads ``M K N T``, A and B row-major, then
+    the GEMM's *trailers* lines (a schedule, DRAM figures), and prints a header line
+    then C row-major. Returns ``(header tokens, C)`` per GEMM."""
     lines = [str(len(gemms))]
     for i, (a, b) in enumerate(gemms):
         lines.append(f"{a.shape[0]} {a.shape[1]} {b.shape[1]} {transpose}")
         lines.append(" ".join(map(str, a.ravel().tolist())))
         lines.append(" ".join(map(str, b.ravel().tolist())))
-        if schedules is not None:  # read after the operands (sim_main.cpp)
-            lines.append(" ".join(map(str, schedules[i])))
+        if trailers is not None:  # read after the operands
+            lines.extend(trailers[i])
     proc = subprocess.run(
         [str(binary)], input="\n".join(lines) + "\n", capture_output=True, text=True
     )
@@ -185,12 +198,17 @@ def run(
     out = proc.stdout.split("\n")
     results, i = [], 0
     for a, b in gemms:
-        cycles = int(out[i].split()[1])
         m = a.shape[0]
         c = np.array([[int(x) for x in out[i + 1 + r].split()] for r in range(m)], np.int64)
-        results.append((cycles, c.reshape(m, b.shape[1])))
+        results.append((out[i].split(), c.reshape(m, b.shape[1])))
         i += 1 + m
     return results
+
+
+def unit_frame(design: RtlDesign, m: int, n: int) -> tuple[int, int]:
+    """GEMM rows and columns in the unit's frame: an input-stationary unit runs the
+    transposed GEMM, so its ``m`` is N and its ``n`` is M."""
+    return (n, m) if design.dataflow == "is" else (m, n)
 
 
 def random_gemms(
@@ -341,7 +359,7 @@ def tiled_case(
     across tiles (:func:`continuous_cycles`)."""
     from accelscope.targets.asic.cost.systolic import gemm_compute_cycles
 
-    um, un = (n, m) if design.dataflow == "is" else (m, n)
+    um, un = unit_frame(design, m, n)
     chunked = "k" if design.dataflow == "os" else "m"
     sched = tile_schedule(um, k, un, tiles, chunked, order)
     if design.fold_overlap == "none":
@@ -363,7 +381,7 @@ def continuous_cycles(
     *design*'s fold convention (pipelined: one pipeline across all tiles)."""
     from accelscope.targets.asic.cost.systolic import tiled_compute_cycles
 
-    um, un = (n, m) if design.dataflow == "is" else (m, n)
+    um, un = unit_frame(design, m, n)
     tm, tk, tn = tiles
     is_os = design.dataflow == "os"
     if is_os:  # rows M, cols N, stream K

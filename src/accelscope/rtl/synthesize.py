@@ -221,7 +221,6 @@ def synthesize(
     """
     import time
 
-    from accelscope.store.parts import atomic_write_text
     from accelscope.workload.catalogue import cache_dir
 
     unknown = [f for f in flows if f not in FLOWS]
@@ -231,66 +230,97 @@ def synthesize(
         raise SpecError(f"synthesis scope {scope!r}: expected one of {', '.join(SCOPES)}")
     if scope == "unit":
         check_size(design)
-    tool = yosys()
+    yosys()  # a missing tool is reported even when the result is cached
     lib = liberty() if "asic" in flows else None
     key = _cache_key(design, flows, lib, scope)
     cache_file = (cache_root or cache_dir() / "synth") / f"{key}.json"
-    if cache_file.is_file():
-        try:
-            raw = json.loads(cache_file.read_text())
-            return _scale(design, SynthesisReport(**raw))
-        except (ValueError, TypeError):
-            cache_file.unlink(missing_ok=True)  # a damaged cache entry is rebuilt
+    cached = _cache_read(cache_file, lambda raw: SynthesisReport(**raw))
+    if cached is not None:
+        return _scale(design, cached)
     start = time.perf_counter()
+    script = _script(design, flows, lib, scope)
+    stats = _run_yosys(unit_sources(design), script, [f"{f}.json" for f in flows])
+    top = _top_name(design, scope)
+    report = SynthesisReport(unit=top, units=1, flows=list(flows), yosys=yosys_version())
+    if "generic" in flows:
+        modules = stats["generic.json"]
+        cells = _flatten(modules, _top(modules, top))
+        report.cells = sum(cells.values())
+        report.cells_by_type = cells
+    if "xilinx" in flows:
+        modules = stats["xilinx.json"]
+        cells = _flatten(modules, _top(modules, top))
+        report.lut = sum(v for k, v in cells.items() if _XILINX_LUT.match(k))
+        report.ff = sum(v for k, v in cells.items() if k in _XILINX_FF)
+        report.dsp = sum(v for k, v in cells.items() if k in _XILINX_DSP)
+        report.bram = _bram18(cells)
+        report.xilinx_family = XILINX_FAMILY
+    if "asic" in flows:
+        assert lib is not None
+        areas = cell_areas(lib)
+        modules = stats["asic.json"]
+
+        def area(cells: dict[str, int]) -> float:
+            return float(sum(areas.get(k, 0.0) * v for k, v in cells.items()))
+
+        array_name = next(n for n in modules if _short(n).endswith("_array"))
+        array = area(_flatten(modules, array_name))
+        report.area_um2 = area(_flatten(modules, _top(modules, top)))
+        report.array_area_um2 = array
+        report.control_area_um2 = report.area_um2 - array
+        report.nand2_um2 = areas.get(NAND2_CELL)
+        report.library = lib.name
+        report.library_node_nm = LIBERTY_NODE_NM
+    report.seconds = round(time.perf_counter() - start, 1)
+    _cache_write(cache_file, report.to_dict())
+    return _scale(design, report)
+
+
+def _bram18(cells: dict[str, int]) -> int:
+    """Block RAM of Xilinx cells in RAMB18 units (a RAMB36 counts two)."""
+    return sum(v * _XILINX_BRAM18.get(k, 0) for k, v in cells.items())
+
+
+def _run_yosys(
+    files: dict[str, str], script: str, outputs: list[str]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """Run Yosys's *script* on *files* in a scratch directory; the ``stat -json``
+    documents it writes (*outputs*), as modules by name (:func:`_modules`)."""
     with tempfile.TemporaryDirectory(prefix="accelscope-synth-") as tmp:
         work = Path(tmp)
-        for name, text in unit_sources(design).items():
+        for name, text in files.items():
             (work / name).write_text(text)
-        (work / "synth.ys").write_text(_script(design, flows, lib, scope))
+        (work / "run.ys").write_text(script)
         proc = subprocess.run(
-            [tool, "-q", "-s", "synth.ys"], capture_output=True, text=True, cwd=work
+            [yosys(), "-q", "-s", "run.ys"], capture_output=True, text=True, cwd=work
         )
         if proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip().splitlines()
             raise AccelscopeError(f"yosys failed: {' '.join(detail[-3:])[-400:]}")
-        top = _top_name(design, scope)
-        report = SynthesisReport(unit=top, units=1, flows=list(flows), yosys=yosys_version())
-        if "generic" in flows:
-            modules = _modules(work / "generic.json")
-            cells = _flatten(modules, _top(modules, top))
-            report.cells = sum(cells.values())
-            report.cells_by_type = cells
-        if "xilinx" in flows:
-            modules = _modules(work / "xilinx.json")
-            cells = _flatten(modules, _top(modules, top))
-            report.lut = sum(v for k, v in cells.items() if _XILINX_LUT.match(k))
-            report.ff = sum(v for k, v in cells.items() if k in _XILINX_FF)
-            report.dsp = sum(v for k, v in cells.items() if k in _XILINX_DSP)
-            report.bram = sum(v * _XILINX_BRAM18.get(k, 0) for k, v in cells.items())
-            report.xilinx_family = XILINX_FAMILY
-        if "asic" in flows:
-            assert lib is not None
-            areas = cell_areas(lib)
-            modules = _modules(work / "asic.json")
+        return {name: _modules(work / name) for name in outputs}
 
-            def area(cells: dict[str, int]) -> float:
-                return float(sum(areas.get(k, 0.0) * v for k, v in cells.items()))
 
-            array_name = next(n for n in modules if _short(n).endswith("_array"))
-            array = area(_flatten(modules, array_name))
-            report.area_um2 = area(_flatten(modules, _top(modules, top)))
-            report.array_area_um2 = array
-            report.control_area_um2 = report.area_um2 - array
-            report.nand2_um2 = areas.get(NAND2_CELL)
-            report.library = lib.name
-            report.library_node_nm = LIBERTY_NODE_NM
-    report.seconds = round(time.perf_counter() - start, 1)
+def _cache_read(cache_file: Path, parse: Any) -> Any:
+    """``parse(document)`` of a cached result, or None when there is none; a damaged
+    entry is deleted (and rebuilt by the caller)."""
+    if not cache_file.is_file():
+        return None
+    try:
+        return parse(json.loads(cache_file.read_text()))
+    except (ValueError, TypeError, KeyError):
+        cache_file.unlink(missing_ok=True)
+        return None
+
+
+def _cache_write(cache_file: Path, doc: dict[str, Any]) -> None:
+    """Store a result whole; a cache that cannot be written only costs time."""
+    from accelscope.store.parts import atomic_write_text
+
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(cache_file, json.dumps(report.to_dict(), indent=1))
+        atomic_write_text(cache_file, json.dumps(doc, indent=1))
     except OSError:
-        pass  # a cache that cannot be written only costs time
-    return _scale(design, report)
+        pass
 
 
 def _scale(design: RtlDesign, unit: SynthesisReport) -> SynthesisReport:
@@ -313,43 +343,25 @@ def _scale(design: RtlDesign, unit: SynthesisReport) -> SynthesisReport:
 def bank_bram18(width_bits: int, depth_words: int, cache_root: Path | None = None) -> int:
     """Block RAM (RAMB18 units) Yosys's ``synth_xilinx`` infers for one buffer bank
     (``sram_bank.v``) of *depth_words* x *width_bits*; cached like :func:`synthesize`."""
-    import math
-
+    from accelscope.rtl.buffers import address_bits
     from accelscope.rtl.generate import hdl_source
-    from accelscope.store.parts import atomic_write_text
     from accelscope.workload.catalogue import cache_dir
 
-    tool = yosys()
     source = hdl_source("sram_bank.v")
-    abits = max(1, math.ceil(math.log2(depth_words)))
     script = (
         "read_verilog sram_bank.v\n"
-        f"chparam -set WIDTH {width_bits} -set DEPTH {depth_words} -set ABITS {abits} "
-        f"sram_bank\nsynth_xilinx -family {XILINX_FAMILY} -top sram_bank\n"
+        f"chparam -set WIDTH {width_bits} -set DEPTH {depth_words} "
+        f"-set ABITS {address_bits(depth_words)} sram_bank\n"
+        f"synth_xilinx -family {XILINX_FAMILY} -top sram_bank\n"
         "tee -q -o xilinx.json stat -json\n"
     )
     key = hashlib.sha256((script + source + yosys_version()).encode()).hexdigest()[:24]
     cache_file = (cache_root or cache_dir() / "synth") / f"bank-{key}.json"
-    if cache_file.is_file():
-        try:
-            return int(json.loads(cache_file.read_text())["bram18"])
-        except (ValueError, TypeError, KeyError):
-            cache_file.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="accelscope-synth-") as tmp:
-        work = Path(tmp)
-        (work / "sram_bank.v").write_text(source)
-        (work / "bank.ys").write_text(script)
-        proc = subprocess.run([tool, "-q", "-s", "bank.ys"], capture_output=True, text=True,
-                              cwd=work)  # fmt: skip
-        if proc.returncode != 0:
-            detail = (proc.stderr or proc.stdout).strip().splitlines()
-            raise AccelscopeError(f"yosys failed: {' '.join(detail[-3:])[-400:]}")
-        modules = _modules(work / "xilinx.json")
-        cells = _flatten(modules, _top(modules, "sram_bank"))
-    bram = sum(v * _XILINX_BRAM18.get(k, 0) for k, v in cells.items())
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(cache_file, json.dumps({"bram18": bram, "cells": cells}))
-    except OSError:
-        pass
+    cached = _cache_read(cache_file, lambda raw: int(raw["bram18"]))
+    if cached is not None:
+        return cached
+    modules = _run_yosys({"sram_bank.v": source}, script, ["xilinx.json"])["xilinx.json"]
+    cells = _flatten(modules, _top(modules, "sram_bank"))
+    bram = _bram18(cells)
+    _cache_write(cache_file, {"bram18": bram, "cells": cells})
     return bram
