@@ -181,8 +181,8 @@ class BufferBankRow:
 
 
 def buffer_bank_rows() -> list[BufferBankRow]:
-    """The distinct banks of every preset's generated buffers (its own array, dataflow
-    ws), synthesized one bank at a time (cached). Raises MissingDependencyError without
+    """The distinct banks of every preset's generated buffers (its own array and
+    dataflow), synthesized one bank at a time (cached). Raises MissingDependencyError without
     Yosys."""
     from accelscope.rtl.buffers import buffer_plan
     from accelscope.rtl.generate import rtl_design

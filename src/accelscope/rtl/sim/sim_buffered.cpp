@@ -120,6 +120,26 @@ int main(int argc, char** argv) {
                 }
             c_held = false;
         };
+        // Fill segments of a rows x cols tile into buffer `sel`, one word per bank, rows
+        // outer: the banks along the columns (a segment is part of a row) or, with
+        // banks_on_rows, along the rows (part of a column); element (r, c) is value(r, c),
+        // `each` DRAM bytes.
+        auto fill = [&](int sel, int kind, int rows, int cols, bool banks_on_rows, int banks,
+                        auto value, double each) {
+            const int r_step = banks_on_rows ? banks : 1, c_step = banks_on_rows ? 1 : banks;
+            for (int r = 0; r < rows; r += r_step)
+                for (int c = 0; c < cols; c += c_step) {
+                    Op op{false, sel, r, c, 0, std::vector<int64_t>(L, 0), 0.0, kind};
+                    for (int l = 0; l < banks; ++l) {
+                        const int rr = banks_on_rows ? r + l : r, cc = banks_on_rows ? c : c + l;
+                        if (rr >= rows || cc >= cols) break;
+                        op.mask |= 1u << l;
+                        op.lanes[l] = value(rr, cc);
+                        op.bytes += each;
+                    }
+                    ops.push_back(op);
+                }
+        };
         auto plan = [&](bool final_) {
             ops.clear(); op_i = 0; credit = 0.0;
             const int tm = top->tile_m, tk = top->tile_k, tn = top->tile_n;
@@ -128,58 +148,20 @@ int main(int argc, char** argv) {
             if (final_) return;
             if (!c_held) {
                 cm = om; cn = on; ctm = tm; ctn = tn; c_held = true;
-                for (int r = 0; r < tm; ++r)
-                    for (int c0 = 0; c0 < tn; c0 += COLS) {
-                        Op op{false, 2, r, c0, 0, std::vector<int64_t>(L, 0), 0.0, ok ? 2 : 4};
-                        for (int j = 0; j < COLS && c0 + j < tn; ++j) {
-                            op.mask |= 1u << j;
-                            if (ok) {
-                                op.lanes[j] = dram_c[(size_t)(om + r) * Nu + on + c0 + j];
-                                op.bytes += acc;
-                            }
-                        }
-                        ops.push_back(op);
-                    }
+                fill(2, ok ? 2 : 4, tm, tn, false, COLS, [&](int r, int c) -> int64_t {
+                    return ok ? dram_c[(size_t)(om + r) * Nu + on + c] : 0;
+                }, ok ? acc : 0.0);
             }
             c_k_end = ok + tk;
             if (!a_held || am != om || ak != ok || atm != tm || atk != tk) {
                 am = om; ak = ok; atm = tm; atk = tk; a_held = true;
-                if (OS_LAYOUT) {
-                    for (int r0 = 0; r0 < tm; r0 += ROWS)
-                        for (int c = 0; c < tk; ++c) {
-                            Op op{false, 0, r0, c, 0, std::vector<int64_t>(L, 0), 0.0, 0};
-                            for (int r = 0; r < ROWS && r0 + r < tm; ++r) {
-                                op.mask |= 1u << r;
-                                op.lanes[r] = au(om + r0 + r, ok + c);
-                                op.bytes += bpe;
-                            }
-                            ops.push_back(op);
-                        }
-                } else {
-                    for (int r = 0; r < tm; ++r)
-                        for (int c0 = 0; c0 < tk; c0 += ROWS) {
-                            Op op{false, 0, r, c0, 0, std::vector<int64_t>(L, 0), 0.0, 0};
-                            for (int l = 0; l < ROWS && c0 + l < tk; ++l) {
-                                op.mask |= 1u << l;
-                                op.lanes[l] = au(om + r, ok + c0 + l);
-                                op.bytes += bpe;
-                            }
-                            ops.push_back(op);
-                        }
-                }
+                fill(0, 0, tm, tk, OS_LAYOUT, ROWS,
+                     [&](int r, int c) { return au(om + r, ok + c); }, bpe);
             }
             if (!b_held || bk != ok || bn != on || btk != tk || btn != tn) {
                 bk = ok; bn = on; btk = tk; btn = tn; b_held = true;
-                for (int r = 0; r < tk; ++r)
-                    for (int c0 = 0; c0 < tn; c0 += COLS) {
-                        Op op{false, 1, r, c0, 0, std::vector<int64_t>(L, 0), 0.0, 1};
-                        for (int j = 0; j < COLS && c0 + j < tn; ++j) {
-                            op.mask |= 1u << j;
-                            op.lanes[j] = bu(ok + r, on + c0 + j);
-                            op.bytes += bpe;
-                        }
-                        ops.push_back(op);
-                    }
+                fill(1, 1, tk, tn, false, COLS,
+                     [&](int r, int c) { return bu(ok + r, on + c); }, bpe);
             }
         };
 
