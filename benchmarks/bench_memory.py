@@ -4,6 +4,8 @@
    ``--out``, 2 worker processes). Target: peak RSS <= 1 GB in every process.
 2. A 1.2e8-point space under a 60 s ``--time-budget``: the run stops cleanly, keeps its
    parts and summarizes them. Target: peak RSS <= 1 GB.
+3. ``multi`` for two networks (AlexNet, VGG-16) over the same 9,878,400 points, with the
+   (score, area) front. Target: peak RSS <= 1 GB.
 
 Peak RSS is ``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the largest resident set of any
 finished descendant (the CLI process or one of its workers).
@@ -45,13 +47,13 @@ SPACE_100M = {
 }
 
 
-def run(label: str, space: dict, extra: list[str], executor: str) -> None:
+def run(label: str, space: dict, extra: list[str], executor: str, command: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "space.yaml"
         path.write_text(yaml.safe_dump(space))
         out = Path(tmp) / "out"
         cmd = [
-            sys.executable, "-m", "accelscope", "explore", "alexnet", "--space", str(path),
+            sys.executable, "-m", "accelscope", *command, "--space", str(path),
             "--objective", "latency", "--objective", "area", "--out", str(out),
             "--executor", executor, "--strategy", "exhaustive", "--json", *extra,
         ]  # fmt: skip
@@ -75,8 +77,9 @@ def run(label: str, space: dict, extra: list[str], executor: str) -> None:
 
 
 CASES = {
-    "full": ("complete 9.9e6-point run", SPACE_10M, False),
-    "budget": ("1.2e8-point space, --time-budget", SPACE_100M, True),
+    "full": ("complete 9.9e6-point run", SPACE_10M, False, ["explore", "alexnet"]),
+    "budget": ("1.2e8-point space, --time-budget", SPACE_100M, True, ["explore", "alexnet"]),
+    "multi": ("multi, 2 networks, 9.9e6 points", SPACE_10M, False, ["multi", "alexnet", "vgg-16"]),
 }
 
 
@@ -85,15 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-full", action="store_true", help="skip the ~10M-point run")
     parser.add_argument("--executor", default="processes")
     parser.add_argument("--time-budget", type=float, default=60.0)
-    parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--case", choices=sorted(CASES), help="run one case only")
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if args.case:  # one case per process, so each peak RSS is its own
-        label, space, budgeted = CASES[args.case]
+        label, space, budgeted, command = CASES[args.case]
         extra = ["--time-budget", str(args.time_budget)] if budgeted else []
-        run(f"{label} {args.time_budget:g} s" if budgeted else label, space, extra, args.executor)
+        label = f"{label} {args.time_budget:g} s" if budgeted else label
+        run(label, space, extra, args.executor, command)
         return 0
-    for case in ("budget",) if args.skip_full else ("full", "budget"):
+    for case in ("budget",) if args.skip_full else ("full", "budget", "multi"):
         subprocess.run(
             [sys.executable, __file__, "--case", case, "--executor", args.executor,
              "--time-budget", str(args.time_budget)],

@@ -57,12 +57,11 @@ AREA = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
 NAMES = ["A", "B", "C"]
 
 
-def _hand(mode="geomean", weights=None, together=None):
-    alone = np.ones_like(LAT, dtype=bool)
+def _hand(mode="geomean", weights=None, alone=None):
+    alone = np.ones_like(LAT, dtype=bool) if alone is None else alone
     return analyze(
         1.0 / LAT,
         alone,
-        alone.all(axis=0) if together is None else together,
         weights=normalize_weights(weights, 3),
         mode=mode,
         names=NAMES,
@@ -118,9 +117,11 @@ def test_hand_case_single_weight_and_admissibility():
     assert a.selected == 2
     np.testing.assert_allclose(a.improvement_pct, [700.0, 100.0, 0.0])
     # If c3 is not admissible for the set, the joint optimum falls back to the tie
-    # c1 = c4 = 0.630, broken by area: c1, the selection itself (gain 0).
-    together = np.array([True, True, True, False, True])
-    b = _hand(together=together)
+    # c1 = c4 = 0.630, broken by area: c1, the selection itself (gain 0). (c3 is no
+    # network's optimum, so only its admissibility changes.)
+    alone = np.ones_like(LAT, dtype=bool)
+    alone[0, 3] = False
+    b = _hand(alone=alone)
     assert b.joint == 1 and b.selected == 1 and b.joint_gain_pct == pytest.approx(0.0)
     assert b.feasible == 4
 
@@ -132,7 +133,6 @@ def test_hand_case_errors():
         analyze(
             1 / LAT,
             alone,
-            alone.all(0),
             weights=np.full(3, 1 / 3),
             mode="geomean",
             names=NAMES,
@@ -337,24 +337,80 @@ def test_resume_and_rescore(nets, small_space, tmp_path, budget):
     assert tighter.analysis.feasible < first.analysis.feasible
 
 
-def test_analysis_reads_few_columns_and_results_file_streams_the_table(nets, small_space, tmp_path):
+def _in_memory(res):
+    """The analysis of *res* recomputed by analyze() on its whole table at once."""
+    table = res.source.table()
+    columns = {c: table.column(c).to_numpy() for c in res.criteria.needed}
+    perf, alone, area = res.criteria.inputs(columns)
+    kw = dict(weights=res.weights, mode=res.mode, names=res.names, area_mm2=area)
+    return analyze(perf, alone, pareto=res.with_area, tie_break=res.tie_break, **kw)
+
+
+def _same_analysis(streamed, whole) -> None:
+    for name in ("optima", "best", "feasible_alone", "candidate_admissible", "pareto"):
+        assert np.array_equal(getattr(streamed, name), getattr(whole, name)), name
+    for name in ("cross", "candidate_log_score", "improvement_pct"):
+        np.testing.assert_array_equal(getattr(streamed, name), getattr(whole, name), name)
+    assert streamed.joint == whole.joint and streamed.selected == whole.selected
+    assert streamed.joint_log_score == whole.log_score.max()
+    assert streamed.feasible == whole.feasible
+
+
+@pytest.mark.parametrize(
+    ("mode", "objective", "tie_break"),
+    [("geomean", "latency", "area"), ("worst", ["latency", "area"], "score")],
+)
+def test_streamed_scoring_equals_scoring_the_whole_table_at_once(
+    nets, small_space, budget, tmp_path, mode, objective, tie_break
+):
+    # 96 configurations in 12 parts of 8: every optimum, tie, joint optimum and Pareto
+    # point is merged across parts, and must equal analyze() on the whole table.
+    cons = [f"area_mm2 <= {budget}"]
+    res = multi_explore(
+        nets, small_space, constraints=cons, mode=mode, objective=objective,
+        tie_break=tie_break, chunk_size=8, out_dir=tmp_path / mode,
+    )  # fmt: skip
+    assert len(res.source.names) == 12
+    _same_analysis(res.analysis, _in_memory(res))
+    # A search (parts in any order, repeated designs) is mapped row by row instead.
+    found = multi_explore(
+        nets, small_space, constraints=cons, mode=mode, objective=objective,
+        tie_break=tie_break, strategy="evolutionary", budget=60, population=12, seed=1,
+    )  # fmt: skip
+    assert found.source.counts is None
+    _same_analysis(found.analysis, _in_memory(found))
+
+
+def test_analysis_holds_no_per_configuration_array_and_results_file_streams_the_table(
+    nets, small_space, tmp_path
+):
     import pyarrow.parquet as pq
 
     res = multi_explore(nets, small_space, out_dir=tmp_path / "r", chunk_size=32)
-    # Memory: the analysis holds the columns it scores with, not the whole table.
-    assert set(res.columns) < set(res.source.row(0))
-    assert len(res.columns) <= 2 + 2 * len(nets)
+    # Memory: after the run, nothing grows with the space -- only per-network vectors,
+    # the N x N cross matrix and the front; the grid rows are located from part sizes.
+    n = len(nets)
+    for name, value in vars(res.analysis).items():
+        if isinstance(value, np.ndarray):
+            assert value.size <= max(n * n, res.analysis.pareto.size), name
+        else:
+            assert value is None or np.ndim(value) == 0 or name == "pareto", name
+    assert res.source.part is None and res.source.counts.tolist() == [32, 32, 32]
     doc = res.to_dict()  # designs come from single rows of their parts
     res.write_outputs(doc)
     written = pq.read_table(tmp_path / "r" / "results.parquet")
     assert written.select(res.table.column_names).equals(res.table)  # table read lazily
+    whole = _in_memory(res)
     score = written.column("score").to_numpy()
-    assert np.array_equal(np.isfinite(res.analysis.log_score), written.column("admissible"))
-    assert np.allclose(np.log(score[score > 0]), res.analysis.log_score[score > 0])
+    assert np.array_equal(np.isfinite(whole.log_score), written.column("admissible"))
+    assert np.allclose(np.log(score[score > 0]), whole.log_score[score > 0])
+    for k, name in enumerate(res.names):
+        assert np.array_equal(written.column(f"rel:{name}").to_numpy(), whole.rel[k])
     # Every design in the document matches its row of the full table.
     joint = doc["joint_optimum"]
     row = int(np.searchsorted(res.table.column("index").to_numpy(), joint["index"]))
     assert joint["area_mm2"] == res.table.column("area_mm2")[row].as_py()
+    assert joint["score"] == pytest.approx(math.exp(whole.log_score[row]))
 
 
 def test_process_executor_matches_serial(nets, small_space, result):
@@ -521,7 +577,7 @@ def mid_space():
 def _exhaustive_log_score(exhaustive, index: int) -> float:
     """log S of grid point *index* scored with the exhaustive run's (true) references."""
     position = int(np.searchsorted(exhaustive.table.column("index").to_numpy(), index))
-    return float(exhaustive.analysis.log_score[position])
+    return exhaustive.judged(position)[2]
 
 
 def _run_fields(doc: dict) -> dict:
@@ -564,7 +620,7 @@ def test_evolutionary_reaches_98_percent_of_exhaustive_set_score(pair, mid_space
         # Score the found design with the true references (the exhaustive run's optima),
         # not with the search's own (the best it evaluated).
         ratio = math.exp(
-            _exhaustive_log_score(full, joint["index"]) - full.analysis.log_score.max()
+            _exhaustive_log_score(full, joint["index"]) - full.analysis.joint_log_score
         )
         assert ratio >= 0.98, (mode, ratio)
         # Its own score uses the best evaluated performances as references, which are at
@@ -698,8 +754,8 @@ def test_tie_break_by_set_score_picks_the_tied_design_that_serves_the_set():
     ok = np.ones((2, 3), dtype=bool)
     kw = dict(weights=np.array([0.5, 0.5]), mode="geomean", names=["a", "b"])
     area = np.array([1.0, 2.0, 3.0])
-    by_area = analyze(perf, ok, ok.all(axis=0), area_mm2=area, **kw)
-    by_score = analyze(perf, ok, ok.all(axis=0), area_mm2=area, tie_break="score", **kw)
+    by_area = analyze(perf, ok, area_mm2=area, **kw)
+    by_score = analyze(perf, ok, area_mm2=area, tie_break="score", **kw)
     assert by_area.optima.tolist() == [0, 1]
     assert by_score.optima.tolist() == [1, 1]
     assert np.array_equal(by_area.rel, by_score.rel)
@@ -708,7 +764,7 @@ def test_tie_break_by_set_score_picks_the_tied_design_that_serves_the_set():
     assert by_area.improvement_pct[0] == pytest.approx(100 * (math.sqrt(2) - 1))
     assert by_score.improvement_pct.tolist() == [0.0, 0.0]
     with pytest.raises(SpecError, match="tie_break 'size'"):
-        analyze(perf, ok, ok.all(axis=0), area_mm2=area, tie_break="size", **kw)
+        analyze(perf, ok, area_mm2=area, tie_break="size", **kw)
 
 
 def test_output_never_contradicts_itself_with_area_and_a_power_constraint():

@@ -151,6 +151,13 @@ class PartStore:
         }
         return table.replace_schema_metadata(meta or None)
 
+    def num_rows(self, name: str) -> int:
+        """Rows of part *name*, from its Parquet footer (no data read)."""
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(self.path(name)) as handle:
+            return int(handle.metadata.num_rows)
+
     def read_all(self, names: list[str] | None = None):
         """All committed parts (or *names*) concatenated in name order."""
         import pyarrow as pa

@@ -4,7 +4,11 @@
 * :mod:`~accelscope.search.multi.evaluate` — one pass over the space, every network on
   the same configurations;
 * :mod:`~accelscope.search.multi.strategies` — exhaustive and NSGA-II passes;
-* :mod:`~accelscope.search.multi.score` — relative performance, set scores, selection;
+* :mod:`~accelscope.search.multi.criteria` — stored columns to performance and
+  admissibility (objective, constraints);
+* :mod:`~accelscope.search.multi.score` — relative performance, set scores, selection,
+  merged part by part in two passes;
+* :mod:`~accelscope.search.multi.rows` — where each row of the result's table lives;
 * :mod:`~accelscope.search.multi.run` — the run: parts, resume, analysis, result.
 """
 

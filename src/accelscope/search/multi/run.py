@@ -16,7 +16,8 @@ The scoring (:mod:`accelscope.search.multi.score`) then yields the optimum of ev
 alone, the cross-performance matrix, the per-network optimum with the best (weighted)
 geometric-mean relative performance ("selected"), the improvement of its score over each
 per-network optimum's, the joint optimum over the whole space, and optionally the Pareto
-front of (score, area).
+front of (score, area). It reads the committed parts twice, one at a time (references,
+then scores merged part by part), so memory does not grow with the space.
 
 Performance is ``1 / latency_s`` by default (any objective of
 :data:`accelscope.search.constraints.OBJECTIVES` except area can be used: a metric to
@@ -51,6 +52,7 @@ from accelscope.search.constraints import (
     parse_constraint,
     parse_objective,
 )
+from accelscope.search.multi.criteria import Criteria, check_admissible
 from accelscope.search.multi.evaluate import (
     CONFIG_METRICS,
     NETWORK_METRICS,
@@ -59,18 +61,19 @@ from accelscope.search.multi.evaluate import (
     metric_split,
 )
 from accelscope.search.multi.inputs import unique_names
+from accelscope.search.multi.rows import RowSource
 from accelscope.search.multi.score import (
     MODES,
     TIE_BREAKS,
     MultiAnalysis,
     NoAdmissibleDesignError,
-    analyze,
+    ReferencePass,
+    ScorePass,
     normalize_weights,
 )
 from accelscope.search.multi.strategies import (
     DEFAULT_BUDGET,
     DEFAULT_POPULATION,
-    SEARCH_PREFIX,
     resolve_strategy,
     run_search,
     search_objectives,
@@ -159,7 +162,7 @@ class MultiResult:
     objective: Objective
     constraints: list[Constraint]
     space: DesignSpace
-    columns: dict[str, np.ndarray]  # the columns the analysis read, sorted by grid index
+    criteria: Criteria  # how a stored row is judged (objective, constraints, cost)
     analysis: MultiAnalysis
     with_area: bool
     elapsed_s: float
@@ -169,8 +172,9 @@ class MultiResult:
     strategy: str = "exhaustive"
     search: dict[str, Any] | None = None  # budget, seed, population (evolutionary)
     tie_break: str = "area"  # how equally fast designs pick a network's optimum
-    source: _Rows | None = field(default=None, repr=False)
+    source: RowSource | None = field(default=None, repr=False)
     _table: Any = field(default=None, repr=False)
+    _rows: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def _summary(self) -> tuple[str, list[tuple[str, str]]]:
         a = self.analysis
@@ -199,32 +203,42 @@ class MultiResult:
     def table(self):
         """Every configuration (``pyarrow.Table``, sorted by grid index): parameters and
         every network's metrics. Read from the committed parts on first use; the analysis
-        itself only holds the few columns it needs."""
+        itself holds no array over configurations."""
         if self._table is None:
             self._table = labelled(self.source.table(), self.space.target_model)
         return self._table
 
     @property
     def evaluated(self) -> int:
-        return int(self.columns["index"].shape[0])
+        return self.source.count
 
     @property
     def selected_name(self) -> str | None:
         sel = self.analysis.selected
         return None if sel is None else self.names[sel]
 
+    def _row(self, position: int) -> dict[str, Any]:
+        """Every stored column at table row *position* (its part read when not cached)."""
+        if position not in self._rows:
+            return self.source.row(position)
+        return self._rows[position]
+
     def _value(self, name: str, position: int) -> Any:
-        """Column *name* at table row *position* (one part read when not in memory)."""
-        if name in self.columns:
-            return self.columns[name][position]
-        if self._table is not None:
-            return self._table.column(name)[position].as_py()
-        return self.source.row(position)[name]
+        return self._row(position)[name]
+
+    def judged(self, position: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """``(relative performance [N], admissible alone [N], log S)`` at table row
+        *position* (``log S`` is -inf where the row is not admissible for the set)."""
+        row = self._row(position)
+        columns = {c: np.asarray([row[c]]) for c in self.criteria.needed}
+        perf, alone, _ = self.criteria.inputs(columns)
+        rel, log_score = self.analysis.block_scores(perf, alone)
+        return rel[:, 0], alone[:, 0], float(log_score[0])
 
     def scores(self, position: int) -> dict[str, float]:
         """Geometric mean, weighted geometric mean and worst case of the relative
         performance at configuration *position* (row of the table)."""
-        r = self.analysis.rel[:, position]
+        r = self.judged(position)[0]
         w = self.weights
         with np.errstate(divide="ignore"):
             logs = np.log(r)
@@ -246,19 +260,18 @@ class MultiResult:
         out.update({k: _clean(v) for k, v in full.items()})
         for metric in config_metrics:
             out[metric] = _clean(self._value(metric, position))
+        rel, alone, log_s = self.judged(position)
         per_net: dict[str, Any] = {}
         for k, name in enumerate(self.names):
             entry = {m: _clean(self._value(column_name(k, m), position)) for m in shown}
             entry["feasible"] = bool(self._value(column_name(k, "feasible"), position))
-            alone = self.analysis.alone
-            ok = alone is None or bool(alone[k, position])
+            ok = bool(alone[k])
             # Relative performance is defined where the design meets this network's
             # constraints (1 = the network's own best); elsewhere it is None.
             entry["meets_constraints"] = ok
-            entry["relative_performance"] = _clean(self.analysis.rel[k, position]) if ok else None
+            entry["relative_performance"] = _clean(rel[k]) if ok else None
             per_net[name] = entry
         out["networks"] = per_net
-        log_s = self.analysis.log_score[position]
         out["admissible"] = bool(np.isfinite(log_s))
         scores = self.scores(position)
         key = {"geomean": "geomean", "weighted": "weighted_geomean", "worst": "worst_case"}
@@ -296,20 +309,18 @@ class MultiResult:
     def to_pandas(self):
         """One row per configuration: parameters, metrics (``n{k}_*`` per network),
         ``admissible``, ``score`` and ``rel:<network>`` columns."""
+        import pyarrow as pa
+
         from accelscope.errors import require_pandas
 
         require_pandas()
-        df = self.table.to_pandas()
-        df["admissible"] = np.isfinite(self.analysis.log_score)
-        with np.errstate(over="ignore"):
-            df["score"] = np.exp(self.analysis.log_score)
-        for k, name in enumerate(self.names):
-            df[f"rel:{name}"] = self.analysis.rel[k]
-        return df
+        return pa.concat_tables(list(self.iter_table()), promote_options="default").to_pandas()
 
     def to_dict(self) -> dict[str, Any]:
         """The result document (``kind: multi``); see docs/multi.md for every key."""
         a = self.analysis
+        shown = [*a.optima.tolist(), a.joint, *(a.pareto.tolist() if self.with_area else [])]
+        self._rows.update(self.source.rows(shown))  # each part read once
         optima = {}
         for i, name in enumerate(self.names):
             d = self.design(int(a.optima[i]))
@@ -425,17 +436,18 @@ class MultiResult:
         }
 
     def _scored_pieces(self):
-        """The full table in pieces, with ``admissible``, ``score`` and ``rel:<network>``."""
+        """The full table in pieces, with ``admissible``, ``score`` and ``rel:<network>``
+        scored piece by piece from the references."""
         import pyarrow as pa
 
-        for start, piece in self.source.pieces(self._table):
-            rows = slice(start, start + piece.num_rows)
-            log_score = self.analysis.log_score[rows]
+        for piece in self.source.pieces():
+            columns = {c: piece.column(c).to_numpy() for c in self.criteria.needed}
+            rel, log_score = self.analysis.block_scores(*self.criteria.inputs(columns)[:2])
             with np.errstate(over="ignore"):
                 piece = piece.append_column("admissible", pa.array(np.isfinite(log_score)))
                 piece = piece.append_column("score", pa.array(np.exp(log_score)))
             for k, name in enumerate(self.names):
-                piece = piece.append_column(f"rel:{name}", pa.array(self.analysis.rel[k, rows]))
+                piece = piece.append_column(f"rel:{name}", pa.array(rel[k]))
             yield piece
 
     def iter_table(self):
@@ -454,64 +466,6 @@ class MultiResult:
             return
         write_parquet_stream(self.out_dir / "results.parquet", self.iter_table())
         write_json(self.out_dir / "summary.json", doc)
-
-
-class _Rows:
-    """Where the full table of a multi result lives: the committed parts, and for every
-    table row (sorted by grid index) its part and its row in that part. Keeps the
-    temporary directory of a run without ``out_dir`` alive while the result lives."""
-
-    def __init__(self, store: PartStore, names: list[str], part: np.ndarray, row: np.ndarray):
-        self.store, self.names = store, names
-        self.part, self.row_in_part = part, row
-        self.keepalive: Any = None
-        self._cached: tuple[int, Any] | None = None
-
-    def _read(self, k: int):
-        table = self.store.read(self.names[k])
-        drop = [c for c in table.column_names if c == "feasible" or c.startswith(SEARCH_PREFIX)]
-        return table.drop_columns(drop) if drop else table
-
-    def row(self, position: int) -> dict[str, Any]:
-        k = int(self.part[position])
-        if self._cached is None or self._cached[0] != k:
-            self._cached = (k, self._read(k))
-        table = self._cached[1]
-        i = int(self.row_in_part[position])
-        return {name: table.column(name)[i].as_py() for name in table.column_names}
-
-    def _in_order(self) -> bool:
-        """Rows sorted by index are the parts' rows in part order (grid chunks)."""
-        n = self.part.shape[0]
-        order = self.part.astype(np.int64) * (n + 1) + self.row_in_part
-        return bool(np.all(np.diff(order) > 0))
-
-    def pieces(self, whole: Any = None):
-        """``(first row, table piece)`` of the table in order: part by part when the parts
-        are already in index order, else the whole table at once."""
-        if whole is None and self._in_order():
-            import pyarrow as pa
-
-            # In order, each part's rows are one contiguous run of table rows.
-            starts = np.flatnonzero(np.diff(self.part, prepend=-1))
-            stops = np.append(starts[1:], self.part.shape[0])
-            for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
-                rows = self.row_in_part[start:stop]
-                table = self._read(int(self.part[start]))
-                if rows.shape[0] != table.num_rows:
-                    table = table.take(pa.array(rows))
-                yield start, table
-            return
-        yield 0, whole if whole is not None else self.table()
-
-    def table(self):
-        import pyarrow as pa
-
-        tables = [self._read(k) for k in range(len(self.names))]
-        offsets = np.cumsum([0] + [t.num_rows for t in tables])
-        whole = pa.concat_tables(tables, promote_options="default")
-        take = offsets[self.part] + self.row_in_part
-        return whole.take(pa.array(take)).combine_chunks()
 
 
 def _clean(value: Any) -> Any:
@@ -657,13 +611,23 @@ def multi_explore(
                     bar=bar,
                 )
         names = [n for n in part_names if store.has(n)]
-        columns, rows = _read_compact(store, names, _needed(len(nets), obj, cons, space))
+        exhaustive = strat == "exhaustive"
+        rows = RowSource.grid(store, names) if exhaustive else RowSource.mapped(store, names)
+        if rows.count == 0:
+            raise AccelscopeError("no configuration was evaluated (time budget too small?)")
+        criteria = Criteria(
+            n_net=len(nets),
+            objective=obj,
+            constraints=tuple(cons),
+            network_metrics=metric_split(space)[1],
+            cost_metric=space.target_model.cost_metric,
+        )
+        analysis = _score(rows, criteria, shown, w, run_mode, with_area, tie_break)
     except BaseException:
         if tmp is not None:
             tmp.cleanup()
         raise
     rows.keepalive = tmp  # the parts stay readable while the result lives
-    analysis = _score(columns, nets, shown, w, run_mode, obj, cons, with_area, tie_break, space)
     return MultiResult(
         networks=nets,
         names=shown,
@@ -672,7 +636,7 @@ def multi_explore(
         objective=obj,
         constraints=cons,
         space=space,
-        columns=columns,
+        criteria=criteria,
         analysis=analysis,
         with_area=with_area,
         tie_break=tie_break,
@@ -695,135 +659,30 @@ def count_rows(columns: dict[str, np.ndarray]) -> int:
     return len(columns["index"])
 
 
-def _needed(n_net: int, obj: Objective, cons: list[Constraint], space: DesignSpace) -> list[str]:
-    """The columns the analysis reads: index, the cost (area), the configuration-level
-    constraint columns, and per network feasibility, the objective and its constraint
-    metrics."""
-    _, network_metrics = metric_split(space)
-    names = ["index", space.target_model.cost_metric]
-    names += [c.name for c in cons if c.name not in network_metrics]
-    for k in range(n_net):
-        names.append(column_name(k, "feasible"))
-        names.append(column_name(k, obj.metric))
-        names += [column_name(k, c.name) for c in cons if c.name in network_metrics]
-    return list(dict.fromkeys(names))
-
-
-def _read_compact(
-    store: PartStore, names: list[str], needed: list[str]
-) -> tuple[dict[str, np.ndarray], _Rows]:
-    """The *needed* columns of every part, one row per grid index (its first evaluation),
-    sorted by index, read part by part; and where each row lives, for the rest."""
-    pieces: dict[str, list[np.ndarray]] = {c: [] for c in needed}
-    part_of: list[np.ndarray] = []
-    row_of: list[np.ndarray] = []
-    for k, name in enumerate(names):
-        table = store.read(name, needed)
-        for c in needed:
-            pieces[c].append(table.column(c).to_numpy())
-        part_of.append(np.full(table.num_rows, k, dtype=np.int32))
-        row_of.append(np.arange(table.num_rows, dtype=np.int32))
-    if not part_of or sum(p.shape[0] for p in part_of) == 0:
-        raise AccelscopeError("no configuration was evaluated (time budget too small?)")
-    index = np.concatenate(pieces["index"])
-    _, first = np.unique(index, return_index=True)  # sorted unique indices
-    columns = {c: np.concatenate(v)[first] for c, v in pieces.items()}
-    rows = _Rows(store, names, np.concatenate(part_of)[first], np.concatenate(row_of)[first])
-    return columns, rows
-
-
 def _score(
-    columns: dict[str, np.ndarray],
-    nets: list[Network],
+    rows: RowSource,
+    criteria: Criteria,
     names: list[str],
     weights: np.ndarray,
     mode: str,
-    obj: Objective,
-    cons: list[Constraint],
     with_area: bool,
-    tie_break: str = "area",
-    space: DesignSpace | None = None,
+    tie_break: str,
 ) -> MultiAnalysis:
-    """Build perf / admissibility arrays from the table and run the analysis (the cost,
-    ``area_mm2`` for the ASIC target, is the space's target's cost metric)."""
-    n_net = len(nets)
-    network_metrics = metric_split(space)[1] if space is not None else NETWORK_METRICS
-    cost = space.target_model.cost_metric if space is not None else "area_mm2"
-
-    def col(name: str) -> np.ndarray:
-        return columns[name]
-
-    config_cons = [c for c in cons if c.name not in network_metrics]
-    net_cons = [c for c in cons if c.name in network_metrics]
-    n_cfg = columns["index"].shape[0]
-    config_ok = np.ones(n_cfg, dtype=bool)
-    for c in config_cons:
-        config_ok &= c.holds(np.asarray(col(c.name), dtype=np.float64))
-    perf = np.empty((n_net, n_cfg))
-    alone = np.empty((n_net, n_cfg), dtype=bool)
-    for k in range(n_net):
-        feasible = np.asarray(col(column_name(k, "feasible")), dtype=bool)
-        ok = config_ok & feasible
-        for c in net_cons:
-            ok &= c.holds(np.asarray(col(column_name(k, c.name)), dtype=np.float64))
-        alone[k] = ok
-        values = np.asarray(col(column_name(k, obj.metric)), dtype=np.float64)
-        with np.errstate(divide="ignore"):
-            p = values if obj.direction == "max" else 1.0 / values
-        perf[k] = np.where(feasible & np.isfinite(p), p, 0.0)
-    together = alone.all(axis=0)
-    _check_admissible(alone, together, names, config_ok, cons, col, network_metrics)
-    return analyze(
-        perf,
-        alone,
-        together,
-        weights=weights,
-        mode=mode,
-        names=names,
-        area_mm2=np.asarray(col(cost), dtype=np.float64),
-        pareto=with_area,
-        tie_break=tie_break,
+    """Two passes over the stored rows, part by part: the references (each network's best
+    admissible performance), then the scores, optima, joint optimum and Pareto front
+    (:mod:`accelscope.search.multi.score`). Memory does not grow with the space."""
+    reference = ReferencePass(criteria.n_net)
+    for _, columns in rows.blocks(criteria.needed):
+        reference.add(*criteria.inputs(columns)[:2])
+    if reference.feasible == 0:  # a third pass only to name the most restrictive rule
+        ruled_out = sum(criteria.ruled_out(columns) for _, columns in rows.blocks(criteria.needed))
+        check_admissible(reference, ruled_out, names, criteria.constraints, rows.count)
+    scoring = ScorePass(
+        reference, weights=weights, mode=mode, pareto=with_area, tie_break=tie_break
     )
-
-
-def _check_admissible(alone, together, names, config_ok, cons, col, network_metrics) -> None:
-    """Raise one clear sentence (with the most restrictive constraint) when a network
-    alone, or the set together, has no admissible configuration."""
-    n_cfg = together.size
-    for k, name in enumerate(names):
-        if not alone[k].any():
-            raise NoAdmissibleDesignError(
-                f"network '{name}' has no configuration that meets the constraints "
-                f"({n_cfg} evaluated){_worst_rule(cons, col, [k], n_cfg, network_metrics)}"
-            )
-    if not together.any():
-        raise NoAdmissibleDesignError(
-            "no configuration meets the constraints for every network of the set together "
-            f"({n_cfg} evaluated)"
-            f"{_worst_rule(cons, col, list(range(len(names))), n_cfg, network_metrics)}"
-        )
-
-
-def _worst_rule(
-    cons: list[Constraint], col, nets: list[int], n_cfg: int, network_metrics: tuple[str, ...]
-) -> str:
-    counts = []
-    for c in cons:
-        if c.name in network_metrics:
-            bad = np.zeros(n_cfg, dtype=bool)
-            for k in nets:
-                bad |= ~c.holds(np.asarray(col(column_name(k, c.name)), dtype=np.float64))
-        else:
-            bad = ~c.holds(np.asarray(col(c.name), dtype=np.float64))
-        counts.append((int(bad.sum()), f"'{c.text}'"))
-    unmappable = np.zeros(n_cfg, dtype=bool)
-    for k in nets:
-        unmappable |= ~np.asarray(col(column_name(k, "feasible")), dtype=bool)
-    counts.append((int(unmappable.sum()), "feasibility (buffers, or the board's resources)"))
-    worst = max(counts)
-    if worst[0] == 0:
-        return ""
-    return f"; {worst[1]} ruled out {worst[0]} of them"
+    for positions, columns in rows.blocks(criteria.needed):
+        scoring.add(positions, *criteria.inputs(columns))
+    return scoring.finish()
 
 
 class _Progress:
