@@ -340,14 +340,54 @@ def render_fpga(rows: list[RowResult], summary: dict) -> list[str]:
         "copy of a double-buffered buffer gets its own block RAMs (the ping-pong arrays of an "
         "HLS design); sharing one block per bank between the copies would give 610. The DSP "
         "row follows from the vendor rule (five DSP48 slices per fp32 multiply-add, PG060) "
-        "and is a check, not a fit. LUT and FF are estimates calibrated on this design and "
-        "Qiu et al. 2016, so they have no rows.",
+        "and is a check, not a fit. LUT and FF are estimates calibrated on this design, "
+        "Qiu et al. 2016 and the Xilinx DPU, so they have no rows.",
         "",
+        *dpu_paragraph(rows),
         "### Published designs not reproduced",
         "",
         *(f"* **{m['design']}** ({m['source']}): {m['reason']}." for m in summary["missing"]),
         "",
     ]
+
+
+DPU = "Xilinx DPU B4096 (ZCU102)"
+
+
+def dpu_paragraph(rows: list[RowResult]) -> list[str]:
+    """Why the Xilinx DPU's rows miss (the figures computed from its rows)."""
+    thr = {
+        r.workload.split(" ")[0]: r
+        for r in rows
+        if r.chip == DPU and r.metric == "throughput_per_s"
+    }
+    if not thr:
+        return []
+    dense = [r.error_pct for name, r in thr.items() if name != "mobilenet-v2"]
+    mobile = thr.get("mobilenet-v2")
+    text = (
+        f"The {DPU} rows miss. The published figures are end-to-end throughput of one "
+        "thread: the Arm host resizes and normalizes the image and computes the softmax, "
+        "and the runtime launches the DPU, none of which the model sees; and the DPU keeps "
+        "a smaller share of its 2,048 MACs per cycle busy than the idealized engine "
+        "(instruction issue, feature-map loads and stores not fully hidden). On the dense "
+        f"networks the model is {min(dense):+.0f} % to {max(dense):+.0f} % off, so for a "
+        "DPU-like product the generic engine is an upper bound by about that factor."
+    )
+    if mobile is not None:
+        text += (
+            f" MobileNet-v2 is off by {mobile.error_pct:+.0f} %: the model packs 16 depthwise "
+            "channels block-diagonally on the 16 x 16 channel array (8 pixels x 16 channels "
+            "per cycle), while the DPU runs depthwise convolutions at half its pixel "
+            "parallelism (PG338, 'DepthwiseConv'), and the network's many small layers "
+            "weigh the fixed per-layer costs more."
+        )
+    text += (
+        " The DSP row misses because the DPU clocks its DSP slices at twice the engine "
+        "clock (four int8 products per slice and engine cycle; PG338, 'DPUCZDX8G with "
+        "Enhanced Usage of DSP'), which the resource rule (two per slice) does not model."
+    )
+    return [text, ""]
 
 
 def readme_block(rows: list[RowResult], summary: dict, check: dict) -> str:
@@ -395,12 +435,26 @@ def rtl_readme_line() -> str:
 def fpga_readme_line() -> str:
     """The README's FPGA sentence: the reproduced designs' errors, the ones not reproduced."""
     rows, summary = validate_fpga()
-    parts = ", ".join(
-        f"{r.metric} {r.error_pct:+.1f} %" + (" (fitted)" if r.fitted else "") for r in rows
-    )
-    designs = sorted({r.chip for r in rows})
+    within = set(summary["designs_throughput_within_15pct"])
+    parts = []
+    for design in dict.fromkeys(r.chip for r in rows):
+        own = [r for r in rows if r.chip == design]
+        if design in within:
+            errors = ", ".join(
+                f"{r.metric} {r.error_pct:+.1f} %" + (" (fitted)" if r.fitted else "") for r in own
+            )
+            parts.append(f"{design} reproduced from its published configuration ({errors})")
+        else:
+            by_metric: dict[str, list[float]] = {}
+            for r in own:
+                by_metric.setdefault(r.metric, []).append(r.error_pct)
+            errors = ", ".join(
+                f"{m} {min(v):+.1f} %" if len(v) == 1 else f"{m} {min(v):+.1f} % to {max(v):+.1f} %"
+                for m, v in by_metric.items()
+            )
+            parts.append(f"{design} misses ({errors}; causes in docs/validation.md)")
     return (
-        f"* FPGA: {', '.join(designs)} reproduced from its published configuration ({parts}); "
+        f"* FPGA: {'; '.join(parts)}; "
         f"{len(summary['missing'])} published designs not reproduced, each with its reason."
     )
 

@@ -108,6 +108,28 @@ def test_generic_engine_cycles_and_traffic_by_hand():
     assert r.dram_bytes[0] == pytest.approx(3 * (2304 + 1024 + 1024) * 2)
 
 
+def test_generic_engine_packs_small_groups_block_diagonally():
+    # A depthwise 3x3 convolution over 32 channels on an 8x8 map: 32 groups of one input
+    # and one output channel. With ci = 4 and co = 8 the engine takes min(4 // 1, 8 // 1)
+    # = 4 groups per pass (zero weights between groups): ceil(32 / 4) * 9 kernel positions
+    # * ceil(64 / 2) pixels = 2,304 cycles, where one group per pass took 32 * 9 * 32 =
+    # 9,216. Groups of 2 -> 2 channels (16 groups): min(4 // 2, 8 // 2) = 2 per pass:
+    # ceil(16 / 2) * 9 * 32 = 2,304 again (the same 4 x 8 lanes, half the MACs each).
+    def dw(channels_per_group: int):
+        layer = {"name": "dw", "op": "conv2d", "in_channels": 32, "out_channels": 32}
+        layer.update({"in_h": 8, "in_w": 8, "kernel": 3, "stride": 1, "padding": 1})
+        layer["groups"] = 32 // channels_per_group
+        return network_from_dict({"name": "dw", "batch": 1, "layers": [layer]})
+
+    params = dict(paradigm=1, precision=1, pixel_par=2, ci_par=4, co_par=8)
+    params.update(input_kib=64, weight_kib=64, output_kib=64)
+    assert run(dw(1), TINY, **params).stage_cycles[0].tolist() == [2304]
+    assert run(dw(2), TINY, **params).stage_cycles[0].tolist() == [2304]
+    # Groups wider than the engine are not packed: 2 groups of 16 channels on ci = 4:
+    # 2 * ceil(16 / 4) * ceil(16 / 8) * 9 * 32 = 4,608.
+    assert run(dw(16), TINY, **params).stage_cycles[0].tolist() == [4608]
+
+
 def test_generic_engine_rereads_inputs_per_output_channel_tile():
     # A weight buffer of 1 KiB holds 512 int16 weights: Tm = 512 // 144 = 3 -> rounded
     # down to the co multiple 2; 16 / 2 = 8 output-channel tiles, so the input map

@@ -4,7 +4,15 @@ the pipeline's parallelism allocator. Arrays are ``[configurations, GEMMs or sta
 Cycle count of one GEMM on an engine unrolled ``ci x co x pp`` (Zhang et al., FPGA 2015,
 eq. for the computation roof, with pixel unrolling added for the generic engine)::
 
-    count * groups * repeats * ceil(C / ci) * ceil(K / co) * kernel_area * ceil(pixels / pp)
+    count * ceil(groups / packed) * repeats * ceil(C / ci) * ceil(K / co) * kernel_area
+          * ceil(pixels / pp)
+
+``C`` and ``K`` are per group. Groups smaller than the engine are packed block-diagonally,
+``packed = max(1, min(ci // C, co // K))`` at once: group ``g`` takes input lanes
+``g*C ..`` and output lanes ``g*K ..``, with zero weights between different groups, so a
+depthwise convolution (``C = K = 1``) runs ``min(ci, co)`` channels per pass instead of
+one. The array needs no extra hardware for this (the zeros are weights); a pipeline
+stage never packs, since its ``ci`` is at most the next power of two of ``C``.
 
 Generic engine DRAM traffic (loop order of Zhang et al.: output-channel tiles outer,
 pixel tiles inner, the whole reduction accumulated on chip):
@@ -51,13 +59,17 @@ def pow2_floor(x: np.ndarray) -> np.ndarray:
 def loop_cycles(
     st: StageTable, ci: np.ndarray, co: np.ndarray, pp: np.ndarray | int = 1
 ) -> np.ndarray:
-    """Compute cycles of every GEMM occurrence, ``[n_cfg, n_gemm]``.
+    """Compute cycles of every GEMM occurrence, ``[n_cfg, n_gemm]`` (module docstring;
+    small groups are packed block-diagonally).
 
     ``ci``, ``co`` and ``pp`` broadcast against ``[n_cfg, n_gemm]``.
     """
-    fixed = st.gemm_count * st.gemm_groups * st.gemm_repeats * st.gemm_kernel_area
+    ci, co = np.asarray(ci, dtype=np.int64), np.asarray(co, dtype=np.int64)
+    packed = np.maximum(np.minimum(ci // st.gemm_channels, co // st.gemm_out_channels), 1)
+    fixed = st.gemm_count * st.gemm_repeats * st.gemm_kernel_area
     return (
         fixed
+        * _ceil_div(st.gemm_groups, packed)
         * _ceil_div(st.gemm_channels, ci)
         * _ceil_div(st.gemm_out_channels, co)
         * _ceil_div(st.gemm_pixels, pp)
