@@ -1,6 +1,11 @@
 """Multi-application scoring: per-network optima, cross-performance, selection, joint optimum.
 
-Pure NumPy on arrays over configurations, independent of how they were evaluated:
+Pure NumPy, independent of how configurations were evaluated, and in two passes over
+blocks of configurations, so a run never holds arrays over the whole space:
+:class:`ReferencePass` finds each network's reference (its best admissible performance),
+then :class:`ScorePass` scores every block against the references and merges the optima,
+the joint optimum and the Pareto front block by block. :func:`analyze` runs both passes
+over one in-memory block. The inputs of a block:
 
 * ``perf[n, c]`` — performance of network ``n`` on configuration ``c``, higher is better
   (``1 / latency_s`` for the latency objective; 0 where the network cannot be mapped).
