@@ -6,6 +6,7 @@
    parts and summarizes them. Target: peak RSS <= 1 GB.
 3. ``multi`` for two networks (AlexNet, VGG-16) over the same 9,878,400 points, with the
    (score, area) front. Target: peak RSS <= 1 GB.
+4. ``mix`` (the camera mix of examples/mixes) over 725,760 configurations (serial).
 
 Peak RSS is ``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the largest resident set of any
 finished descendant (the CLI process or one of its workers).
@@ -47,16 +48,30 @@ SPACE_100M = {
 }
 
 
-def run(label: str, space: dict, extra: list[str], executor: str, command: list[str]) -> None:
+#: A mix's grid: the camera mix (examples/mixes) over 725,760 configurations; a mix
+#: evaluates both execution models and every spatial split, about 4,000 configurations/s.
+SPACE_MIX = {
+    "name": "bench-mix",
+    "parameters": {
+        "rows": {"pow2": {"min": 8, "max": 256}}, "cols": {"tie": "rows"},
+        "units": [1, 2, 4, 8], "dataflow": ["ws", "os", "is"],
+        "unified_kib": {"pow2": {"min": 256, "max": 8192}},
+        "dram_gbps": [16, 24, 32, 48, 64, 96, 128],
+        "clock_mhz": [500, 600, 700, 800, 900, 1000], "lanes": [16, 32, 64, 128, 256],
+        "dram_pj_per_byte": [5, 10, 15, 20, 25, 30, 40, 50],
+    },
+}  # fmt: skip
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run(label: str, space: dict, args: list[str]) -> None:
+    """Run ``accelscope *args`` (``{space}`` and ``{out}`` filled in) and print its peak RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "space.yaml"
         path.write_text(yaml.safe_dump(space))
         out = Path(tmp) / "out"
-        cmd = [
-            sys.executable, "-m", "accelscope", *command, "--space", str(path),
-            "--objective", "latency", "--objective", "area", "--out", str(out),
-            "--executor", executor, "--strategy", "exhaustive", "--json", *extra,
-        ]  # fmt: skip
+        filled = [a.format(space=path, out=out) for a in args]
+        cmd = [sys.executable, "-m", "accelscope", *filled, "--json"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -67,19 +82,29 @@ def run(label: str, space: dict, extra: list[str], executor: str, command: list[
             return
         doc = json.loads(proc.stdout)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        size = (out / "results.parquet").stat().st_size / 2**20
+        results = out / "results.parquet"
+        size = ""
+        if results.exists():
+            size = f"; results.parquet {results.stat().st_size / 2**20:.0f} MiB"
         print(
-            f"{label}: {doc['evaluated']:,} of {doc['space_size']:,} points evaluated, "
+            f"{label}: {doc['evaluated']:,} points evaluated, "
             f"{doc['feasible']:,} feasible, {len(doc['pareto'])} on the front; {wall:.0f} s wall, "
-            f"{cpu:.0f} CPU-s; peak RSS {after.ru_maxrss / 2**10:.0f} MiB; "
-            f"results.parquet {size:.0f} MiB"
+            f"{cpu:.0f} CPU-s; peak RSS {after.ru_maxrss / 2**10:.0f} MiB{size}"
         )
+
+
+def search_args(command: list[str], executor: str) -> list[str]:
+    return [
+        *command, "--space", "{space}", "--objective", "latency", "--objective", "area",
+        "--out", "{out}", "--executor", executor, "--strategy", "exhaustive",
+    ]  # fmt: skip
 
 
 CASES = {
     "full": ("complete 9.9e6-point run", SPACE_10M, False, ["explore", "alexnet"]),
     "budget": ("1.2e8-point space, --time-budget", SPACE_100M, True, ["explore", "alexnet"]),
     "multi": ("multi, 2 networks, 9.9e6 points", SPACE_10M, False, ["multi", "alexnet", "vgg-16"]),
+    "mix": ("mix (camera), 725,760 points", SPACE_MIX, False, None),
 }
 
 
@@ -93,11 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if args.case:  # one case per process, so each peak RSS is its own
         label, space, budgeted, command = CASES[args.case]
+        if command is None:  # mix: serial, its own options
+            mix = str(EXAMPLES / "mixes" / "camera.yaml")
+            run(label, space, ["mix", mix, "--space", "{space}", "--out", "{out}"])
+            return 0
         extra = ["--time-budget", str(args.time_budget)] if budgeted else []
         label = f"{label} {args.time_budget:g} s" if budgeted else label
-        run(label, space, extra, args.executor, command)
+        run(label, space, [*search_args(command, args.executor), *extra])
         return 0
-    for case in ("budget",) if args.skip_full else ("full", "budget", "multi"):
+    for case in ("budget",) if args.skip_full else ("full", "budget", "multi", "mix"):
         subprocess.run(
             [sys.executable, __file__, "--case", case, "--executor", args.executor,
              "--time-budget", str(args.time_budget)],

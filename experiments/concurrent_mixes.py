@@ -92,12 +92,12 @@ def run() -> list[dict]:
         doc = multi.to_dict()
         sel = doc["selected"] or doc["joint_optimum"]
         best_res = entry["results"]["best"][1]
-        pos = int(sel["index"])
+        on_mix = best_res.design(int(sel["index"]))  # the whole space: position = index
         entry["multi"] = {
             "design": sel,
-            "runs_mix": bool(best_res.feasible[pos]),
-            "headroom": float(best_res.headroom[pos]),
-            "execution": ("time", "spatial")[int(best_res.execution[pos])],
+            "runs_mix": on_mix["runs_mix"],
+            "headroom": on_mix["headroom"],
+            "execution": on_mix["execution"],
         }
         entry["seconds"] = time.perf_counter() - t0
         rows.append(entry)

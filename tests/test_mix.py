@@ -121,7 +121,7 @@ def test_search_finds_the_exhaustive_optimum_on_a_small_space():
         if ok:
             best_area = min(best_area, area)
     assert result.best is not None
-    assert result.area_mm2[result.best] == pytest.approx(best_area)
+    assert result.design(result.best)["area_mm2"] == pytest.approx(best_area)
 
 
 def test_mix_cli_json_and_errors(cli, tmp_path):
@@ -229,13 +229,13 @@ def test_greedy_split_matches_the_enumeration_on_a_small_space(monkeypatch):
         "clock_mhz": [800, 1000], "dram_gbps": [32, 128], "unified_kib": [1024, 4096],
     }})  # fmt: skip
     mix = mix_from_dict(yaml.safe_load((REPO / "examples/mixes/camera.yaml").read_text()))
-    enumerated = run_mix(mix, space, execution="spatial", constraints=[])
+    enumerated = run_mix(mix, space, execution="spatial", constraints=[]).per_configuration()
     monkeypatch.setattr(execution, "MAX_SPLITS", 0)
-    greedy = run_mix(mix, space, execution="spatial", constraints=[])
-    assert enumerated.feasible.sum() > 0
-    assert (greedy.feasible == enumerated.feasible).all()
-    ok = enumerated.feasible
-    assert greedy.headroom[ok] == pytest.approx(enumerated.headroom[ok])
+    greedy = run_mix(mix, space, execution="spatial", constraints=[]).per_configuration()
+    assert enumerated["feasible"].sum() > 0
+    assert (greedy["feasible"] == enumerated["feasible"]).all()
+    ok = enumerated["feasible"]
+    assert greedy["headroom"][ok] == pytest.approx(enumerated["headroom"][ok])
 
 
 def test_mix_resumes_from_its_parts_and_gives_the_same_result(tmp_path):
@@ -268,3 +268,39 @@ def test_mix_resumes_from_its_parts_and_gives_the_same_result(tmp_path):
     assert again.resumed_parts == len(parts) - 1
     assert again.to_dict()["best"] == first.to_dict()["best"]
     assert rescored.best != first.best and rescored.resumed_parts == len(parts)
+
+
+@pytest.mark.parametrize("objective", ["area", "headroom"])
+def test_mix_choice_is_merged_part_by_part(monkeypatch, tmp_path, objective):
+    """The run reads its parts one at a time: the best configuration and the (area,
+    headroom) front merged part by part equal the choice over every configuration at
+    once, and the result keeps no array over the space."""
+    from accelscope.mix import mix_from_dict, run_mix
+    from accelscope.mix import run as mix_run
+    from accelscope.search.pareto import pareto_mask
+    from accelscope.search.space import space_from_dict
+    from tests.conftest import REPO
+
+    monkeypatch.setattr(mix_run, "CHUNK", 10)
+    space = space_from_dict({"parameters": {
+        "rows": [16, 32, 64], "cols": {"tie": "rows"}, "units": [4, 8, 16],
+        "clock_mhz": [800, 1000], "dram_gbps": [32, 128], "unified_kib": [1024, 4096],
+    }})  # fmt: skip
+    mix = mix_from_dict(yaml.safe_load((REPO / "examples/mixes/camera.yaml").read_text()))
+    res = run_mix(mix, space, objective=objective, constraints=[], out_dir=tmp_path)
+    assert len(res.source.names) == -(-space.size // 10) > 3
+    whole = res.per_configuration()
+    ok = whole["feasible"]
+    assert 0 < ok.sum() == res.feasible_count
+    area, power, head = whole["area_mm2"], whole["power_w"], whole["headroom"]
+    assert res.best == mix_run._choose(objective, ok, area, power, head)
+    rows = np.flatnonzero(ok)
+    front = rows[pareto_mask(np.column_stack([area[rows], -head[rows]]))]
+    assert res.pareto.tolist() == front[np.argsort(area[front], kind="stable")].tolist()
+    for name, value in vars(res).items():
+        if isinstance(value, np.ndarray):
+            assert value.size <= max(res.pareto.size, 1), name
+    # A design record is the same row, read back from its part.
+    best = res.to_dict()["best"]
+    assert best["area_mm2"] == pytest.approx(area[res.best])
+    assert best["headroom"] == pytest.approx(head[res.best]) and best["runs_mix"]

@@ -2,12 +2,15 @@
 multiplexing or a spatial partition of the tensor units), then the cheapest feasible
 configuration under the objective and the (area, headroom) Pareto front.
 
-Memory holds a few numbers per configuration (like ``multi``); evaluation runs in chunks.
+Evaluation runs in chunks, each committed as a part; the choice is then made part by part
+(counts, the best configuration and the front merged as parts are read), so memory does
+not grow with the space. A configuration's record is read back from its part.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from accelscope.mix.spec import MixSpec
 from accelscope.search.constraints import Constraint, parse_constraint
 from accelscope.search.space import DesignSpace
 from accelscope.store.parts import columns_table
+from accelscope.store.rows import RowSource
 
 OBJECTIVES = ("area", "power", "headroom")
 EXECUTIONS = ("time", "spatial")
@@ -33,66 +37,167 @@ class NoFeasibleMixError(AccelscopeError):
     """No configuration runs the mix within its targets."""
 
 
+@dataclass(frozen=True)
+class Choice:
+    """Configurations of one block (``[c]``, ``[n_app, c]``): the execution each uses
+    (the one that meets everything, the larger headroom first) and what it gives."""
+
+    positions: np.ndarray
+    index: np.ndarray  # grid index
+    area_mm2: np.ndarray
+    power_w: np.ndarray
+    headroom: np.ndarray
+    execution: np.ndarray  # 0 time, 1 spatial
+    feasible: np.ndarray  # meets every target and the constraints
+    time_ok: np.ndarray
+    spatial_ok: np.ndarray
+    latency_s: np.ndarray  # [n_app, c]
+    response_s: np.ndarray  # [n_app, c]
+    share_units: np.ndarray  # [n_app, c]
+    units: np.ndarray
+    utilization: np.ndarray  # time-multiplexed utilization at the required rates
+
+
+@dataclass(frozen=True)
+class MixRules:
+    """How a mix run judges a stored row: constraints and the executions allowed."""
+
+    space: DesignSpace
+    n_app: int
+    constraints: tuple[Constraint, ...]
+    execution: str  # best | time | spatial
+
+    def choose(self, ev: Mapping[str, np.ndarray], positions: np.ndarray) -> Choice:
+        """The execution and its figures for the stored rows *ev* at *positions*."""
+        n = np.shape(ev["index"])[0]
+        cons = self.constraints
+        params_ok = np.ones(n, dtype=bool)
+        named = any(c.name in self.space.parameters for c in cons)
+        params = self.space.columns(np.asarray(ev["index"], dtype=np.int64)) if named else {}
+        for c in cons:
+            if c.name in params:
+                params_ok &= c.holds(np.asarray(params[c.name], dtype=np.float64))
+            elif c.name in ev:
+                params_ok &= c.holds(np.asarray(ev[c.name], dtype=np.float64))
+
+        def stack(key: str) -> np.ndarray:
+            return np.stack([np.asarray(ev[f"{key}_{a}"]) for a in range(self.n_app)])
+
+        def mix_ok(pw: np.ndarray, head: np.ndarray) -> np.ndarray:
+            ok = params_ok.copy()
+            for c in cons:
+                if c.name == "power_w":
+                    ok &= c.holds(pw)
+                elif c.name == "headroom":
+                    ok &= c.holds(head)
+            return ok
+
+        th, sh = np.asarray(ev["t_headroom"]), np.asarray(ev["s_headroom"])
+        tp, sp = np.asarray(ev["t_power_w"]), np.asarray(ev["s_power_w"])
+        time_ok = np.asarray(ev["t_feasible"], dtype=bool) & mix_ok(tp, th)
+        time_ok &= self.execution != "spatial"
+        spatial_ok = np.asarray(ev["s_feasible"], dtype=bool) & mix_ok(sp, sh)
+        spatial_ok &= self.execution != "time"
+        use_spatial = spatial_ok & (~time_ok | (sh > th))
+        return Choice(
+            positions=np.asarray(positions, dtype=np.int64),
+            index=np.asarray(ev["index"], dtype=np.int64),
+            area_mm2=np.asarray(ev["area_mm2"], dtype=np.float64),
+            power_w=np.where(use_spatial, sp, tp),
+            headroom=np.where(use_spatial, sh, th),
+            execution=use_spatial.astype(np.int64),
+            feasible=time_ok | spatial_ok,
+            time_ok=time_ok,
+            spatial_ok=spatial_ok,
+            latency_s=np.where(use_spatial[None, :], stack("s_latency"), stack("t_latency")),
+            response_s=np.where(use_spatial[None, :], stack("s_latency"), stack("t_response")),
+            share_units=np.where(use_spatial[None, :], stack("s_units"), 0),
+            units=np.asarray(ev["units"], dtype=np.int64),
+            utilization=np.asarray(ev["utilization"], dtype=np.float64),
+        )
+
+
 @dataclass
 class MixResult:
-    """Per configuration (``[n_cfg]``, positions in the space's grid order) and the choice."""
+    """The choice over a space (counts, best position, front); every configuration's
+    record is read back from its committed part (:meth:`design`)."""
 
     spec: MixSpec
     space: DesignSpace
     objective: str
     constraints: list[Constraint]
     execution_choice: str
-    area_mm2: np.ndarray
-    power_w: np.ndarray
-    headroom: np.ndarray
-    feasible: np.ndarray  # meets every target and the constraints
-    execution: np.ndarray  # 0 time, 1 spatial (the better of the two per configuration)
+    rules: MixRules
+    source: RowSource
+    evaluated: int
+    feasible_count: int
     feasible_by_execution: dict[str, int]
-    latency_s: np.ndarray  # [n_app, n_cfg]
-    response_s: np.ndarray  # [n_app, n_cfg]
-    share_units: np.ndarray  # [n_app, n_cfg]
     best: int | None
     pareto: np.ndarray
-    units: np.ndarray  # tensor units of each configuration
-    utilization: np.ndarray  # time-multiplexed utilization at the required rates
     min_utilization: float  # lowest time-multiplexed utilization seen (diagnosis)
     resumed_parts: int = 0
     out_dir: Path | None = None
+    _choices: dict[int, Choice] = field(default_factory=dict, repr=False)
+
+    def choice(self, position: int) -> Choice:
+        """The execution and figures of the configuration at *position* (one row)."""
+        if position not in self._choices:
+            row = self.source.row(position)
+            ev = {k: np.asarray([v]) for k, v in row.items()}
+            self._choices[position] = self.rules.choose(ev, np.array([position]))
+        return self._choices[position]
+
+    def per_configuration(self) -> dict[str, np.ndarray]:
+        """Every configuration's figures as arrays over the space, read part by part
+        (for Python callers: these arrays grow with the space, the run itself does not)."""
+        names = ("index", "area_mm2", "power_w", "headroom", "execution", "feasible",
+                 "units", "utilization")  # fmt: skip
+        pieces: dict[str, list[np.ndarray]] = {k: [] for k in names}
+        per_app: dict[str, list[np.ndarray]] = {"latency_s": [], "response_s": [],
+                                                "share_units": []}  # fmt: skip
+        for positions, ev in self.source.blocks():
+            ch = self.rules.choose(ev, positions)
+            for k in names:
+                pieces[k].append(getattr(ch, k))
+            for k in per_app:
+                per_app[k].append(getattr(ch, k))
+        out = {k: np.concatenate(v) for k, v in pieces.items()}
+        out.update({k: np.concatenate(v, axis=1) for k, v in per_app.items()})
+        return out
 
     def design(self, position: int) -> dict[str, Any]:
         """One configuration as a JSON-ready record: parameters, area, power, execution,
-        headroom and every application's share, latency and rates."""
+        headroom, whether it runs the mix, and every application's share, latency and
+        rates."""
         from accelscope.jsonsafe import finite
 
+        ch = self.choice(position)
         apps = {}
+        time_shared = int(ch.execution[0]) == 0
         for a, app in enumerate(self.spec.applications):
-            lat = float(self.latency_s[a, position])
-            time_shared = self.execution[position] == 0
-            max_rate = (
-                (app.rate_per_s or 0.0) * float(self.headroom[position])
-                if time_shared
-                else 1.0 / lat
-            )
+            lat = float(ch.latency_s[a, 0])
+            max_rate = (app.rate_per_s or 0.0) * float(ch.headroom[0]) if time_shared else 1.0 / lat
             apps[app.label] = {
                 "model": app.model,
                 "share": "whole accelerator (time multiplexed)"
                 if time_shared
-                else f"{int(self.share_units[a, position])} of "
-                f"{int(self.units[position])} tensor units",
+                else f"{int(ch.share_units[a, 0])} of {int(ch.units[0])} tensor units",
                 "latency_s": lat,
-                "response_s": float(self.response_s[a, position]),
+                "response_s": float(ch.response_s[a, 0]),
                 "latency_bound_s": app.latency_bound_s,
                 "required_rate_per_s": app.rate_per_s,
                 "rate_per_s": max_rate,
             }
+        index = int(ch.index[0])
         return finite(
             {
-                "index": int(position),
-                "configuration": self.space.design(int(position)),
-                "area_mm2": float(self.area_mm2[position]),
-                "power_w": float(self.power_w[position]),
-                "execution": EXECUTIONS[int(self.execution[position])],
-                "headroom": float(self.headroom[position]),
+                "index": index,
+                "configuration": self.space.design(index),
+                "area_mm2": float(ch.area_mm2[0]),
+                "power_w": float(ch.power_w[0]),
+                "execution": EXECUTIONS[int(ch.execution[0])],
+                "runs_mix": bool(ch.feasible[0]),
+                "headroom": float(ch.headroom[0]),
                 "limited_by": self.limited_by(position),
                 "applications": apps,
             }
@@ -102,25 +207,23 @@ class MixResult:
         """What stops the rates from growing further on this configuration: the
         accelerator's time (time multiplexing at full utilization), an application's
         latency bound, or an application's share of the units (spatial)."""
+        ch = self.choice(position)
         apps = self.spec.applications
-        head = float(self.headroom[position])
-        if self.execution[position] == 0:
-            util = float(self.utilization[position])
+        head = float(ch.headroom[0])
+        if int(ch.execution[0]) == 0:
+            util = float(ch.utilization[0])
             if util > 0 and abs(head * util - 1.0) < 1e-6:
                 return f"the accelerator's time: utilization {util:.3g} of 1 at the required rates"
             slack = [
-                (app.latency_bound_s / float(self.response_s[a, position]), app.label)
+                (app.latency_bound_s / float(ch.response_s[a, 0]), app.label)
                 for a, app in enumerate(apps)
             ]
             return (
                 f"the latency bound of '{min(slack)[1]}' (worst-case response grows with the rates)"
             )
-        rates = [
-            (app.rate_per_s or 0.0) * float(self.latency_s[a, position])
-            for a, app in enumerate(apps)
-        ]
+        rates = [(app.rate_per_s or 0.0) * float(ch.latency_s[a, 0]) for a, app in enumerate(apps)]
         a = int(np.argmax(rates))
-        units = int(self.share_units[a, position])
+        units = int(ch.share_units[a, 0])
         name = apps[a].label
         return f"the share of '{name}': {units} tensor unit(s) busy {rates[a]:.3g} of the time"
 
@@ -128,12 +231,14 @@ class MixResult:
         """Why no configuration runs the mix (one sentence)."""
         return (
             f"no configuration of '{self.space.name}' runs the mix within its targets "
-            f"({self.area_mm2.shape[0]:,} evaluated; time multiplexing needs utilization "
+            f"({self.evaluated:,} evaluated; time multiplexing needs utilization "
             f"<= 1, the lowest is {self.min_utilization:.3g}; spatial partitioning found "
             f"{self.feasible_by_execution['spatial']} feasible splits)"
         )
 
     def to_dict(self) -> dict[str, Any]:
+        shown = [] if self.best is None else [self.best]
+        self._prefetch([*shown, *self.pareto.tolist()])
         return {
             "kind": "mix",
             "mix": self.spec.name,
@@ -142,14 +247,21 @@ class MixResult:
             "objective": self.objective,
             "execution": self.execution_choice,
             "constraints": [c.text for c in self.constraints],
-            "evaluated": int(self.area_mm2.shape[0]),
+            "evaluated": self.evaluated,
             "resumed_parts": self.resumed_parts,
             "out_dir": None if self.out_dir is None else str(self.out_dir),
-            "feasible": int(self.feasible.sum()),
+            "feasible": self.feasible_count,
             "feasible_by_execution": self.feasible_by_execution,
             "best": None if self.best is None else self.design(self.best),
             "pareto": [self.design(int(p)) for p in self.pareto],
         }
+
+    def _prefetch(self, positions: list[int]) -> None:
+        """Read the rows at *positions* (each part once) into the choice cache."""
+        todo = [p for p in positions if p not in self._choices]
+        for position, row in self.source.rows(todo).items():
+            ev = {k: np.asarray([v]) for k, v in row.items()}
+            self._choices[position] = self.rules.choose(ev, np.array([position]))
 
 
 def _networks(spec: MixSpec) -> list[Any]:
@@ -216,10 +328,11 @@ def evaluate_chunk(
     return cols
 
 
-def _evaluated(spec, space, nets, out_dir, overwrite) -> tuple[dict[str, np.ndarray], int]:
-    """Every grid point's chunk columns, in index order, evaluating only what *out_dir*
-    does not hold yet (committed parts are kept when a run is interrupted). Returns
-    (columns, parts resumed)."""
+def _evaluated(spec, space, nets, out_dir, overwrite) -> tuple[RowSource, int]:
+    """The committed parts of every grid chunk, evaluating only what *out_dir* does not
+    hold yet (committed parts are kept when a run is interrupted). Returns (where the
+    rows live, parts resumed); a run without *out_dir* keeps its scratch directory alive
+    with the rows."""
     from accelscope.search.chunks import chunk_tasks, grid_chunks
     from accelscope.store.parts import PartStore, ScratchDir
 
@@ -236,17 +349,66 @@ def _evaluated(spec, space, nets, out_dir, overwrite) -> tuple[dict[str, np.ndar
         for name, rows in chunk_tasks(space.size, CHUNK, done):
             idx = np.arange(rows.start, rows.stop, dtype=np.int64)
             store.write(name, columns_table(evaluate_chunk(nets, spec, space, idx)))
-        names = grid_chunks(store.names(), space.size, CHUNK)
-        tables = [store.read(n) for n in names]
-        cols = {
-            c: np.concatenate([t.column(c).to_numpy() for t in tables])
-            for c in tables[0].column_names
-        }
-        order = np.argsort(cols["index"], kind="stable")
-        return {k: v[order] for k, v in cols.items()}, len(done)
-    finally:
+        source = RowSource.grid(store, grid_chunks(store.names(), space.size, CHUNK))
+    except BaseException:
         if tmp is not None:
             tmp.cleanup()
+        raise
+    source.keepalive = tmp
+    return source, len(done)
+
+
+@dataclass
+class _Merge:
+    """What a mix run keeps while it reads its parts: counts, the best configuration
+    under the objective, and the (area, headroom) front."""
+
+    objective: str
+    n_app: int
+    feasible: int = 0
+    time_ok: int = 0
+    spatial_ok: int = 0
+    min_utilization: float = np.inf
+    fastest: np.ndarray | None = None
+    best_key: tuple | None = None
+    best: int | None = None
+    front: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+        np.empty(0, dtype=np.int64), np.empty(0), np.empty(0),
+    )  # fmt: skip
+
+    def add(self, ev: Mapping[str, np.ndarray], ch: Choice) -> None:
+        from accelscope.search.pareto import pareto_mask
+
+        lat = np.stack([np.asarray(ev[f"t_latency_{a}"], float) for a in range(self.n_app)])
+        lat = np.where(np.isfinite(lat), lat, np.inf).min(axis=1, initial=np.inf)
+        self.fastest = lat if self.fastest is None else np.minimum(self.fastest, lat)
+        util = ch.utilization[~np.isnan(ch.utilization)]
+        if util.size:
+            self.min_utilization = min(self.min_utilization, float(util.min()))
+        self.feasible += int(ch.feasible.sum())
+        self.time_ok += int(ch.time_ok.sum())
+        self.spatial_ok += int(ch.spatial_ok.sum())
+        rows = np.flatnonzero(ch.feasible)
+        if rows.size == 0:
+            return
+        i = _choose(self.objective, ch.feasible, ch.area_mm2, ch.power_w, ch.headroom)
+        first = ch.area_mm2 if self.objective == "area" else ch.power_w
+        pos = int(ch.positions[i])
+        if self.objective == "headroom":
+            key = (-ch.headroom[i], ch.area_mm2[i], pos)
+        else:
+            key = (first[i], -ch.headroom[i], pos)
+        if self.best_key is None or key < self.best_key:
+            self.best_key, self.best = key, pos
+        positions = np.concatenate([self.front[0], ch.positions[rows]])
+        area = np.concatenate([self.front[1], ch.area_mm2[rows]])
+        head = np.concatenate([self.front[2], ch.headroom[rows]])
+        keep = pareto_mask(np.column_stack([area, -head]))
+        self.front = (positions[keep], area[keep], head[keep])
+
+    def pareto(self) -> np.ndarray:
+        positions, area, _ = self.front
+        return positions[np.lexsort((positions, area))]
 
 
 def run_mix(
@@ -278,89 +440,33 @@ def run_mix(
     cons = [parse_constraint(c, known) for c in cons_text]
     nets = _networks(spec)
     apps = spec.applications
-    n_app = len(apps)
-    ev, resumed = _evaluated(spec, space, nets, out_dir, overwrite)
-    n = ev["index"].shape[0]
-    area = ev["area_mm2"].astype(np.float64)
-    all_units = ev["units"].astype(np.int64)
-    min_util = float(np.nanmin(ev["utilization"]))
-    params_ok = np.ones(n, dtype=bool)
-    params = space.columns(ev["index"]) if any(c.name in space.parameters for c in cons) else {}
-    for c in cons:
-        if c.name in params:
-            params_ok &= c.holds(np.asarray(params[c.name], dtype=np.float64))
-        elif c.name in ev:
-            params_ok &= c.holds(np.asarray(ev[c.name], dtype=np.float64))
-    fastest = np.array([
-        np.min(np.where(np.isfinite(ev[f"t_latency_{a}"]), ev[f"t_latency_{a}"], np.inf))
-        for a in range(n_app)
-    ])  # fmt: skip
-
-    def stack(key: str) -> np.ndarray:
-        return np.stack([ev[f"{key}_{a}"] for a in range(n_app)])
-
-    cat = {
-        "tf": ev["t_feasible"].astype(bool), "th": ev["t_headroom"], "tp": ev["t_power_w"],
-        "tl": stack("t_latency"), "tr": stack("t_response"),
-        "sf": ev["s_feasible"].astype(bool), "sh": ev["s_headroom"], "sp": ev["s_power_w"],
-        "sl": stack("s_latency"), "ss": stack("s_units"),
-    }  # fmt: skip
+    rules = MixRules(space=space, n_app=len(apps), constraints=tuple(cons), execution=execution)
+    source, resumed = _evaluated(spec, space, nets, out_dir, overwrite)
+    merged = _Merge(objective=objective, n_app=len(apps))
+    for positions, ev in source.blocks():
+        merged.add(ev, rules.choose(ev, positions))
     for a, app in enumerate(apps):
-        if fastest[a] > app.latency_bound_s:
+        fastest = float(merged.fastest[a])
+        if fastest > app.latency_bound_s:
             raise NoFeasibleMixError(
                 f"application '{app.label}' needs {app.latency_bound_s * 1e3:.4g} ms but the "
-                f"fastest configuration takes {fastest[a] * 1e3:.4g} ms "
-                f"(+{(fastest[a] / app.latency_bound_s - 1) * 100:.0f}%)"
+                f"fastest configuration takes {fastest * 1e3:.4g} ms "
+                f"(+{(fastest / app.latency_bound_s - 1) * 100:.0f}%)"
             )
-
-    def mix_ok(pw: np.ndarray, head: np.ndarray) -> np.ndarray:
-        ok = params_ok.copy()
-        for c in cons:
-            if c.name == "power_w":
-                ok &= c.holds(pw)
-            elif c.name == "headroom":
-                ok &= c.holds(head)
-        return ok
-
-    time_ok = cat["tf"] & mix_ok(cat["tp"], cat["th"]) & (execution != "spatial")
-    spatial_ok = cat["sf"] & mix_ok(cat["sp"], cat["sh"]) & (execution != "time")
-    # Per configuration the execution that meets everything, the larger headroom first.
-    use_spatial = spatial_ok & (~time_ok | (cat["sh"] > cat["th"]))
-    chosen = use_spatial.astype(np.int64)
-    headroom = np.where(use_spatial, cat["sh"], cat["th"])
-    power = np.where(use_spatial, cat["sp"], cat["tp"])
-    latency = np.where(use_spatial[None, :], cat["sl"], cat["tl"])
-    response = np.where(use_spatial[None, :], cat["sl"], cat["tr"])
-    share = np.where(use_spatial[None, :], cat["ss"], 0)
-    feasible = time_ok | spatial_ok
-    best = _choose(objective, feasible, area, power, headroom)
-    pareto = np.empty(0, dtype=np.int64)
-    if feasible.any():
-        from accelscope.search.pareto import pareto_mask
-
-        rows = np.flatnonzero(feasible)
-        mask = pareto_mask(np.column_stack([area[rows], -headroom[rows]]))
-        pareto = rows[mask][np.argsort(area[rows][mask], kind="stable")]
     return MixResult(
         spec=spec,
         space=space,
         objective=objective,
         constraints=cons,
         execution_choice=execution,
-        area_mm2=area,
-        power_w=power,
-        headroom=headroom,
-        feasible=feasible,
-        execution=chosen,
-        feasible_by_execution={"time": int(time_ok.sum()), "spatial": int(spatial_ok.sum())},
-        latency_s=latency,
-        response_s=response,
-        share_units=share,
-        best=best,
-        pareto=pareto,
-        units=all_units,
-        utilization=ev["utilization"],
-        min_utilization=min_util,
+        rules=rules,
+        source=source,
+        evaluated=source.count,
+        feasible_count=merged.feasible,
+        feasible_by_execution={"time": merged.time_ok, "spatial": merged.spatial_ok},
+        best=merged.best,
+        pareto=merged.pareto(),
+        min_utilization=merged.min_utilization,
         resumed_parts=resumed,
         out_dir=None if out_dir is None else Path(out_dir),
     )

@@ -8,7 +8,6 @@
   admissibility (objective, constraints);
 * :mod:`~accelscope.search.multi.score` — relative performance, set scores, selection,
   merged part by part in two passes;
-* :mod:`~accelscope.search.multi.rows` — where each row of the result's table lives;
 * :mod:`~accelscope.search.multi.run` — the run: parts, resume, analysis, result.
 """
 

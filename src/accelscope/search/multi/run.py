@@ -61,7 +61,6 @@ from accelscope.search.multi.evaluate import (
     metric_split,
 )
 from accelscope.search.multi.inputs import unique_names
-from accelscope.search.multi.rows import RowSource
 from accelscope.search.multi.score import (
     MODES,
     TIE_BREAKS,
@@ -74,6 +73,7 @@ from accelscope.search.multi.score import (
 from accelscope.search.multi.strategies import (
     DEFAULT_BUDGET,
     DEFAULT_POPULATION,
+    SEARCH_PREFIX,
     resolve_strategy,
     run_search,
     search_objectives,
@@ -81,6 +81,7 @@ from accelscope.search.multi.strategies import (
 from accelscope.search.space import PARAMETERS, DesignSpace
 from accelscope.search.table import labelled
 from accelscope.store.parts import PartStore, ScratchDir
+from accelscope.store.rows import RowSource
 from accelscope.workload.network import Network
 
 DEFAULT_CHUNK = 16_384
@@ -612,7 +613,8 @@ def multi_explore(
                 )
         names = [n for n in part_names if store.has(n)]
         exhaustive = strat == "exhaustive"
-        rows = RowSource.grid(store, names) if exhaustive else RowSource.mapped(store, names)
+        source = RowSource.grid if exhaustive else RowSource.mapped
+        rows = source(store, names, hidden=_bookkeeping)
         if rows.count == 0:
             raise AccelscopeError("no configuration was evaluated (time budget too small?)")
         criteria = Criteria(
@@ -652,6 +654,12 @@ def multi_explore(
         ),
         source=rows,
     )
+
+
+def _bookkeeping(column: str) -> bool:
+    """Stored columns that are not part of the result's table (the search's objectives,
+    and a plain ``feasible`` column)."""
+    return column == "feasible" or column.startswith(SEARCH_PREFIX)
 
 
 def count_rows(columns: dict[str, np.ndarray]) -> int:

@@ -1,22 +1,21 @@
-"""Where the table of a multi run lives: its committed parts, read part by part.
+"""Where the table of a run lives: its committed parts, read part by part.
 
 The table of a result has one row per evaluated grid index, sorted by index; a row's
 *position* is its place in that order. An exhaustive run's parts are grid chunks in index
 order, so a position is found from the parts' row counts alone and memory does not grow
 with the space (:meth:`RowSource.grid`). A search may evaluate a design twice, in any
 order; its parts (as many rows as its budget) are mapped row by row, keeping each index's
-first evaluation (:meth:`RowSource.mapped`).
+first evaluation (:meth:`RowSource.mapped`). Used by ``multi`` and ``mix``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from accelscope.errors import AccelscopeError
-from accelscope.search.multi.strategies import SEARCH_PREFIX
 from accelscope.store.parts import PartStore
 
 
@@ -31,8 +30,10 @@ class RowSource:
         counts: np.ndarray | None = None,
         part: np.ndarray | None = None,
         row: np.ndarray | None = None,
+        hidden: Callable[[str], bool] | None = None,
     ):
         self.store, self.names = store, list(names)
+        self.hidden = hidden  # stored columns a reader never sees (bookkeeping)
         self.counts = counts  # grid: rows of each part, parts in index order
         self.offsets = None if counts is None else np.concatenate([[0], np.cumsum(counts)])
         self.part, self.row_in_part = part, row  # mapped: per position
@@ -40,13 +41,17 @@ class RowSource:
         self._cached: tuple[int, Any] | None = None
 
     @classmethod
-    def grid(cls, store: PartStore, names: Sequence[str]) -> RowSource:
+    def grid(
+        cls, store: PartStore, names: Sequence[str], hidden: Callable[[str], bool] | None = None
+    ) -> RowSource:
         """Parts that are disjoint index ranges in order (an exhaustive run)."""
         counts = np.array([store.num_rows(n) for n in names], dtype=np.int64)
-        return cls(store, names, counts=counts)
+        return cls(store, names, counts=counts, hidden=hidden)
 
     @classmethod
-    def mapped(cls, store: PartStore, names: Sequence[str]) -> RowSource:
+    def mapped(
+        cls, store: PartStore, names: Sequence[str], hidden: Callable[[str], bool] | None = None
+    ) -> RowSource:
         """Parts in any order, possibly repeating an index (a search): one row per
         index, its first evaluation."""
         index, part, row = [], [], []
@@ -56,9 +61,11 @@ class RowSource:
             part.append(np.full(ids.shape[0], k, dtype=np.int32))
             row.append(np.arange(ids.shape[0], dtype=np.int32))
         if not index:
-            return cls(store, names, part=np.empty(0, np.int32), row=np.empty(0, np.int32))
+            empty = np.empty(0, np.int32)
+            return cls(store, names, part=empty, row=empty, hidden=hidden)
         _, first = np.unique(np.concatenate(index), return_index=True)
-        return cls(store, names, part=np.concatenate(part)[first], row=np.concatenate(row)[first])
+        part_of, row_of = np.concatenate(part)[first], np.concatenate(row)[first]
+        return cls(store, names, part=part_of, row=row_of, hidden=hidden)
 
     @property
     def count(self) -> int:
@@ -75,16 +82,21 @@ class RowSource:
 
     def _read(self, k: int, columns: list[str] | None = None):
         table = self.store.read(self.names[k], columns)
-        drop = [c for c in table.column_names if c == "feasible" or c.startswith(SEARCH_PREFIX)]
+        if self.hidden is None:
+            return table
+        drop = [c for c in table.column_names if self.hidden(c)]
         return table.drop_columns(drop) if drop else table
 
-    def blocks(self, columns: list[str]) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
-        """``(positions, {column: values})`` part by part, *columns* only."""
+    def blocks(
+        self, columns: list[str] | None = None
+    ) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """``(positions, {column: values})`` part by part, *columns* only (default all)."""
         import pyarrow as pa
 
         last = -1
         for k in range(len(self.names)):
             table = self._read(k, columns)
+            names = table.column_names if columns is None else columns
             if self.offsets is not None:
                 positions = np.arange(self.offsets[k], self.offsets[k + 1])
                 index = table.column("index").to_numpy()
@@ -96,7 +108,7 @@ class RowSource:
             else:
                 positions = np.flatnonzero(self.part == k)
                 table = table.take(pa.array(self.row_in_part[positions]))
-            yield positions, {c: table.column(c).to_numpy() for c in columns}
+            yield positions, {c: table.column(c).to_numpy() for c in names}
 
     def rows(self, positions: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Every column of the rows at *positions* (each part read once)."""
