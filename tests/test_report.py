@@ -255,6 +255,48 @@ def test_parameter_effects_match_a_direct_count(results):
             assert best == pytest.approx(direct)
 
 
+def test_a_large_table_is_sampled_with_exact_statistics(results, monkeypatch):
+    """Above SAMPLE_ROWS rows the report keeps a random sample, read batch by batch, but
+    the values, counts and bests of every parameter and the counts the captions quote
+    are exact: equal to reading the whole table."""
+    import accelscope.report.results_table as results_table
+    from accelscope.report.explore import parameter_effects, pareto_front
+
+    doc = _doc(results["explore"])
+    path = results["explore"] / "results.parquet"
+    whole = results_table.load_results(path, "asic", doc)
+    assert not whole.sampled
+    monkeypatch.setattr(results_table, "SAMPLE_ROWS", whole.total_rows // 4)
+    monkeypatch.setattr(results_table, "BATCH_ROWS", 7)  # many batches
+    part = results_table.load_results(path, "asic", doc)
+    assert part.sampled and part.total_rows == whole.total_rows
+    assert 0 < len(part["index"]) < whole.total_rows // 2
+    assert part.distinct == whole.distinct and part.counts == whole.counts
+    params, exact, _ = parameter_effects(doc, whole)
+    assert parameter_effects(doc, part)[0] == params
+    for p in params:
+        for key in ("values", "count", "best"):
+            assert parameter_effects(doc, part)[1][p][key] == exact[p][key], (p, key)
+    # The front's caption counts every design, not the sample's.
+    n_all = whole.counts["finite_meets"] + whole.counts["finite_violates"]
+    assert f"of the other {n_all:,} evaluated designs" in pareto_front(doc, part, "p").caption
+    model = build_model(doc, results=None)
+    assert model.figures  # the full path still builds
+    # multi: the score-area scatter's caption counts every admissible design.
+    from accelscope.report.multi import score_vs_area
+
+    mdoc = _doc(results["multi"])
+    mpath = results["multi"] / "results.parquet"
+    monkeypatch.setattr(results_table, "SAMPLE_ROWS", 10**9)
+    mwhole = results_table.load_results(mpath, "asic", mdoc)
+    monkeypatch.setattr(results_table, "SAMPLE_ROWS", mwhole.total_rows // 4)
+    mpart = results_table.load_results(mpath, "asic", mdoc)
+    assert mpart.sampled and mpart.counts == mwhole.counts
+    n = mwhole.counts["admissible_finite"]
+    assert n == int(np.sum(mwhole["admissible"].astype(bool)))  # every score is finite
+    assert f"for {n} admissible designs" in score_vs_area(mdoc, mpart, "s").caption
+
+
 def test_explore_report_without_table_still_draws_front(results, tmp_path):
     doc = dict(_doc(results["explore"]), out_dir=None)
     model = build_model(doc)

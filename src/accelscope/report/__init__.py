@@ -62,15 +62,15 @@ def build_model(
 
         if results is None:
             results = results_table_path(doc, None)
-        return build_explore(doc, load_table(results, target_of(doc)), source)
+        return build_explore(doc, load_table(results, target_of(doc), doc), source)
     if kind == "multi":
         from accelscope.report.build_multi import build as build_multi
-        from accelscope.report.designs import load_table
+        from accelscope.report.designs import load_table, target_of
         from accelscope.report.load import results_table_path
 
         if results is None:
             results = results_table_path(doc, None)
-        return build_multi(doc, load_table(results), source)
+        return build_multi(doc, load_table(results, target_of(doc), doc), source)
     if kind == "mix":
         from accelscope.report.build_mix import build as build_mix
 

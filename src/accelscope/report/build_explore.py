@@ -192,7 +192,7 @@ def build(
         influence = Section(
             key="parameters",
             title="How each parameter drives the objective",
-            intro=f"Computed from all {len(next(iter(cols.values())))} evaluated designs.",
+            intro=_influence_intro(cols),
         )
         for fig in (sensitivity(doc, cols, "sensitivity"), parameter_panels(doc, cols, "params")):
             if fig is not None:
@@ -231,3 +231,15 @@ def build(
     if doc.get("space_spec"):
         model.specs.append((f"design space: {doc.get('space', '')}", spec_yaml(doc["space_spec"])))
     return model
+
+
+def _influence_intro(cols: dict[str, np.ndarray]) -> str:
+    """Where the parameter figures come from: every design, or (a large run) exact bests
+    and counts over every design with medians from a random sample."""
+    if getattr(cols, "sampled", False):
+        shown = len(next(iter(cols.values())))
+        return (
+            f"Best values and counts computed from all {cols.total_rows:,} evaluated designs; "
+            f"medians from a random sample of {shown:,} of them."
+        )
+    return f"Computed from all {len(next(iter(cols.values()))):,} evaluated designs."

@@ -48,25 +48,19 @@ def objectives_of(doc: dict[str, Any]) -> list[Objective]:
     return [Objective.parse(o) for o in doc.get("objectives") or ["min:latency_s"]]
 
 
-def load_table(source: Any, target: str = "asic") -> dict[str, np.ndarray] | None:
-    """The ``results.parquet`` table of an exploration as NumPy columns, categorical codes
-    decoded to names. *source* is a path, a pyarrow Table, a pandas DataFrame or None;
-    *target* is the hardware target whose categorical parameters are decoded."""
-    if source is None:
-        return None
-    if hasattr(source, "column_names"):  # pyarrow.Table
-        cols = {n: source.column(n).to_numpy(zero_copy_only=False) for n in source.column_names}
-    elif hasattr(source, "columns") and hasattr(source, "to_numpy"):  # pandas.DataFrame
-        cols = {str(n): source[n].to_numpy() for n in source.columns}
-    else:
-        import pyarrow.parquet as pq
+def load_table(source: Any, target: str = "asic", doc: dict[str, Any] | None = None):
+    """The ``results.parquet`` table of a run as NumPy columns, categorical codes decoded
+    to names, read in bounded memory with exact statistics
+    (:func:`accelscope.report.results_table.load_results`). *source* is a path, a pyarrow
+    Table, a pandas DataFrame or None; *target* is the hardware target whose categorical
+    parameters are decoded; *doc* the run's document (for its objective's statistics)."""
+    from accelscope.report.results_table import load_results
 
-        table = pq.read_table(source)
-        cols = {n: table.column(n).to_numpy(zero_copy_only=False) for n in table.column_names}
-    return _decode(cols, target)
+    return load_results(source, target, doc)
 
 
-def _decode(cols: dict[str, np.ndarray], target: str) -> dict[str, np.ndarray]:
+def decode_categoricals(cols: dict[str, np.ndarray], target: str) -> dict[str, np.ndarray]:
+    """Categorical parameter columns stored as integer codes, as their names."""
     from accelscope.targets import get_target
 
     names = {
@@ -132,7 +126,11 @@ def varying_parameters(cols: dict[str, np.ndarray], doc: dict[str, Any]) -> list
             continue
         if isinstance(spec.get(p), dict) and spec[p].get("tie"):
             continue
-        if len(np.unique(cols[p].astype(str))) > 1:
+        exact = getattr(cols, "distinct", None)
+        distinct = len(exact[p]) if exact is not None and p in exact else None
+        if distinct is None:
+            distinct = len(np.unique(cols[p].astype(str)))
+        if distinct > 1:
             out.append(p)
     return out
 

@@ -72,13 +72,16 @@ def pareto_front(doc: dict[str, Any], cols: dict[str, np.ndarray] | None, key: s
         finite = np.isfinite(cols[ox.metric].astype(float)) & np.isfinite(
             cols[oy.metric].astype(float)
         )
-        n_total = int(finite.sum())
+        in_table = int(finite.sum())
+        counts = getattr(cols, "counts", None)
+        exact_counts = getattr(cols, "sampled", False) and counts is not None
+        n_total = counts["finite_meets"] + counts["finite_violates"] if exact_counts else in_table
         # The Pareto set and the best design are drawn by their own traces (with their
         # own hover headings), not a second time underneath.
         marked = [d.get("index") for d in [*pareto, best or {}] if d.get("index") is not None]
         if "index" in cols and marked:
             finite &= ~np.isin(cols["index"], np.array(marked, dtype=np.int64))
-        share = MAX_BACKGROUND_POINTS / max(n_total, 1)
+        share = MAX_BACKGROUND_POINTS / max(in_table, 1)
         for name, mask, marker in (
             (
                 "meets constraints",
@@ -170,8 +173,13 @@ def pareto_front(doc: dict[str, Any], cols: dict[str, np.ndarray] | None, key: s
         "yaxis": axis(f"{y_title} — {oy.direction}imize", type="log" if log_y else "linear"),
     }
     constraints = "; ".join(doc.get("constraints") or []) or "none"
+    how = (
+        "drawn from a random sample of the table"
+        if getattr(cols, "sampled", False)
+        else "evenly spaced sample"
+    )
     sample_txt = (
-        f" {n_shown} of the other {n_total} evaluated designs drawn (evenly spaced sample)."
+        f" {n_shown:,} of the other {n_total:,} evaluated designs drawn ({how})."
         if n_total > n_shown
         else ""
     )
@@ -255,22 +263,30 @@ def parameter_effects(
     ok = cols.get("meets_constraints")
     ok = np.ones(metric.size, bool) if ok is None else ok.astype(bool)
     ok &= np.isfinite(metric)
+    # A large table is a sample (report.results_table): values, counts and bests then come
+    # from its exact statistics over every row, medians from the sample.
+    exact = getattr(cols, "effects", None)
+    if getattr(cols, "sampled", False) and exact is None:
+        raise ValueError("a sampled result table needs its exact statistics (load it with doc)")
     effects: dict[str, dict[str, list[Any]]] = {}
     for p in params:
         col = cols[p]
-        values = sorted_values(col)
+        values = cols.distinct[p] if exact is not None else sorted_values(col)
         keys = col.astype(str) if col.dtype == object else col
         best, median, count = [], [], []
         for v in values:
             sel = ok & (keys == (str(v) if col.dtype == object else v))
             vals = metric[sel]
-            count.append(int(vals.size))
-            if vals.size == 0:
+            n, top = exact[p].get(v, (0, None)) if exact is not None else (vals.size, None)
+            count.append(int(n))
+            if n == 0:
                 best.append(None)
                 median.append(None)
                 continue
-            best.append(float(vals.min() if obj.direction == "min" else vals.max()))
-            median.append(float(np.median(vals)))
+            if top is None:
+                top = vals.min() if obj.direction == "min" else vals.max()
+            best.append(float(top))
+            median.append(float(np.median(vals)) if vals.size else None)
         effects[p] = {"values": values, "best": best, "median": median, "count": count}
     return params, effects, obj
 

@@ -310,6 +310,8 @@ def score_vs_area(
             ok &= cols["admissible"].astype(bool)
         rows = np.flatnonzero(ok)
         n_total = rows.size
+        if getattr(cols, "sampled", False):  # a large table: the exact count over every row
+            n_total = cols.counts["admissible_finite"]
         if rows.size > MAX_BACKGROUND_POINTS:
             pick = np.linspace(0, rows.size - 1, MAX_BACKGROUND_POINTS).round().astype(np.int64)
             rows = rows[np.unique(pick)]
