@@ -62,6 +62,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_cost_model.py
 	$(BIN)/python benchmarks/bench_explore.py
 	$(BIN)/python benchmarks/bench_multi.py
+	$(BIN)/python benchmarks/bench_report.py --points 1m
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
