@@ -8,12 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from accelscope.commands.common import (
+    ExecutorOpt,
     JsonOpt,
     OutDirOpt,
     OverwriteOpt,
     PlotlyJsOpt,
     PngOpt,
     ReportOpt,
+    WorkersOpt,
     emit_json,
     out,
     provenance,
@@ -50,6 +52,8 @@ def command(
     ] = "best",
     out_dir: OutDirOpt = None,
     overwrite: OverwriteOpt = False,
+    executor: ExecutorOpt = "serial",
+    workers: WorkersOpt = None,
     report: ReportOpt = None,
     png: PngOpt = None,
     plotly_js: PlotlyJsOpt = "inline",
@@ -71,6 +75,8 @@ def command(
         execution=execution,
         out_dir=out_dir,
         overwrite=overwrite,
+        executor=executor,
+        workers=workers,
     )
     doc = result.to_dict()
     doc["space_spec"] = design_space.model_dump(mode="json")

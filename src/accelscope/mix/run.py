@@ -328,12 +328,30 @@ def evaluate_chunk(
     return cols
 
 
-def _evaluated(spec, space, nets, out_dir, overwrite) -> tuple[RowSource, int]:
+def mix_task(payload: tuple[Any, Any, Any], indices: Any) -> dict[str, np.ndarray]:
+    """Task function for :mod:`accelscope.parallel`: payload = (networks, mix, space);
+    *indices* a range of grid points (or an array)."""
+    nets, spec, space = payload
+    if isinstance(indices, range):
+        indices = np.arange(indices.start, indices.stop, dtype=np.int64)
+    return evaluate_chunk(nets, spec, space, np.asarray(indices, dtype=np.int64))
+
+
+def _rows_of(columns: dict[str, np.ndarray]) -> int:
+    """A worker's receipt for a committed chunk: its row count."""
+    return len(columns["index"])
+
+
+def _evaluated(
+    spec, space, nets, out_dir, overwrite, executor: str = "serial", workers: int | None = None
+) -> tuple[RowSource, int]:
     """The committed parts of every grid chunk, evaluating only what *out_dir* does not
-    hold yet (committed parts are kept when a run is interrupted). Returns (where the
-    rows live, parts resumed); a run without *out_dir* keeps its scratch directory alive
-    with the rows."""
+    hold yet (committed parts are kept when a run is interrupted), on *executor*'s
+    workers (each commits its own parts). Returns (where the rows live, parts resumed); a
+    run without *out_dir* keeps its scratch directory alive with the rows."""
+    from accelscope.parallel import make_executor
     from accelscope.search.chunks import chunk_tasks, grid_chunks
+    from accelscope.search.commit import commit_chunks
     from accelscope.store.parts import PartStore, ScratchDir
 
     run_spec = {
@@ -346,9 +364,13 @@ def _evaluated(spec, space, nets, out_dir, overwrite) -> tuple[RowSource, int]:
     try:
         store = PartStore(out_dir if tmp is None else tmp.name, run_spec, overwrite=overwrite)
         done = frozenset(grid_chunks(store.names(), space.size, CHUNK))
-        for name, rows in chunk_tasks(space.size, CHUNK, done):
-            idx = np.arange(rows.start, rows.stop, dtype=np.int64)
-            store.write(name, columns_table(evaluate_chunk(nets, spec, space, idx)))
+        tasks = chunk_tasks(space.size, CHUNK, done)
+        if executor == "serial":  # in this process, no pickling
+            for name, rows in tasks:
+                store.write(name, columns_table(mix_task((nets, spec, space), rows)))
+        else:
+            with make_executor(executor, (nets, spec, space), fn=mix_task, workers=workers) as ex:
+                commit_chunks(store, ex, tasks, _rows_of, lambda _: None, should_stop=_never)
         source = RowSource.grid(store, grid_chunks(store.names(), space.size, CHUNK))
     except BaseException:
         if tmp is not None:
@@ -356,6 +378,10 @@ def _evaluated(spec, space, nets, out_dir, overwrite) -> tuple[RowSource, int]:
         raise
     source.keepalive = tmp
     return source, len(done)
+
+
+def _never() -> bool:
+    return False
 
 
 @dataclass
@@ -420,10 +446,14 @@ def run_mix(
     execution: str = "best",
     out_dir: str | Path | None = None,
     overwrite: bool = False,
+    executor: str = "serial",
+    workers: int | None = None,
 ) -> MixResult:
     """Evaluate every configuration of *space* for the mix (module docstring);
     *execution* restricts it to ``time`` multiplexing or ``spatial`` partitioning. With
-    *out_dir*, every evaluated chunk is committed there and a rerun resumes."""
+    *out_dir*, every evaluated chunk is committed there and a rerun resumes. *executor*
+    (``serial``, ``processes`` or ``dask``) evaluates the chunks, on *workers* workers
+    (default 2); the result does not depend on it."""
     if objective not in OBJECTIVES:
         raise SpecError(f"unknown objective '{objective}'; expected one of {', '.join(OBJECTIVES)}")
     if execution not in EXECUTION_CHOICES:
@@ -441,7 +471,7 @@ def run_mix(
     nets = _networks(spec)
     apps = spec.applications
     rules = MixRules(space=space, n_app=len(apps), constraints=tuple(cons), execution=execution)
-    source, resumed = _evaluated(spec, space, nets, out_dir, overwrite)
+    source, resumed = _evaluated(spec, space, nets, out_dir, overwrite, executor, workers)
     merged = _Merge(objective=objective, n_app=len(apps))
     for positions, ev in source.blocks():
         merged.add(ev, rules.choose(ev, positions))
