@@ -21,7 +21,6 @@ from accelscope.mix.execution import MixColumns, spatial, time_multiplexed
 from accelscope.mix.spec import MixSpec
 from accelscope.search.constraints import Constraint, parse_constraint
 from accelscope.search.space import DesignSpace
-from accelscope.store.parts import columns_table
 from accelscope.store.rows import RowSource
 
 OBJECTIVES = ("area", "power", "headroom")
@@ -142,10 +141,13 @@ class MixResult:
     def choice(self, position: int) -> Choice:
         """The execution and figures of the configuration at *position* (one row)."""
         if position not in self._choices:
-            row = self.source.row(position)
-            ev = {k: np.asarray([v]) for k, v in row.items()}
-            self._choices[position] = self.rules.choose(ev, np.array([position]))
+            self._remember(position, self.source.row(position))
         return self._choices[position]
+
+    def _remember(self, position: int, row: dict[str, Any]) -> None:
+        """Score one stored row and cache its choice."""
+        ev = {k: np.asarray([v]) for k, v in row.items()}
+        self._choices[position] = self.rules.choose(ev, np.array([position]))
 
     def per_configuration(self) -> dict[str, np.ndarray]:
         """Every configuration's figures as arrays over the space, read part by part
@@ -260,8 +262,7 @@ class MixResult:
         """Read the rows at *positions* (each part once) into the choice cache."""
         todo = [p for p in positions if p not in self._choices]
         for position, row in self.source.rows(todo).items():
-            ev = {k: np.asarray([v]) for k, v in row.items()}
-            self._choices[position] = self.rules.choose(ev, np.array([position]))
+            self._remember(position, row)
 
 
 def _networks(spec: MixSpec) -> list[Any]:
@@ -349,7 +350,7 @@ def _evaluated(
     hold yet (committed parts are kept when a run is interrupted), on *executor*'s
     workers (each commits its own parts). Returns (where the rows live, parts resumed); a
     run without *out_dir* keeps its scratch directory alive with the rows."""
-    from accelscope.parallel import make_executor
+    from accelscope.parallel import Deadline, make_executor
     from accelscope.search.chunks import chunk_tasks, grid_chunks
     from accelscope.search.commit import commit_chunks
     from accelscope.store.parts import PartStore, ScratchDir
@@ -360,17 +361,14 @@ def _evaluated(
         "space": space.model_dump(mode="json", exclude={"constraints"}),
         "chunk": CHUNK,
     }
+    never = Deadline(None).expired  # a mix evaluates its whole space
     tmp = ScratchDir(prefix="accelscope-mix-") if out_dir is None else None
     try:
         store = PartStore(out_dir if tmp is None else tmp.name, run_spec, overwrite=overwrite)
         done = frozenset(grid_chunks(store.names(), space.size, CHUNK))
         tasks = chunk_tasks(space.size, CHUNK, done)
-        if executor == "serial":  # in this process, no pickling
-            for name, rows in tasks:
-                store.write(name, columns_table(mix_task((nets, spec, space), rows)))
-        else:
-            with make_executor(executor, (nets, spec, space), fn=mix_task, workers=workers) as ex:
-                commit_chunks(store, ex, tasks, _rows_of, lambda _: None, should_stop=_never)
+        with make_executor(executor, (nets, spec, space), fn=mix_task, workers=workers) as ex:
+            commit_chunks(store, ex, tasks, _rows_of, lambda _: None, should_stop=never)
         source = RowSource.grid(store, grid_chunks(store.names(), space.size, CHUNK))
     except BaseException:
         if tmp is not None:
@@ -378,10 +376,6 @@ def _evaluated(
         raise
     source.keepalive = tmp
     return source, len(done)
-
-
-def _never() -> bool:
-    return False
 
 
 @dataclass
@@ -418,14 +412,13 @@ class _Merge:
         if rows.size == 0:
             return
         i = _choose(self.objective, ch.feasible, ch.area_mm2, ch.power_w, ch.headroom)
-        first = ch.area_mm2 if self.objective == "area" else ch.power_w
-        pos = int(ch.positions[i])
-        if self.objective == "headroom":
-            key = (-ch.headroom[i], ch.area_mm2[i], pos)
-        else:
-            key = (first[i], -ch.headroom[i], pos)
+        one = [i]
+        ranks = _rank(
+            self.objective, ch.area_mm2[one], ch.power_w[one], ch.headroom[one], ch.positions[one]
+        )
+        key = tuple(float(r[0]) for r in ranks)
         if self.best_key is None or key < self.best_key:
-            self.best_key, self.best = key, pos
+            self.best_key, self.best = key, int(ch.positions[i])
         positions = np.concatenate([self.front[0], ch.positions[rows]])
         area = np.concatenate([self.front[1], ch.area_mm2[rows]])
         head = np.concatenate([self.front[2], ch.headroom[rows]])
@@ -515,15 +508,19 @@ def _single(tm: MixColumns) -> MixColumns:
     )
 
 
+def _rank(objective, area, power, headroom, positions) -> tuple[np.ndarray, ...]:
+    """Sort keys of configurations, most significant first (smaller is better): least
+    area or power (ties: more headroom, then the lower position), or most headroom
+    (ties: less area, then the lower position)."""
+    if objective == "headroom":
+        return -headroom, area, positions
+    return (area if objective == "area" else power), -headroom, positions
+
+
 def _choose(objective, feasible, area, power, headroom) -> int | None:
-    """The best feasible position: least area or power (ties: more headroom, then the
-    lower position), or most headroom (ties: less area)."""
+    """The best feasible position under :func:`_rank`."""
     rows = np.flatnonzero(feasible)
     if rows.size == 0:
         return None
-    if objective == "headroom":
-        order = np.lexsort((rows, area[rows], -headroom[rows]))
-    else:
-        first = area if objective == "area" else power
-        order = np.lexsort((rows, -headroom[rows], first[rows]))
-    return int(rows[order[0]])
+    keys = _rank(objective, area[rows], power[rows], headroom[rows], rows)
+    return int(rows[np.lexsort(keys[::-1])[0]])

@@ -127,7 +127,14 @@ class _Stats:
         from accelscope.targets import get_target
 
         self.parameters = get_target(target).parameters
-        self.doc = doc
+        self.explore = doc is not None and doc.get("kind") == "explore"
+        if self.explore:  # what the figures plot, worked out once
+            from accelscope.report.designs import objectives_of
+            from accelscope.report.explore import plane_metrics
+
+            self.objective = objectives_of(doc)[0]
+            self.plane = tuple(o.metric for o in plane_metrics(doc))
+        self.cost = (doc or {}).get("cost_metric", "area_mm2")
         self.seen: dict[str, set] = {}
         self.best: dict[str, dict[Any, tuple[int, float]]] = {}
         self.counts = {"finite_meets": 0, "finite_violates": 0, "admissible_finite": 0}
@@ -139,20 +146,15 @@ class _Stats:
         n = len(next(iter(cols.values()))) if cols else 0
         ok = cols.get("meets_constraints")
         ok = np.ones(n, bool) if ok is None else ok.astype(bool)
-        if self.doc is not None and self.doc.get("kind") == "explore":
-            from accelscope.report.designs import objectives_of
-            from accelscope.report.explore import plane_metrics
-
-            ox, oy = plane_metrics(self.doc)
-            if ox.metric in cols and oy.metric in cols:
-                finite = np.isfinite(cols[ox.metric].astype(float))
-                finite &= np.isfinite(cols[oy.metric].astype(float))
+        if self.explore:
+            x, y = self.plane
+            if x in cols and y in cols:
+                finite = np.isfinite(cols[x].astype(float)) & np.isfinite(cols[y].astype(float))
                 self.counts["finite_meets"] += int((finite & ok).sum())
                 self.counts["finite_violates"] += int((finite & ~ok).sum())
-            obj = objectives_of(self.doc)[0]
-            if obj.metric in cols:
-                self._add_effects(cols, params, obj, ok)
-        score, cost = cols.get("score"), cols.get((self.doc or {}).get("cost_metric", "area_mm2"))
+            if self.objective.metric in cols:
+                self._add_effects(cols, params, self.objective, ok)
+        score, cost = cols.get("score"), cols.get(self.cost)
         if score is not None and cost is not None:
             good = np.isfinite(score.astype(float)) & np.isfinite(cost.astype(float))
             if "admissible" in cols:
@@ -176,7 +178,7 @@ class _Stats:
         return {p: _sorted(v) for p, v in self.seen.items()}
 
     def effects(self) -> dict[str, dict[Any, tuple[int, float]]] | None:
-        if self.doc is None or self.doc.get("kind") != "explore":
+        if not self.explore:
             return None
         return {p: self.best.get(p, {}) for p in self.seen}
 

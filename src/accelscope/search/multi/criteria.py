@@ -18,7 +18,7 @@ import numpy as np
 
 from accelscope.search.constraints import Constraint, Objective
 from accelscope.search.multi.evaluate import column_name
-from accelscope.search.multi.score import NoAdmissibleDesignError, ReferencePass
+from accelscope.search.multi.score import ReferencePass
 
 Columns = Mapping[str, np.ndarray]
 
@@ -116,16 +116,7 @@ def check_admissible(
     def worst(row: int) -> str:
         j = int(np.argmax(ruled_out[row]))  # the first of equally restrictive rules
         count = int(ruled_out[row, j])
-        return "" if count == 0 else f"; {labels[j]} ruled out {count} of them"
+        rule = "" if count == 0 else f"; {labels[j]} ruled out {count} of them"
+        return f" ({evaluated} evaluated){rule}"
 
-    for k, name in enumerate(names):
-        if reference.feasible_alone[k] == 0:
-            raise NoAdmissibleDesignError(
-                f"network '{name}' has no configuration that meets the constraints "
-                f"({evaluated} evaluated){worst(k)}"
-            )
-    if reference.feasible == 0:
-        raise NoAdmissibleDesignError(
-            "no configuration meets the constraints for every network of the set together "
-            f"({evaluated} evaluated){worst(len(names))}"
-        )
+    reference.check(names, worst)

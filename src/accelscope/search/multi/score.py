@@ -41,7 +41,7 @@ Definitions (``opt_n`` = per-network optimum, ``w`` = weights normalized to sum 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,17 +169,20 @@ class ReferencePass:
         self.feasible_alone += alone.sum(axis=1)
         self.feasible += int(alone.all(axis=0).sum())
 
-    def check(self, names: Sequence[str]) -> None:
+    def check(self, names: Sequence[str], detail: Callable[[int], str] | None = None) -> None:
         """Raise :class:`NoAdmissibleDesignError` when a network alone, or the set, has
-        no admissible configuration."""
+        no admissible configuration; ``detail(row)`` (row ``n`` for network ``n``, ``N``
+        for the set) is appended to the sentence."""
+        more = detail or (lambda row: "")
         for n, count in enumerate(self.feasible_alone):
             if count == 0:
                 raise NoAdmissibleDesignError(
-                    f"network '{names[n]}' has no configuration that meets the constraints"
+                    f"network '{names[n]}' has no configuration that meets the constraints{more(n)}"
                 )
         if self.feasible == 0:
             raise NoAdmissibleDesignError(
                 "no configuration meets the constraints for every network of the set together"
+                f"{more(len(names))}"
             )
 
 
