@@ -430,3 +430,27 @@ def test_report_bad_input_is_one_line_error(tmp_path, content, message):
 def test_report_dir_without_summary(tmp_path):
     res = run_cli("report", str(tmp_path))
     assert res.code == 2 and "has no summary.json" in res.stderr
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped"])
+def test_a_damaged_results_table_is_one_error_line(results, tmp_path, damage):
+    """A results.parquet cut short or with damaged pages: report says which file and why,
+    exit 2, no traceback (and nothing is written)."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(results["explore"], run)
+    table = run / "results.parquet"
+    data = bytearray(table.read_bytes())
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    else:  # the footer stays valid, the pages do not
+        for i in range(200, len(data) // 2, 7):
+            data[i] = 0xAB
+    table.write_bytes(bytes(data))
+    html = tmp_path / "r.html"
+    res = run_cli("report", str(run), "-o", str(html))
+    assert res.code == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {table}: cannot read the result")
+    assert "Traceback" not in res.stderr and not html.exists()

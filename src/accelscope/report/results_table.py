@@ -16,9 +16,12 @@ So memory does not grow with the run, and every figure that could be exact is.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from accelscope.errors import InputFileError
 
 #: Rows a report keeps in memory; larger tables are sampled (module docstring).
 SAMPLE_ROWS = 200_000
@@ -52,6 +55,21 @@ def load_results(source: Any, target: str = "asic", doc: dict[str, Any] | None =
     its primary objective are computed too."""
     if source is None:
         return None
+    if isinstance(source, (str, Path)):
+        import pyarrow as pa
+
+        try:
+            return _load(source, target, doc)
+        except (OSError, pa.ArrowException) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputFileError(
+                f"{source}: cannot read the result table ({reason}); rerun the run to rebuild "
+                "it, or move the file away to report without it"
+            ) from None
+    return _load(source, target, doc)
+
+
+def _load(source: Any, target: str, doc: dict[str, Any] | None) -> ResultColumns:
     total = _num_rows(source)
     keep = 1.0 if total <= SAMPLE_ROWS else SAMPLE_ROWS / total
     rng = np.random.default_rng(0)
