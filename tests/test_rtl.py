@@ -173,6 +173,11 @@ def test_unsupported_precision_and_absurd_size(tmp_path):
     )
     with pytest.raises(SpecError, match="tensor_units.rows = 4096"):
         rtl_design(huge)
+    wino = base.model_copy(
+        update={"execution": base.execution.model_copy(update={"winograd": "f2x2_3x3"})}
+    )
+    with pytest.raises(SpecError, match="execution.winograd f2x2_3x3"):
+        rtl_design(wino)
 
 
 def test_missing_verilator_is_one_line_naming_the_package(tmp_path):

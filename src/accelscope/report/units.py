@@ -59,6 +59,8 @@ PARAMETER_LABELS: dict[str, str] = {
     "fold_overlap": "fold overlap",
     "fusion": "fusion",
     "residency": "on-chip residency",
+    "weight_sparsity": "weight sparsity",
+    "winograd": "Winograd",
     "board": "FPGA board",
     "paradigm": "paradigm",
     "pipeline_layers": "layers pipelined",

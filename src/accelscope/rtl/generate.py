@@ -86,6 +86,12 @@ def rtl_design(
             f"precision '{arch.precision}': the generator builds integer operands only "
             f"({', '.join(OPERAND_BITS)})"
         )
+    winograd = getattr(arch.execution, "winograd", "none")
+    if winograd != "none":
+        raise SpecError(
+            f"execution.winograd {winograd}: the generator builds no Winograd transform "
+            "units; set execution.winograd: none to generate the PE array alone"
+        )
     bits = OPERAND_BITS[arch.precision]
     if arch.accumulator_bits < 2 * bits:
         raise SpecError(

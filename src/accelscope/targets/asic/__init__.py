@@ -37,6 +37,7 @@ CATEGORICAL_PARAMETERS = (
     "fusion",
     "residency",
     "weight_sparsity",
+    "winograd",
 )
 DESIGN_KEYS = (
     "units",
@@ -62,6 +63,7 @@ DESIGN_KEYS = (
     "fusion",
     "residency",
     "weight_sparsity",
+    "winograd",
 )
 METRICS = (
     "latency_s",

@@ -158,6 +158,9 @@ class Execution(BaseModel):
     moved in a bitmap-compressed format; the dense array still computes every fold) or
     ``block`` (compressed, and folds whose weight tile is an all-zero block are skipped);
     docs/assumptions.md, "Weight sparsity".
+    ``winograd``: ``f2x2_3x3`` runs 3x3 stride-1 convolutions as Winograd F(2x2, 3x3)
+    (2.25x fewer multiplies, weights stored transformed: 16/9 of the bytes; transform
+    adders at the array's edges) or ``none``; docs/assumptions.md, "Winograd".
     """
 
     model_config = _CONFIG
@@ -166,6 +169,7 @@ class Execution(BaseModel):
     fusion: Literal["none", "standard"] = "standard"
     residency: Literal["none", "standard"] = "standard"
     weight_sparsity: Literal["none", "compressed", "block"] = "none"
+    winograd: Literal["none", "f2x2_3x3"] = "none"
 
 
 class Arch(BaseModel):

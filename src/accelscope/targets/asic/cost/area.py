@@ -7,7 +7,8 @@ Blocks (docs/assumptions.md, part 2, "Area"), each from the configuration's tech
 * per array: control (sequencer, address generators) and the triangular skew/deskew
   register files at the array edges (``R(R-1)/2`` operand bits at the input edge,
   ``C(C-1)/2`` operand bits for the weight feeder when folds are pipelined, ``C(C-1)/2``
-  accumulator bits at the output edge);
+  accumulator bits at the output edge) and, with ``execution.winograd``, the input and
+  output transform units (:mod:`accelscope.targets.asic.cost.winograd`);
 * SRAM: physical capacity x mm^2/KiB, plus port periphery per bit of port width;
 * vector lanes;
 * top-level control (instruction sequencing, DMA descriptors, configuration registers):
@@ -27,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from accelscope.targets.asic.cost import winograd
 from accelscope.targets.asic.cost.configs import ConfigBatch
 from accelscope.targets.asic.cost.energy import TechColumns
 from accelscope.targets.asic.cost.systolic import AUTO_CODE, DATAFLOW_CODE
@@ -91,7 +93,12 @@ def area_breakdown(cfg: ConfigBatch, tc: TechColumns) -> AreaBreakdown:
     acc_bits = cfg.accumulator_bits.astype(np.float64)
     skew_bits = (r * (r - 1) / 2) * bits + (c * (c - 1) / 2) * acc_bits
     skew_bits = skew_bits + np.where(pipelined, (c * (c - 1) / 2) * bits, 0.0)
-    per_array = tc.array_control_mm2 + skew_bits * tc.reg_bit_area_um2 * 1e-6
+    wino_bits = np.where(
+        cfg.winograd == winograd.F2X2_3X3,
+        winograd.transform_area_bits(r, c, bits, acc_bits),
+        0.0,
+    )
+    per_array = tc.array_control_mm2 + (skew_bits + wino_bits) * tc.reg_bit_area_um2 * 1e-6
     arrays = (
         pes * (tc.pe_area_um2 + np.where(pipelined, _pipelined_pe_area_um2(cfg, tc), 0.0)) * 1e-6
         + units * per_array

@@ -55,6 +55,8 @@ FUSION_NAMES: tuple[str, ...] = ("none", "standard")
 RESIDENCY_NAMES: tuple[str, ...] = ("none", "standard")
 #: Weight-sparsity support (docs/assumptions.md, "Weight sparsity"), by code.
 WEIGHT_SPARSITY_NAMES: tuple[str, ...] = ("none", "compressed", "block")
+#: Winograd convolution support (docs/assumptions.md, "Winograd"), by code.
+WINOGRAD_NAMES: tuple[str, ...] = ("none", "f2x2_3x3")
 
 #: Categorical columns, stored as integer codes into :func:`category_names`.
 CATEGORICAL_COLUMNS: tuple[str, ...] = (
@@ -66,6 +68,7 @@ CATEGORICAL_COLUMNS: tuple[str, ...] = (
     "fusion",
     "residency",
     "weight_sparsity",
+    "winograd",
 )
 
 
@@ -82,6 +85,7 @@ def category_names(column: str) -> tuple[str, ...]:
         "fusion": FUSION_NAMES,
         "residency": RESIDENCY_NAMES,
         "weight_sparsity": WEIGHT_SPARSITY_NAMES,
+        "winograd": WINOGRAD_NAMES,
     }[column]
 
 
@@ -159,6 +163,7 @@ class ConfigBatch:
     fusion: np.ndarray  # int64 code into FUSION_NAMES
     residency: np.ndarray  # int64 code into RESIDENCY_NAMES
     weight_sparsity: np.ndarray  # int64 code into WEIGHT_SPARSITY_NAMES
+    winograd: np.ndarray  # int64 code into WINOGRAD_NAMES
 
     def __len__(self) -> int:
         return int(self.clock_mhz.shape[0])
@@ -227,6 +232,7 @@ class ConfigBatch:
         fusion: Any = "standard",
         residency: Any = "standard",
         weight_sparsity: Any = "none",
+        winograd: Any = "none",
     ) -> ConfigBatch:
         """Build a batch from arrays or scalars (scalars broadcast to the common length).
 
@@ -263,6 +269,7 @@ class ConfigBatch:
             "fusion": category_codes("fusion", fusion),
             "residency": category_codes("residency", residency),
             "weight_sparsity": category_codes("weight_sparsity", weight_sparsity),
+            "winograd": category_codes("winograd", winograd),
         }
         if dram_type is not None:
             raw["dram_type"] = category_codes("dram_type", dram_type)
@@ -349,6 +356,7 @@ class ConfigBatch:
             fusion=c["fusion"],
             residency=c["residency"],
             weight_sparsity=c["weight_sparsity"],
+            winograd=c["winograd"],
         )
 
     @classmethod
@@ -390,6 +398,7 @@ class ConfigBatch:
             fusion=col(lambda a: a.execution.fusion),
             residency=col(lambda a: a.execution.residency),
             weight_sparsity=col(lambda a: a.execution.weight_sparsity),
+            winograd=col(lambda a: a.execution.winograd),
         )
 
     # ---- selection / conversion ------------------------------------------------------
@@ -441,7 +450,8 @@ class ConfigBatch:
             },
             "technology": r["technology"],
             "execution": {
-                k: r[k] for k in ("fold_overlap", "fusion", "residency", "weight_sparsity")
+                k: r[k]
+                for k in ("fold_overlap", "fusion", "residency", "weight_sparsity", "winograd")
             },
         }
         return arch_from_dict(data, source=f"config row {i}")

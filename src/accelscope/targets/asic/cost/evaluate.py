@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from accelscope.targets.asic.cost import winograd
 from accelscope.targets.asic.cost.area import (
     AreaBreakdown,
     area_breakdown,
@@ -308,6 +309,7 @@ class _Occurrences:
     b_res: np.ndarray
     out_res: np.ndarray
     on_vector: np.ndarray  # depthwise GEMM run on the vector unit
+    winograd: np.ndarray  # convolution run in the Winograd form
     resident: np.ndarray  # [c, T + 2]
     mapping: Mapping  # the chosen mapping of every occurrence, [c, Og]
 
@@ -403,6 +405,22 @@ def _apply(
             array_cycles=mp.array_cycles * kept,
             sram_cycles=mp.sram_cycles * kept,
         )
+    wino_used = np.zeros((c, u.shape[0]), dtype=bool)
+    wino_c = 1.0
+    if u.shape[0] and (cfg.winograd != winograd.NONE).any():
+        wino_used, wino_c, wino_w = winograd.factors(
+            cfg.winograd, table.gemm_conv[u], table.gemm_k[u]
+        )
+        mp = mp._replace(
+            b_bytes=mp.b_bytes * wino_w,
+            once_bytes=mp.once_bytes * wino_w,
+            exposed_b=mp.exposed_b * wino_w,
+            feed_w=mp.feed_w * wino_c,
+            feed_in=mp.feed_in * wino_c,
+            feed_out=mp.feed_out * wino_c,
+            array_cycles=mp.array_cycles * wino_c,
+            sram_cycles=mp.sram_cycles * wino_c,
+        )
     streams, once = mp.streams, mp.once_bytes
     a_b, b_b, sp_b, o_full = mp.a_bytes, mp.b_bytes, mp.spill_bytes, mp.out_bytes
     o_b = o_full * ~out_res
@@ -428,7 +446,7 @@ def _apply(
     macs = (
         table.gemm_groups * table.gemm_m * table.gemm_k * table.gemm_n * table.gemm_repeats
     ).astype(np.float64)[u][None, :]
-    macs_dense, macs = macs, macs * kept  # skipped folds run no MACs
+    macs_dense, macs = macs, macs * kept * wino_c  # skipped folds run no MACs
     outs = (table.gemm_groups * table.gemm_m * table.gemm_n * table.gemm_repeats).astype(
         np.float64
     )[u][None, :]
@@ -447,6 +465,16 @@ def _apply(
         + streams * (o_full * out_res) * col(tc.sram_in_pj)
         + once * col(tc.sram_w_pj)
     )
+    if wino_used.any():  # the transform adders sit at the array's edges, like the skew
+        bit_adds = winograd.transform_bit_adds(
+            table.gemm_conv[u],
+            table.gemm_groups[u],
+            table.gemm_n[u],
+            table.gemm_repeats[u],
+            8.0 * np.asarray(cf.bpe),
+            8.0 * np.asarray(cf.acc),
+        )
+        skew = skew + np.where(wino_used, bit_adds, 0.0) * col(tc.reg_bit_pj)
     en_array = macs * col(tc.mac_pj) + feed + skew
     en_vec = macs_dense * col(tc.vector_op_pj)  # the vector unit runs dense
     en_g = np.where(on_vector, en_vec, en_array) + fills
@@ -523,7 +551,7 @@ def _apply(
     else:
         layer_lat = gemm_lat
     layer["cycles"] = layer_lat
-    occ = _Occurrences(pair, a_res, b_res, out_res, on_vector, resident, mp)
+    occ = _Occurrences(pair, a_res, b_res, out_res, on_vector, wino_used, resident, mp)
     return layer, occ
 
 

@@ -118,7 +118,7 @@ class NetworkReport:
             row = {k: v for k, v in asdict(layer).items() if k not in ("mapping", "fused_ops")}
             row["fused_ops"] = ", ".join(layer.fused_ops)
             m = layer.mapping or {}
-            for key in ("dataflow", "loop_order", "tile_m", "tile_k", "tile_n", "unit"):
+            for key in ("dataflow", "loop_order", "tile_m", "tile_k", "tile_n", "unit", "winograd"):
                 row[key] = m.get(key)
             rows.append(row)
         return pd.DataFrame(rows)
@@ -150,6 +150,7 @@ def _occurrence_mapping(network: Network, detail: Any, o: int) -> dict[str, Any]
             "sequential": bool(table.gemm_sequential[u]),
         },
         "unit": "vector" if bool(occ.on_vector[0, o]) else "array",
+        "winograd": bool(occ.winograd[0, o]),
         "dataflow": DATAFLOWS[int(mp.dataflow[0, p])],
         "loop_order": LOOP_ORDERS[int(mp.order[0, p])],
         "tile_m": int(mp.tile_m[0, p]),
