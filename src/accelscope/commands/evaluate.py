@@ -125,6 +125,7 @@ def _print_asic(net, doc: dict[str, Any]) -> None:
         map_txt = ""
         if mapping:
             unit = " (vector unit)" if mapping.get("unit") == "vector" else ""
+            unit += " winograd" if mapping.get("winograd") else ""
             map_txt = (
                 f"{mapping.get('dataflow', '')} {mapping.get('tile_m', '')}"
                 f"x{mapping.get('tile_k', '')}x{mapping.get('tile_n', '')}{unit}"
