@@ -159,3 +159,17 @@ def test_an_unknown_setting_is_a_spec_error_naming_the_field():
     data["execution"]["winograd"] = "f4x4_3x3"
     with pytest.raises(SpecError, match="winograd"):
         arch_from_dict(data, source="arch.yaml")
+
+
+def test_the_example_arch_runs_resnet50s_stride_1_3x3_layers_as_winograd():
+    from accelscope.workload import zoo
+    from tests.conftest import REPO
+
+    arch = load_arch(str(REPO / "examples/archs/nvdla-2048-winograd.yaml"))
+    report = evaluate(zoo.get("resnet50"), arch)
+    wino = [layer.name for layer in report.layers if (layer.mapping or {}).get("winograd")]
+    # ResNet-50 (torchvision, v1.5) has 16 3x3 convolutions, one per bottleneck; the first
+    # block of layer2, layer3 and layer4 strides its 3x3 by 2, which leaves 13.
+    assert len(wino) == 13
+    assert all(name.endswith("conv2") for name in wino)
+    assert "layer2.0.conv2" not in wino and "layer1.0.conv2" in wino
