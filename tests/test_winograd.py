@@ -173,3 +173,20 @@ def test_the_example_arch_runs_resnet50s_stride_1_3x3_layers_as_winograd():
     assert len(wino) == 13
     assert all(name.endswith("conv2") for name in wino)
     assert "layer2.0.conv2" not in wino and "layer1.0.conv2" in wino
+
+
+def test_weight_sparsity_saves_nothing_on_a_layer_run_as_winograd():
+    from accelscope.workload.ops import WeightSparsity
+
+    dense = _conv(h=28, c=128, k=128)
+    layer = dense.layers[0].model_copy(
+        update={"sparsity": WeightSparsity(density=0.25, block=(16, 16))}
+    )
+    sparse = Network(name="sparse-conv", layers=(layer,))
+    both = _arch("f2x2_3x3", weight_sparsity="block")
+    # the transformed weights are dense: same as the dense layer with Winograd alone
+    a, b = evaluate(sparse, both), evaluate(dense, _arch("f2x2_3x3"))
+    assert a.latency_cycles == b.latency_cycles and a.dram_bytes == b.dram_bytes
+    # without Winograd the same sparse layer does save (the rule is not switched off)
+    c, d = evaluate(sparse, _arch("none", weight_sparsity="block")), evaluate(dense, _arch("none"))
+    assert c.dram_bytes < d.dram_bytes

@@ -390,21 +390,8 @@ def _apply(
             sub(floor),
         )
         mp = Mapping(*(f[:, back] for f in mp_r))
-    kept = 1.0
-    if sparsity is not None and sparsity.any and u.shape[0]:
-        stored, kept = weight_factors(
-            sparsity, s.g_layer, s.g_b_weight, cfg.weight_sparsity, cf.bpe, cf.rows, cf.cols
-        )
-        mp = mp._replace(
-            b_bytes=mp.b_bytes * stored,
-            once_bytes=mp.once_bytes * stored,
-            exposed_b=mp.exposed_b * stored,
-            feed_w=mp.feed_w * np.where(kept < 1.0, kept, stored),
-            feed_in=mp.feed_in * kept,
-            feed_out=mp.feed_out * kept,
-            array_cycles=mp.array_cycles * kept,
-            sram_cycles=mp.sram_cycles * kept,
-        )
+    # Winograd first: a layer run in the transform domain has dense transformed weights,
+    # so weight sparsity saves nothing there (docs/assumptions.md, "Winograd").
     wino_used = np.zeros((c, u.shape[0]), dtype=bool)
     wino_c = 1.0
     if u.shape[0] and (cfg.winograd != winograd.NONE).any():
@@ -420,6 +407,22 @@ def _apply(
             feed_out=mp.feed_out * wino_c,
             array_cycles=mp.array_cycles * wino_c,
             sram_cycles=mp.sram_cycles * wino_c,
+        )
+    kept = 1.0
+    if sparsity is not None and sparsity.any and u.shape[0]:
+        stored, kept = weight_factors(
+            sparsity, s.g_layer, s.g_b_weight, cfg.weight_sparsity, cf.bpe, cf.rows, cf.cols
+        )
+        stored, kept = np.where(wino_used, 1.0, stored), np.where(wino_used, 1.0, kept)
+        mp = mp._replace(
+            b_bytes=mp.b_bytes * stored,
+            once_bytes=mp.once_bytes * stored,
+            exposed_b=mp.exposed_b * stored,
+            feed_w=mp.feed_w * np.where(kept < 1.0, kept, stored),
+            feed_in=mp.feed_in * kept,
+            feed_out=mp.feed_out * kept,
+            array_cycles=mp.array_cycles * kept,
+            sram_cycles=mp.sram_cycles * kept,
         )
     streams, once = mp.streams, mp.once_bytes
     a_b, b_b, sp_b, o_full = mp.a_bytes, mp.b_bytes, mp.spill_bytes, mp.out_bytes
