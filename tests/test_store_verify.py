@@ -172,3 +172,48 @@ def test_huge_space_with_time_budget_stops_cleanly(tmp_path):
     assert sorted(p.stem for p in (tmp_path / "huge" / "parts").glob("*.parquet"))[0] == (
         "chunk-000000"
     )
+
+
+def test_results_of_another_model_version_are_not_resumed(tmp_path, monkeypatch):
+    import pyarrow as pa
+
+    from accelscope.errors import SpecError
+    from accelscope.store import parts
+
+    spec = {"k": 1}
+    store = PartStore(tmp_path / "s", spec)
+    store.write("p0", pa.table({"x": [1, 2, 3]}))
+    # The same command after an upgrade that changed the model (or added a column).
+    monkeypatch.setattr(parts, "model_identity", lambda: "9.9.9+0123456789abcdef")
+    with pytest.raises(SpecError, match=r"another model version .*9\.9\.9\+0123456789abcdef"):
+        PartStore(tmp_path / "s", spec)
+    # a different command is still named as such
+    with pytest.raises(SpecError, match="a different run"):
+        PartStore(tmp_path / "s", {"k": 2})
+    fresh = PartStore(tmp_path / "s", spec, overwrite=True)
+    assert fresh.names() == []
+
+
+def test_the_model_identity_changes_with_the_model_sources(tmp_path, monkeypatch):
+    from accelscope.store import model_identity as mi
+
+    base = mi.model_identity()
+    assert base == mi.model_identity()  # stable within a process
+    root = tmp_path / "accelscope"
+    for package in mi.MODEL_PACKAGES:
+        (root / package).mkdir(parents=True)
+        (root / package / "m.py").write_text("X = 1\n")
+    fake = root / "store" / "model_identity.py"
+    fake.parent.mkdir()
+    fake.write_text("")
+    monkeypatch.setattr(mi, "__file__", str(fake))
+    mi.model_identity.cache_clear()
+    try:
+        first = mi.model_identity()
+        (root / "targets" / "m.py").write_text("X = 2\n")
+        mi.model_identity.cache_clear()
+        assert mi.model_identity() != first
+    finally:
+        monkeypatch.undo()
+        mi.model_identity.cache_clear()
+    assert mi.model_identity() == base

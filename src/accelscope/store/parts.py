@@ -2,7 +2,8 @@
 
 Layout of ``OUT_DIR``::
 
-    run.json            what produced the results (command fingerprint), written first
+    run.json            what produced the results (fingerprint of the command and of the
+                        model version, store/model_identity.py), written first
     parts/NAME.parquet  one committed unit of work each (a chunk, a generation)
 
 A part is written to a temporary file in ``parts/``, flushed and fsynced, then renamed
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from accelscope.errors import InputFileError, SpecError
+from accelscope.jsonsafe import dumps
+from accelscope.store.model_identity import model_identity
 
 PARTS_DIR = "parts"
 RUN_FILE = "run.json"
@@ -56,7 +59,8 @@ class PartStore:
         self.root = Path(out_dir)
         self.parts = self.root / PARTS_DIR
         self.run_spec = run_spec
-        self.fingerprint = fingerprint(run_spec)
+        self.model = model_identity()
+        self.fingerprint = fingerprint({"run": run_spec, "model": self.model})
         if self.root.exists() and not self.root.is_dir():
             raise InputFileError(f"{self.root}: exists and is not a directory")
         try:
@@ -73,13 +77,22 @@ class PartStore:
                 previous = {}
             if previous.get("fingerprint") != self.fingerprint:
                 if not overwrite:
+                    same_run = previous.get("spec") == json.loads(dumps(run_spec))
+                    what = (
+                        f"results of another model version ({previous.get('model', 'unknown')}"
+                        f", this is {self.model})"
+                        if same_run
+                        else "results of a different run"
+                    )
                     raise SpecError(
-                        f"{self.root}: holds results of a different run; use another --out "
-                        "directory or --overwrite to replace them"
+                        f"{self.root}: holds {what}; use another --out directory or "
+                        "--overwrite to replace them"
                     )
                 self.clear()
         if not run_file.exists():
-            write_json(run_file, {"fingerprint": self.fingerprint, "spec": run_spec})
+            write_json(
+                run_file, {"fingerprint": self.fingerprint, "model": self.model, "spec": run_spec}
+            )
         for stale in self.parts.glob(_TMP_PREFIX + "*"):
             stale.unlink(missing_ok=True)
         self.discarded: list[tuple[str, str]] = self._verify_parts()
@@ -324,8 +337,6 @@ def write_parquet_stream(path: Path, pieces) -> None:
 
 def write_json(path: Path, doc: Any) -> None:
     """:func:`atomic_write_bytes` of *doc* as indented JSON (``run.json``, ``summary.json``)."""
-    from accelscope.jsonsafe import dumps
-
     atomic_write_bytes(path, dumps(doc, indent=2).encode())
 
 
