@@ -15,7 +15,7 @@ from pathlib import Path
 
 from accelscope.targets.asic.arch.dram import SUSTAINED_BANDWIDTH_FRACTION
 from accelscope.targets.asic.cost.area import CONTROL_FRACTION, LAYOUT_OVERHEAD
-from accelscope.validate import check_simulators, validate_published
+from accelscope.validate import check_simulators, eyeriss_layers, validate_published
 from accelscope.validate.fpga import FPGA_METRIC_KIND, validate_fpga
 from accelscope.validate.published import METRIC_KIND, RowResult
 from accelscope.validate.rtl import RtlAreaRow, validate_rtl
@@ -78,14 +78,17 @@ REASONS: dict[str, str] = {
         "github.com/cucapra/fodlam, `data/eyeriss-*.csv`) show where the chip's time goes. "
         "On AlexNet the active PEs (143 of 168 on average) run at 90 % of their peak "
         "(2.66 G MACs in 103.5 ms of processing at 200 MHz). On VGG-16 they run at 39 % "
-        "(46.04 G MACs in 3,755 ms on 158 active PEs): nine of its thirteen layers move "
-        "their global-buffer accesses at 3.0 to 3.1 GB/s (CONV1-2: 2,402.8 MB in 810.6 "
-        "ms), 16 bytes per cycle, so VGG-16's large feature maps are bound by the global "
-        "buffer's bandwidth. That bound comes from row-stationary psum and ifmap traffic, "
+        "(46.04 G MACs in 3,755 ms on 158 active PEs), and at 22 to 44 % on its seven "
+        "layers of 56 x 56 maps and larger, which move their global-buffer accesses at "
+        "2.96 to 2.98 GB/s (CONV1-2: 2,402.8 MB in 810.6 ms), about 16 bytes per cycle: "
+        "those layers are bound by the global "
+        "buffer's bandwidth (layer table below). That bound comes from row-stationary psum "
+        "and ifmap traffic, "
         "which a systolic mapping does not reproduce: giving the template a 16 B/cycle "
         "buffer port makes it buffer-bound on AlexNet as well (14.9 frames/s against "
-        "34.7). The template instead predicts VGG-16 DRAM-bound, with three times the "
-        "published DRAM traffic, and still 2.2 times too fast. The published rates also "
+        "34.7). The template instead predicts most of VGG-16's large layers DRAM-bound "
+        "(three times the published DRAM traffic over the network) and the network still "
+        "2.2 times too fast. The published rates also "
         "include DRAM transfers that do not overlap processing (total against processing "
         "latency: 4,309.5 against 3,755.2 ms on VGG-16, 115.3 against 103.5 ms on "
         "AlexNet). Closing this gap needs a row-stationary dataflow in the template. "
@@ -218,6 +221,7 @@ def render(rows: list[RowResult], summary: dict, check: dict) -> str:
         "",
         *(f"* **{chip}**: {text}" for chip, text in REASONS.items()),
         "",
+        *eyeriss_layers.render(),
         "What the table does not cover: latency of single layers, sparsity, fp16/bf16 "
         "chips. A published figure you trust is welcome as a row: `accelscope validate "
         "--table` reads any table of the same layout.",

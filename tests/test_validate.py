@@ -181,3 +181,18 @@ def test_docs_validation_md_is_regenerated():
     assert current == expected, "docs/validation.md is stale: run python experiments/validation.py"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert module.readme_block(rows, summary, check) in readme, "README validation summary is stale"
+
+
+def test_eyeriss_layer_table_runs_the_workloads_the_paper_measured():
+    from accelscope.validate import eyeriss_layers
+
+    tables = eyeriss_layers.layer_rows()
+    rows = [r for net in tables.values() for r in net]
+    assert len(rows) == 18  # AlexNet's 5 and VGG-16's 13 CONV layers
+    for r in rows:
+        # the workloads' per-layer MACs equal the paper's (tables V and VI, two decimals)
+        assert round(r["gmacs"], 2) == r["published_gmacs"], r["paper"]
+    # the corrected CONV2-2 latency is what the table's VGG-16 total implies (3,755.2 ms)
+    vgg = next(v for k, v in tables.items() if k.startswith("vgg"))
+    assert sum(r["published_ms"] for r in vgg) == pytest.approx(3755.2, abs=0.1)
+    assert "Eyeriss layer by layer" in eyeriss_layers.render()[0]
