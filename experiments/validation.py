@@ -222,9 +222,10 @@ def render(rows: list[RowResult], summary: dict, check: dict) -> str:
         *(f"* **{chip}**: {text}" for chip, text in REASONS.items()),
         "",
         *eyeriss_layers.render(),
-        "What the table does not cover: latency of single layers, sparsity, fp16/bf16 "
-        "chips. A published figure you trust is welcome as a row: `accelscope validate "
-        "--table` reads any table of the same layout.",
+        "What the table does not cover: sparsity, fp16/bf16 chips, and the latency of "
+        "single layers other than Eyeriss's (above). A published figure you trust is "
+        "welcome as a row: `accelscope validate --table` reads any table of the same "
+        "layout.",
         "",
         *render_fpga(*validate_fpga()),
         *render_rtl(*validate_rtl()),
