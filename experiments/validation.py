@@ -149,7 +149,7 @@ def render(rows: list[RowResult], summary: dict, check: dict) -> str:
         "",
         "```bash",
         "accelscope validate           # tables",
-        "accelscope validate --json    # one JSON document: simulator, rows, summary",
+        "accelscope validate --json    # one JSON document: simulator, rows, summary, layers",
         "accelscope validate --table my_chips.yaml   # your own published figures",
         "```",
         "",

@@ -128,6 +128,10 @@ def test_validate_json_document(cli):
     assert summary["chips_within_15pct"] == len(summary["chips_throughput_within_15pct"])
     errs = [abs(r["error_pct"]) for r in doc["rows"] if r["metric"] == "throughput_per_s"]
     assert summary["mean_abs_error_pct"]["throughput"] == pytest.approx(np.mean(errs))
+    # Eyeriss layer by layer: AlexNet's 5 and VGG-16's 13 CONV layers
+    eyeriss = doc["layers"]["eyeriss"]
+    assert sum(len(v) for v in eyeriss.values()) == 18
+    assert all(r["model_ms"] > 0 and r["published_ms"] > 0 for v in eyeriss.values() for r in v)
     # part 4: the synthesized PE arrays (make test installs yosys and the OSU cells)
     rtl = doc["rtl"]
     assert rtl["summary"]["skipped"] is None and len(rtl["rows"]) >= 5
@@ -146,6 +150,7 @@ def test_validate_json_document(cli):
     assert table.code == 0 and "RTL area: synthesized PE array" in table.stdout
     assert "synthesized / modeled gate equivalents per PE" in table.stdout
     assert "bank shapes of the presets' buffers synthesize" in table.stdout
+    assert "Eyeriss per layer" in table.stdout and "CONV4-3" in table.stdout
 
 
 def test_validate_table_output_and_bad_table(cli, tmp_path):

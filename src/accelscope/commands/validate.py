@@ -121,6 +121,26 @@ def _print_rtl(rows: list[Any], summary: dict[str, Any]) -> None:
     )
 
 
+def _print_layers(tables: dict[str, list[dict[str, Any]]]) -> None:
+    table = Table(title="Eyeriss per layer: template vs published processing latency")
+    for col in ("network", "layer", "published ms", "template ms", "ratio", "PE eff."):
+        table.add_column(col, justify="left" if col in ("network", "layer") else "right")
+    for net, rows in tables.items():
+        for r in rows:
+            table.add_row(
+                net,
+                r["paper"],
+                f"{r['published_ms']:,.1f}",
+                f"{r['model_ms']:,.1f}",
+                f"{r['ratio']:.2f}",
+                f"{100 * r['pe_efficiency']:.0f} %",
+            )
+    out.print(table)
+    from accelscope.validate.eyeriss_layers import summary_sentence
+
+    out.print(f"Eyeriss per layer -- {summary_sentence(tables)}", soft_wrap=True, markup=False)
+
+
 def command(
     json_out: JsonOpt = False,
     table: Annotated[
@@ -164,6 +184,11 @@ def command(
         raise typer.Exit(2)
     check = check_simulators(gemms=gemms, seed=seed).to_dict() if gemms > 0 else None
     rows, summary = validate_published(table)
+    layers = {}
+    if table is None:  # the packaged chips: Eyeriss's per-layer figures too
+        from accelscope.validate.eyeriss_layers import layer_rows
+
+        layers = {"eyeriss": layer_rows()}
     fpga_rows, fpga_summary = validate_fpga()
     rtl_rows, rtl_summary = [], {"skipped": "--no-rtl"}
     if rtl:
@@ -180,6 +205,7 @@ def command(
                 "simulator": check,
                 "rows": [r.to_dict() for r in rows],
                 "summary": summary,
+                "layers": layers,
                 "fpga": {
                     "rows": [r.to_dict() for r in fpga_rows],
                     "summary": fpga_summary,
@@ -190,6 +216,8 @@ def command(
     else:
         _print_rows(rows)
         _print_summary(summary, check)
+        if layers:
+            _print_layers(layers["eyeriss"])
         _print_rows(fpga_rows, "Published FPGA accelerators")
         _print_fpga_summary(fpga_summary)
         _print_rtl(rtl_rows, rtl_summary)

@@ -98,6 +98,30 @@ def layer_rows() -> dict[str, list[dict]]:
     return out
 
 
+def summary_sentence(tables: dict[str, list[dict]]) -> str:
+    """What the layer table shows, in one paragraph (numbers from *tables*)."""
+    rows = [r for net in tables.values() for r in net]
+    busy = [r for r in rows if r["pe_efficiency"] >= STALLED_BELOW]
+    stalled = [r for r in rows if r["pe_efficiency"] < STALLED_BELOW]
+
+    def span(group: list[dict], key: str, fmt: str = ".2f") -> str:
+        values = [r[key] for r in group]
+        return f"{min(values):{fmt}} to {max(values):{fmt}}"
+
+    return (
+        f"On the {len(busy)} layers where the chip keeps its active PEs at least "
+        f"{100 * STALLED_BELOW:.0f} % busy, the template's latency is {span(busy, 'ratio')} "
+        f"of the chip's; it runs them on all 168 PEs, the chip on "
+        f"{min(r['active_pes'] for r in busy)} to {max(r['active_pes'] for r in busy)}. "
+        f"On the {len(stalled)} where it does not (VGG-16's layers of 56 x 56 maps and "
+        f"larger, PE efficiency {span(stalled, 'pe_efficiency', '.0%')}), the template's "
+        f"latency is {span(stalled, 'ratio')} of the chip's: these layers move their "
+        f"global-buffer accesses at {span(stalled, 'buffer_gbps')} GB/s, about 16 B per "
+        "cycle, the buffer's ceiling, a bound of row-stationary traffic that a systolic "
+        "mapping without PE scratchpads does not see."
+    )
+
+
 def render() -> list[str]:
     """The markdown section."""
     tables = layer_rows()
@@ -115,32 +139,12 @@ def render() -> list[str]:
         "| active PEs | PE efficiency | buffer rate GB/s |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    busy, stalled = [], []
     for net, rows in tables.items():
         for r in rows:
-            (stalled if r["pe_efficiency"] < STALLED_BELOW else busy).append(r)
             lines.append(
                 f"| {net} | {r['paper']} | {r['gmacs']:.2f} | {r['published_ms']:,.1f} "
                 f"| {r['model_ms']:,.1f} | {r['ratio']:.2f} | {r['active_pes']} "
                 f"| {100 * r['pe_efficiency']:.0f} % | {r['buffer_gbps']:.2f} |"
             )
-
-    def span(rows: list[dict], key: str, fmt: str = ".2f") -> str:
-        values = [r[key] for r in rows]
-        return f"{min(values):{fmt}} to {max(values):{fmt}}"
-
-    lines += [
-        "",
-        f"On the {len(busy)} layers where the chip keeps its active PEs at least "
-        f"{100 * STALLED_BELOW:.0f} % busy, the template's latency is "
-        f"{span(busy, 'ratio')} of the chip's; it runs them on all 168 PEs, the chip on "
-        f"{min(r['active_pes'] for r in busy)} to {max(r['active_pes'] for r in busy)}. "
-        f"On the {len(stalled)} where it does not (VGG-16's layers of 56 x 56 maps and "
-        f"larger, PE efficiency {span(stalled, 'pe_efficiency', '.0%')}), the template's "
-        f"latency is {span(stalled, 'ratio')} of the chip's: these layers move their "
-        f"global-buffer accesses at {span(stalled, 'buffer_gbps')} GB/s, about 16 B per "
-        "cycle, the buffer's ceiling, a bound of row-stationary traffic that a systolic "
-        "mapping without PE scratchpads does not see.",
-        "",
-    ]
+    lines += ["", summary_sentence(tables), ""]
     return lines
