@@ -420,6 +420,7 @@ class ConfigBatch:
     def to_arch(self, i: int, name: str | None = None) -> Arch:
         """Row ``i`` as a typed :class:`targets.asic.arch.Arch` (DRAM energy made explicit)."""
         from accelscope.targets.asic.arch import arch_from_dict
+        from accelscope.targets.asic.arch.spec import Execution
 
         r = self.row(i)
         if r["unified"]:
@@ -449,10 +450,7 @@ class ConfigBatch:
                 "energy_pj_per_byte": r["dram_pj_per_byte"],
             },
             "technology": r["technology"],
-            "execution": {
-                k: r[k]
-                for k in ("fold_overlap", "fusion", "residency", "weight_sparsity", "winograd")
-            },
+            "execution": {k: r[k] for k in Execution.model_fields},
         }
         return arch_from_dict(data, source=f"config row {i}")
 

@@ -100,7 +100,12 @@ def transform_bit_adds(
     return inp + out
 
 
-def transform_area_bits(rows: np.ndarray, cols: np.ndarray, operand_bits, accumulator_bits):
+def transform_area_bits(
+    rows: np.ndarray | float,
+    cols: np.ndarray | float,
+    operand_bits: np.ndarray | float,
+    accumulator_bits: np.ndarray | float,
+) -> np.ndarray:
     """Register and adder bits of one array's transform units, ``[c]``: per array row an
     input transform that delivers one transformed value per cycle (2 adders of operand
     width + 2 bits per value, and a 16-value tile register), per column an output
