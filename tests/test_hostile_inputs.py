@@ -166,7 +166,25 @@ CASES: list[tuple[str, dict, list[str], str]] = [
         ["evaluate", "alexnet", "--arch", "{dir}/a.yaml"],
         "execution.fusion",
     ),
+    (
+        "arch-winograd-unknown",
+        {"a.yaml": _arch() + "execution: {winograd: yes}\n"},
+        ["evaluate", "alexnet", "--arch", "{dir}/a.yaml"],
+        "execution.winograd",
+    ),
+    (
+        "arch-winograd-number",
+        {"a.yaml": _arch() + "execution: {winograd: 3}\n"},
+        ["evaluate", "alexnet", "--arch", "{dir}/a.yaml"],
+        "execution.winograd",
+    ),
     # ---- design spaces ---------------------------------------------------------------
+    (
+        "space-winograd-unknown",
+        {"s.yaml": SPACE.format(clock=1000, rows=16) + "  winograd: [none, f4x4]\n"},
+        ["explore", "alexnet", "--space", "{dir}/s.yaml"],
+        "winograd",
+    ),
     (
         "space-tiny-step",
         {"s.yaml": SPACE.format(clock="{range: [100, 1000, 0.0000001]}", rows=16)},
