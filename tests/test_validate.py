@@ -151,6 +151,7 @@ def test_validate_json_document(cli):
     assert "synthesized / modeled gate equivalents per PE" in table.stdout
     assert "bank shapes of the presets' buffers synthesize" in table.stdout
     assert "Eyeriss per layer" in table.stdout and "CONV4-3" in table.stdout
+    assert "Channels per psum trip* (k) is what" in table.stdout
 
 
 def test_validate_table_output_and_bad_table(cli, tmp_path):
@@ -188,6 +189,22 @@ def test_docs_validation_md_is_regenerated():
     assert module.readme_block(rows, summary, check) in readme, "README validation summary is stale"
 
 
+def test_channels_per_psum_trip_inverts_the_psum_traffic():
+    from accelscope.validate.eyeriss_layers import channels_per_psum_trip
+
+    # C = 64 input channels, O = 1,000 outputs, psums leaving the array after k = 4
+    # channels: written 64 / 4 = 16 times and read back 15 times, 2 bytes each, so the
+    # buffer moves 2 x 1,000 x 31 = 62,000 bytes
+    assert channels_per_psum_trip(64, 1000, 62_000.0) == pytest.approx(4.0)
+    # one channel per trip: 2 x 1,000 x (2 x 64 - 1) bytes
+    assert channels_per_psum_trip(64, 1000, 2.0 * 1000 * 127) == pytest.approx(1.0)
+    # VGG-16 CONV1-2 (C = 64, O = 3 x 64 x 224 x 224): the published 2,402.8 MB of
+    # global-buffer accesses are 1.02 channels' worth of psum trips
+    assert channels_per_psum_trip(64, 3 * 64 * 224 * 224, 2402.8e6) == pytest.approx(
+        1.02, abs=0.005
+    )
+
+
 def test_eyeriss_layer_table_runs_the_workloads_the_paper_measured():
     from accelscope.validate import eyeriss_layers
 
@@ -201,3 +218,7 @@ def test_eyeriss_layer_table_runs_the_workloads_the_paper_measured():
     vgg = next(v for k, v in tables.items() if k.startswith("vgg"))
     assert sum(r["published_ms"] for r in vgg) == pytest.approx(3755.2, abs=0.1)
     assert "Eyeriss layer by layer" in eyeriss_layers.render()[0]
+    # the implied psum trips of VGG-16's 3 x 3 layers grow as the maps shrink (1, 2, 4 channels)
+    trips = {r["out_size"]: r["channels_per_psum_trip"] for r in vgg if r["paper"] != "CONV1-1"}
+    assert [round(trips[e]) for e in (224, 112, 56, 28)] == [1, 1, 2, 4]
+    assert "k = 2.01-2.02" in eyeriss_layers.psum_sentence(tables)

@@ -123,7 +123,8 @@ def _print_rtl(rows: list[Any], summary: dict[str, Any]) -> None:
 
 def _print_layers(tables: dict[str, list[dict[str, Any]]]) -> None:
     table = Table(title="Eyeriss per layer: template vs published processing latency")
-    for col in ("network", "layer", "published ms", "template ms", "ratio", "PE eff."):
+    cols = ("network", "layer", "published ms", "template ms", "ratio", "PE eff.", "ch./psum trip")
+    for col in cols:
         table.add_column(col, justify="left" if col in ("network", "layer") else "right")
     for net, rows in tables.items():
         for r in rows:
@@ -134,11 +135,13 @@ def _print_layers(tables: dict[str, list[dict[str, Any]]]) -> None:
                 f"{r['model_ms']:,.1f}",
                 f"{r['ratio']:.2f}",
                 f"{100 * r['pe_efficiency']:.0f} %",
+                f"{r['channels_per_psum_trip']:.2f}",
             )
     out.print(table)
-    from accelscope.validate.eyeriss_layers import summary_sentence
+    from accelscope.validate.eyeriss_layers import psum_sentence, summary_sentence
 
     out.print(f"Eyeriss per layer -- {summary_sentence(tables)}", soft_wrap=True, markup=False)
+    out.print(psum_sentence(tables), soft_wrap=True, markup=False)
 
 
 def command(
