@@ -7,6 +7,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # torch is pinned first so that the `torch` extra (torch>=2.4) never pulls a multi-GB CUDA build.
 TORCH_PIN ?= torch==2.13.0
+# Test processes (pytest-xdist): one per core, at most 4 (each may import torch).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
 
 .PHONY: demo test lint format clean bench
 
@@ -49,7 +51,7 @@ test: $(VENV)/.test-installed
 	command -v verilator >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq verilator g++ make)
 	@# Synthesis tests run Yosys with the OSU 0.18 um standard cells (Debian: yosys, qflow-tech-osu018).
 	command -v yosys >/dev/null 2>&1 && test -f /usr/share/qflow/tech/osu018/osu018_stdcells.lib || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends yosys qflow-tech-osu018)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks

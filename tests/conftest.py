@@ -59,8 +59,15 @@ def cli_imports(args: list[str], modules: tuple[str, ...]):
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache_dir(tmp_path_factory):
-    """Caches (the zoo catalogue) go to a fresh directory, never the user's own."""
-    os.environ["ACCELSCOPE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    """Caches (the zoo catalogue, synthesis results) go to a fresh directory, never the
+    user's own. Under pytest-xdist the workers of one run share it (their base temporary
+    directories have a common parent), so a synthesis one worker ran is not repeated by the
+    other; cache files are written atomically, so concurrent writers are safe."""
+    base = tmp_path_factory.getbasetemp()
+    shared = os.environ.get("PYTEST_XDIST_WORKER") is not None
+    cache = (base.parent if shared else base) / "accelscope-cache"
+    cache.mkdir(exist_ok=True)
+    os.environ["ACCELSCOPE_CACHE_DIR"] = str(cache)
     yield
 
 

@@ -37,16 +37,57 @@ def _tour_commands() -> list[list[str]]:
     return cmds
 
 
-@pytest.mark.slow
-def test_cli_tour_commands_succeed(cli, tmp_path):
-    import shutil
+def _tour_chains(cmds: list[list[str]]) -> list[list[list[str]]]:
+    """The tour's commands in chains that run in order: a command that reads what an earlier
+    one wrote (its ``--out`` or ``-o`` path, or a run's ``#rank``) joins that command's chain;
+    every other command starts a chain of its own. Chains are independent, so they run as
+    separate tests (in parallel under pytest-xdist)."""
+    chains: list[list[list[str]]] = []
+    written: dict[str, int] = {}
+    for args in cmds:
+        readers = [
+            i
+            for path, i in written.items()
+            if any(a == path or a.startswith((path + "#", path + "/")) for a in args)
+        ]
+        index = readers[0] if readers else len(chains)
+        if index == len(chains):
+            chains.append([])
+        chains[index].append(args)
+        for flag in ("--out", "-o"):
+            if flag in args:
+                written[args[args.index(flag) + 1]] = index
+    return chains
 
+
+TOUR_CHAINS = _tour_chains(_tour_commands())
+
+
+def test_tour_is_long_enough_and_chains_cover_it():
     cmds = _tour_commands()
     assert len(cmds) >= 8
+    assert sorted(map(tuple, (c for chain in TOUR_CHAINS for c in chain))) == sorted(
+        map(tuple, cmds)
+    )
+    # the commands that read runs/r50 (export its second design, evaluate that design, compare
+    # against it, report it) run after the explore that writes it
+    r50 = next(chain for chain in TOUR_CHAINS if "runs/r50" in chain[0])
+    assert len(r50) >= 4 and all(
+        any(a.startswith(("runs/r50", "second.yaml")) for a in c) for c in r50[1:]
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "chain", TOUR_CHAINS, ids=[" ".join(chain[0][:4])[:48] for chain in TOUR_CHAINS]
+)
+def test_cli_tour_commands_succeed(cli, tmp_path, chain):
+    import shutil
+
     workdir = tmp_path / "work"
     shutil.copytree(REPO / "examples", workdir / "examples")
     onnx_file = None
-    for args in cmds:
+    for args in chain:
         if "model.onnx" in args:
             if onnx_file is None:
                 onnx_file = _export_small_onnx(tmp_path / "model.onnx")
