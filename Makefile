@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # torch is pinned first so that the `torch` extra (torch>=2.4) never pulls a multi-GB CUDA build.
 TORCH_PIN ?= torch==2.13.0
-# Test processes (pytest-xdist): one per core, at most 4 (each may import torch).
+# Test processes (pytest-xdist): one per core, at most 4 (each may import torch); 0: no workers.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
 
 .PHONY: demo test lint format clean bench
