@@ -145,6 +145,47 @@ def reasons(rows: list[RowResult]) -> dict[str, str]:
     }
 
 
+#: How to check your own chip (a section of the document).
+OWN_TABLE_SECTION = [
+    "### Checking your own chip",
+    "",
+    "Write your chip and its measured or published figures in the layout of "
+    "`src/accelscope/validate/chips.yaml` and pass it with `--table`; the same table, "
+    "summary and `--json` document come out for your rows. `arch` is an architecture spec "
+    "(the fields of [architectures.md](architectures.md), without `spec_version`) or "
+    "`{preset: NAME}`; `workload` is a zoo model (`model`, `batch`, `subset: conv` for the "
+    "convolutional part only) or an inline `network` in the workload YAML layout "
+    "([workloads.md](workloads.md)).",
+    "",
+    "```yaml",
+    "spec_version: 1",
+    "chips:",
+    "  - chip: My edge chip",
+    "    team: our lab",
+    '    source: "bench measurements, board rev B, 2026"',
+    "    arch: {preset: edge}",
+    "    rows:",
+    "      - {metric: latency_ms, workload: {model: resnet50, batch: 1}, published: 19.5,",
+    '         source: "measured, median of 100 runs"}',
+    "      - {metric: latency_ms, workload: {model: resnet50, batch: 1}, layer: layer1.0.conv2,",
+    '         published: 0.41, source: "cycle counter"}',
+    "      - {metric: onchip_power_w, workload: {model: resnet50, batch: 1}, published: 0.9,",
+    '         source: "measured"}',
+    "```",
+    "",
+    "Metrics: "
+    + ", ".join(f"`{metric}` ({unit})" for metric, (_, unit) in METRIC_KIND.items())
+    + ". `latency_ms` is one run of the workload (its whole batch), or with `layer` that "
+    "one layer (a name from `accelscope workload show`; element-wise work fused into a "
+    "layer counts in that layer's time, and a fused layer itself takes none). "
+    "`dram_accesses_per_mac` counts words of `access_bytes` (default 2). "
+    "`fitted: true` marks a row you used to calibrate something; the summary reports the "
+    "others separately. A mistake in the table is one `error:` line naming the file, the "
+    "row and the field, with exit status 2.",
+    "",
+]
+
+
 def _estimates_sentence(chips: list[str]) -> str:
     """Which of *chips* are judged against published estimates rather than measurements."""
     nvdla = [c for c in chips if c.startswith("NVDLA")]
@@ -268,6 +309,7 @@ def render(rows: list[RowResult], summary: dict, check: dict) -> str:
         "welcome as a row: `accelscope validate --table` reads any table of the same "
         "layout.",
         "",
+        *OWN_TABLE_SECTION,
         *render_fpga(*validate_fpga()),
         *render_rtl(*validate_rtl()),
     ]

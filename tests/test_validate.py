@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 from pathlib import Path
 
@@ -168,6 +169,83 @@ def test_validate_table_output_and_bad_table(cli, tmp_path):
     broken.write_text("chips: [\n")
     res = cli("validate", "--table", str(broken), "--gemms", "0")
     assert res.code == 2 and res.stderr.strip() == f"error: {broken}: not valid YAML at line 2"
+
+
+MY_CHIP = """
+spec_version: 1
+chips:
+  - chip: My edge chip
+    team: us
+    source: lab measurement
+    arch: {preset: edge}
+    rows:
+      - {metric: latency_ms, workload: {model: resnet50, batch: 2}, published: 20.0, source: m}
+      - {metric: latency_ms, workload: {model: resnet50, batch: 2}, layer: LAYER,
+         published: 1.0, source: m}
+      - {metric: throughput_per_s, workload: {model: resnet50, batch: 2}, published: 50,
+         source: m}
+"""
+
+
+def test_own_table_with_network_and_layer_latency_rows(cli, tmp_path):
+    from accelscope.targets.asic.arch import load_arch
+    from accelscope.targets.asic.cost import evaluate
+    from accelscope.workload import zoo
+
+    table = tmp_path / "mine.yaml"
+    table.write_text(MY_CHIP.replace("LAYER", "layer1.0.conv2"))
+    rows, summary = validate_published(table)
+    arch = load_arch("edge")
+    rep = evaluate(zoo.get("resnet50", batch=2), arch)
+    layer = next(lay for lay in rep.layers if lay.name == "layer1.0.conv2")
+    whole, one, thr = rows
+    # one run of the batch, and one layer's cycles at the chip's clock (MHz -> cycles per ms)
+    assert whole.predicted == pytest.approx(rep.latency_s * 1e3, rel=1e-12)
+    assert one.predicted == pytest.approx(layer.cycles / (arch.clock_mhz * 1e3), rel=1e-9)
+    assert one.layer == "layer1.0.conv2" and one.workload.endswith(", layer layer1.0.conv2")
+    assert thr.predicted == pytest.approx(2 / (whole.predicted * 1e-3), rel=1e-9)
+    assert whole.error_pct == pytest.approx((whole.predicted - 20.0) / 20.0 * 100.0)
+    assert set(summary["mean_abs_error_pct"]) == {"latency", "throughput"}
+    assert summary["mean_abs_error_pct"]["latency"] == pytest.approx(
+        (abs(whole.error_pct) + abs(one.error_pct)) / 2
+    )
+    res = cli("validate", "--table", str(table), "--gemms", "0", "--no-rtl", "--json")
+    doc = json.loads(res.stdout)
+    assert [r["layer"] for r in doc["rows"]] == ["", "layer1.0.conv2", ""]
+    assert "chips_latency_within_15pct" in doc["summary"]
+    text = cli("validate", "--table", str(table), "--gemms", "0", "--no-rtl")
+    assert "latency within 15 %" in text.stdout
+
+
+def test_documented_own_table_example_runs(tmp_path):
+    doc = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    section = doc.split("### Checking your own chip", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    table = tmp_path / "example.yaml"
+    table.write_text(example)
+    rows, summary = validate_published(table)
+    assert [r.metric for r in rows] == ["latency_ms", "latency_ms", "onchip_power_w"]
+    assert rows[1].layer == "layer1.0.conv2" and 0 < rows[1].predicted < rows[0].predicted
+    assert set(summary["mean_abs_error_pct"]) == {"latency", "power"}
+
+
+def test_own_table_layer_errors_name_the_row(cli, tmp_path):
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(MY_CHIP.replace("LAYER", "conv99"))
+    res = cli("validate", "--table", str(unknown), "--gemms", "0", "--no-rtl")
+    assert res.code == 2 and "Traceback" not in res.stderr
+    assert res.stderr.startswith(
+        "error: chip 'My edge chip', latency_ms row: layer: no layer 'conv99' in network"
+    )
+    misplaced = tmp_path / "misplaced.yaml"
+    misplaced.write_text(
+        MY_CHIP.replace("LAYER", "conv1").replace("published: 50,", "layer: conv1, published: 50,")
+    )
+    res = cli("validate", "--table", str(misplaced), "--gemms", "0", "--no-rtl")
+    assert res.code == 2
+    assert res.stderr.strip() == (
+        f"error: {misplaced}: chips[0].rows[2]: 'layer' needs metric latency_ms and a workload"
+    )
 
 
 # ------------------------------------------------------------------------------ docs

@@ -70,6 +70,12 @@ def _print_summary(summary: dict[str, Any], check: dict[str, Any] | None) -> Non
         f"({', '.join(summary['chips_throughput_within_15pct']) or 'none'}); "
         f"area within 25 %: {len(summary['chips_area_within_25pct'])} chips "
         f"({', '.join(summary['chips_area_within_25pct']) or 'none'})"
+        + (
+            f"; latency within 15 %: {len(summary['chips_latency_within_15pct'])} chips "
+            f"({', '.join(summary['chips_latency_within_15pct']) or 'none'})"
+            if "latency" in mae
+            else ""
+        )
     )
     if summary["fitted_rows"]:
         out.print("fitted rows (calibrate shared constants): " + "; ".join(summary["fitted_rows"]))

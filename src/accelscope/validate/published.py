@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accelscope.errors import AccelscopeError, SpecError
 
@@ -29,6 +29,7 @@ Metric = Literal[
     "core_area_mm2",
     "area_mm2",
     "dram_accesses_per_mac",
+    "latency_ms",
 ]
 
 #: Metric -> (kind used in the summary, unit).
@@ -40,6 +41,7 @@ METRIC_KIND: dict[str, tuple[str, str]] = {
     "core_area_mm2": ("area", "mm²"),
     "area_mm2": ("area", "mm²"),
     "dram_accesses_per_mac": ("dram", "accesses/MAC"),
+    "latency_ms": ("latency", "ms"),
 }
 
 
@@ -54,16 +56,25 @@ class Workload(BaseModel):
 
 
 class ChipRow(BaseModel):
-    """One published figure."""
+    """One published figure. ``latency_ms`` is the latency of one run of the workload (all
+    of its batch), or with ``layer`` of that one layer of it (a layer name of the workload,
+    as ``accelscope workload show`` lists them)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     metric: Metric
     published: float = Field(gt=0)
     source: str
     workload: Workload | None = None
+    layer: str | None = Field(default=None, min_length=1)
     access_bytes: int = 2
     note: str = ""
     fitted: bool = False
+
+    @model_validator(mode="after")
+    def _layer_latency_only(self) -> ChipRow:
+        if self.layer is not None and (self.metric != "latency_ms" or self.workload is None):
+            raise ValueError("'layer' needs metric latency_ms and a workload")
+        return self
 
 
 class Chip(BaseModel):
@@ -97,6 +108,7 @@ class RowResult:
     source: str
     fitted: bool
     note: str
+    layer: str = ""  # the layer of a per-layer latency row
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +116,7 @@ class RowResult:
             "team": self.team,
             "metric": self.metric,
             "workload": self.workload,
+            "layer": self.layer,
             "published": self.published,
             "predicted": self.predicted,
             "error_pct": self.error_pct,
@@ -192,7 +205,21 @@ def predict(chip: Chip, row: ChipRow, reports: dict | None = None) -> float:
         return rep.area_mm2 - rep.area_breakdown_mm2["dram_phy"]
     if row.metric == "dram_accesses_per_mac":
         return rep.dram_bytes / row.access_bytes / net.total_macs()
+    if row.metric == "latency_ms":
+        if row.layer is None:
+            return rep.latency_s * 1e3
+        return _layer_latency_ms(rep, row.layer)
     return float(getattr(rep, row.metric))
+
+
+def _layer_latency_ms(rep, name: str) -> float:
+    """Latency of layer *name* of a report, ms (its cycles at the report's clock)."""
+    layer = next((lay for lay in rep.layers if lay.name == name), None)
+    if layer is None:
+        names = ", ".join(lay.name for lay in rep.layers[:8])
+        more = ", ..." if len(rep.layers) > 8 else ""
+        raise SpecError(f"layer: no layer {name!r} in network '{rep.network}' ({names}{more})")
+    return layer.cycles * rep.latency_s / rep.latency_cycles * 1e3
 
 
 def validate_published(path: str | Path | None = None) -> tuple[list[RowResult], dict[str, Any]]:
@@ -214,13 +241,15 @@ def validate_published(path: str | Path | None = None) -> tuple[list[RowResult],
                     chip=chip.chip,
                     team=chip.team,
                     metric=row.metric,
-                    workload=_describe(row.workload),
+                    workload=_describe(row.workload)
+                    + (f", layer {row.layer}" if row.layer else ""),
                     published=row.published,
                     predicted=pred,
                     error_pct=err,
                     source=row.source,
                     fitted=row.fitted,
                     note=row.note,
+                    layer=row.layer or "",
                 )
             )
     return results, summarize(results)
@@ -260,6 +289,7 @@ def summarize(rows: list[RowResult]) -> dict[str, Any]:
     out: dict[str, Any] = mean_errors(rows)
     out["chips_throughput_within_15pct"] = within(rows, "throughput", 15.0)
     out["chips_area_within_25pct"] = within(rows, "area", 25.0)
+    out["chips_latency_within_15pct"] = within(rows, "latency", 15.0)
     out["chips_within_15pct"] = len(out["chips_throughput_within_15pct"])
     out["rows"] = len(rows)
     out["chips"] = len({r.chip for r in rows})
