@@ -7,8 +7,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # torch is pinned first so that the `torch` extra (torch>=2.4) never pulls a multi-GB CUDA build.
 TORCH_PIN ?= torch==2.13.0
-# Test processes (pytest-xdist): one per core, at most 4 (each may import torch); 0: no workers.
-TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
+# Test processes (pytest-xdist): one per core this process may use (a cgroup v2 CPU quota
+# counts), at most 4 (each may import torch); 0: no workers.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); \
+  [ -r /sys/fs/cgroup/cpu.max ] && read q p < /sys/fs/cgroup/cpu.max && [ "$$q" != max ] && \
+  c=$$(( (q + p - 1) / p )) && [ "$$c" -lt "$$n" ] && n=$$c; \
+  [ "$$n" -gt 4 ] && n=4; [ "$$n" -lt 1 ] && n=1; echo $$n)
 
 .PHONY: demo test lint format clean bench
 
