@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from accelscope.targets.asic.cost.traffic import conv_columns
+
 #: Codes of ``execution.winograd`` (configs.WINOGRAD_NAMES).
 NONE, F2X2_3X3 = 0, 1
 
@@ -40,32 +42,30 @@ WEIGHT_FACTOR = 16.0 / 9.0
 def eligible(gemm_conv: np.ndarray, gemm_k: np.ndarray) -> np.ndarray:
     """Which GEMM kernels are 3x3, stride-1, undilated convolutions with more than one
     input channel per group (``[g]`` bool; ``gemm_conv`` is ``KernelTable.gemm_conv``)."""
-    g = np.asarray(gemm_conv)
-    channels = g[:, 1]
-    is_conv = g[:, 0] > 0
-    taps = np.where(channels > 0, np.asarray(gemm_k) // np.maximum(channels, 1), 0)
+    cv = conv_columns(gemm_conv)
+    taps = np.asarray(gemm_k) / cv.channels  # a span of 3 with 9 taps: 3x3, undilated
     return (
-        is_conv
-        & (channels > 1)
+        cv.is_conv
+        & (cv.channels > 1)
         & (taps == 9)
-        & (g[:, 8] == 3)
-        & (g[:, 9] == 3)
-        & (g[:, 6] == 1)
-        & (g[:, 7] == 1)
+        & (cv.span_h == 3)
+        & (cv.span_w == 3)
+        & (cv.stride_h == 1)
+        & (cv.stride_w == 1)
     )
 
 
 def tiles(gemm_conv: np.ndarray) -> np.ndarray:
     """2x2 output tiles per group of each kernel (batch included), float64 ``[g]``."""
-    g = np.asarray(gemm_conv, dtype=np.float64)
-    return g[:, 0] * np.ceil(g[:, 4] / 2.0) * np.ceil(g[:, 5] / 2.0)
+    cv = conv_columns(gemm_conv)
+    return cv.batch * np.ceil(cv.out_h / 2.0) * np.ceil(cv.out_w / 2.0)
 
 
 def compute_factor(gemm_conv: np.ndarray) -> np.ndarray:
     """Multiplies with Winograd over direct multiplies, ``[g]`` (1 where not a conv)."""
-    g = np.asarray(gemm_conv, dtype=np.float64)
-    outputs = np.maximum(g[:, 0] * g[:, 4] * g[:, 5], 1.0)
-    return 16.0 * tiles(gemm_conv) / (9.0 * outputs)
+    cv = conv_columns(gemm_conv)
+    factor = 16.0 * tiles(gemm_conv) / (9.0 * cv.batch * cv.out_h * cv.out_w)
+    return np.where(cv.is_conv, factor, 1.0)
 
 
 def factors(
@@ -92,10 +92,10 @@ def transform_bit_adds(
     """Added bits of the input and output transforms of one occurrence, ``[c, g]``: the
     input transform at operand width + 2 bits (its sums grow by two bits), the output
     transform at accumulator width."""
-    g = np.asarray(gemm_conv, dtype=np.float64)
+    channels = conv_columns(gemm_conv).channels
     t = (tiles(gemm_conv) * gemm_groups * repeats)[None, :]
     col = lambda x: np.asarray(x, dtype=np.float64)[:, None]  # noqa: E731
-    inp = INPUT_TRANSFORM_ADDS * t * g[:, 1][None, :] * (col(operand_bits) + 2.0)
+    inp = INPUT_TRANSFORM_ADDS * t * channels[None, :] * (col(operand_bits) + 2.0)
     out = OUTPUT_TRANSFORM_ADDS * t * np.asarray(gemm_n)[None, :] * col(accumulator_bits)
     return inp + out
 
