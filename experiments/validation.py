@@ -38,19 +38,20 @@ def _row(rows: list[RowResult], chip: str, metric: str, workload: str) -> RowRes
     )
 
 
-def model_figures(rows: list[RowResult]) -> dict[str, float]:
+def model_figures(rows: list[RowResult], reports: dict | None = None) -> dict[str, float]:
     """The model's figures that the miss explanations quote, computed from the model so
-    that the text cannot go stale when the model changes."""
-    from accelscope.validate.published import _report, load_chips
+    that the text cannot go stale when the model changes (*reports*: the evaluation cache
+    of the run, ``accelscope.validate.published.report``)."""
+    from accelscope.validate.published import load_chips, report
 
     chips = {c.chip: c for c in load_chips().chips}
     nvdla = chips["NVDLA 64-MAC"]
-    _, nvdla_report = _report(nvdla, nvdla.rows[0].workload)
+    _, nvdla_report = report(nvdla, nvdla.rows[0].workload, reports)
     eyeriss = chips["Eyeriss"]
     alexnet = next(r for r in eyeriss.rows if r.metric == "throughput_per_s").workload
     buffers = {**eyeriss.arch["buffers"], "port_bytes_per_cycle": EYERISS_PORT_BYTES}
     narrow = eyeriss.model_copy(update={"arch": {**eyeriss.arch, "buffers": buffers}})
-    _, narrow_report = _report(narrow, alexnet)
+    _, narrow_report = report(narrow, alexnet)  # a variant of the chip: not cached
     vgg = _row(rows, "Eyeriss", "throughput_per_s", "vgg-16")
     vgg_dram = _row(rows, "Eyeriss", "dram_accesses_per_mac", "vgg-16")
     return {
@@ -61,10 +62,10 @@ def model_figures(rows: list[RowResult]) -> dict[str, float]:
     }
 
 
-def reasons(rows: list[RowResult]) -> dict[str, str]:
+def reasons(rows: list[RowResult], reports: dict | None = None) -> dict[str, str]:
     """What we believe causes each chip's misses (rows beyond the issue's limits: 15 % for
     throughput, 25 % for area, 25 % for other metrics); the model's figures computed."""
-    f = model_figures(rows)
+    f = model_figures(rows, reports)
     return {
         "NVDLA": (
             "**What the throughput figures are.** The Primer's ResNet-50 frame rates are "
@@ -211,7 +212,9 @@ def _row_line(r: RowResult) -> str:
     )
 
 
-def render(rows: list[RowResult], summary: dict, check: dict) -> str:
+def render(rows: list[RowResult], summary: dict, check: dict, reports: dict | None = None) -> str:
+    """The document (*reports*: the evaluation cache the rows were computed with, reused
+    by the miss text and the Eyeriss layer table)."""
     mae, free = summary["mean_abs_error_pct"], summary["mean_abs_error_pct_not_fitted"]
     thr = summary["chips_throughput_within_15pct"]
     area = summary["chips_area_within_25pct"]
@@ -301,9 +304,9 @@ def render(rows: list[RowResult], summary: dict, check: dict) -> str:
         "",
         "### Misses and what we believe causes them",
         "",
-        *(f"* **{chip}**: {text}" for chip, text in reasons(rows).items()),
+        *(f"* **{chip}**: {text}" for chip, text in reasons(rows, reports).items()),
         "",
-        *eyeriss_layers.render(),
+        *eyeriss_layers.render(reports),
         "What the table does not cover: sparsity, fp16/bf16 chips, and the latency of "
         "single layers other than Eyeriss's (above). A published figure you trust is "
         "welcome as a row: `accelscope validate --table` reads any table of the same "
@@ -598,9 +601,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the doc is stale")
     args = parser.parse_args()
-    rows, summary = validate_published()
+    reports: dict = {}
+    rows, summary = validate_published(reports=reports)
     check = check_simulators(gemms=SIMULATED_GEMMS).to_dict()
-    text = render(rows, summary, check)
+    text = render(rows, summary, check, reports)
     block = readme_block(rows, summary, check)
     if args.check:
         current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""

@@ -192,12 +192,13 @@ def command(
         err.print(f"error: --table: no such file: {table}")
         raise typer.Exit(2)
     check = check_simulators(gemms=gemms, seed=seed).to_dict() if gemms > 0 else None
-    rows, summary = validate_published(table)
+    reports: dict = {}  # evaluations shared by the rows and the Eyeriss layer table
+    rows, summary = validate_published(table, reports)
     layers = {}
     if table is None:  # the packaged chips: Eyeriss's per-layer figures too
         from accelscope.validate.eyeriss_layers import layer_rows
 
-        layers = {"eyeriss": layer_rows()}
+        layers = {"eyeriss": layer_rows(reports)}
     fpga_rows, fpga_summary = validate_fpga()
     rtl_rows, rtl_summary = [], {"skipped": "--no-rtl"}
     if rtl:

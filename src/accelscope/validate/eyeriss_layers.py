@@ -75,6 +75,8 @@ def channels_per_psum_trip(channels_per_group: int, out_values: int, buffer_byte
 
 
 def _rows(network_rows, report, network) -> list[dict]:
+    from accelscope.validate.published import layer_latency_ms
+
     by_name = {layer.name: layer for layer in report.layers}
     ops = {op.name: op for op in network.layers}
     out = []
@@ -83,7 +85,7 @@ def _rows(network_rows, report, network) -> list[dict]:
         op = ops[p.layer]
         out_values = op.batch * op.out_channels * op.out_h * op.out_w
         trip = channels_per_psum_trip(op.in_channels // op.groups, out_values, p.buffer_mb * 1e6)
-        model_ms = layer.cycles / (CLOCK_MHZ * 1e3)
+        model_ms = layer_latency_ms(report, p.layer)
         gbps = p.buffer_mb / p.processing_ms  # MB/ms = GB/s
         out.append(
             {
@@ -106,18 +108,20 @@ def _rows(network_rows, report, network) -> list[dict]:
     return out
 
 
-def layer_rows() -> dict[str, list[dict]]:
-    """Per network, the published and modeled figures of every CONV layer."""
-    from accelscope.validate.published import _report, load_chips
+def layer_rows(reports: dict | None = None) -> dict[str, list[dict]]:
+    """Per network, the published and modeled figures of every CONV layer (*reports*: the
+    evaluation cache of :func:`accelscope.validate.published.report`, shared with the
+    rows of the same run)."""
+    from accelscope.validate.published import load_chips, report
 
     chip = next(c for c in load_chips().chips if c.chip == "Eyeriss")
     out = {}
     for row in chip.rows:
         if row.metric != "throughput_per_s":
             continue
-        network, report = _report(chip, row.workload)
+        network, rep = report(chip, row.workload, reports)
         published = VGG16 if network.name.startswith("vgg") else ALEXNET
-        out[f"{network.name} (batch {network.batch})"] = _rows(published, report, network)
+        out[f"{network.name} (batch {network.batch})"] = _rows(published, rep, network)
     return out
 
 
@@ -183,9 +187,9 @@ def psum_sentence(tables: dict[str, list[dict]]) -> str:
     )
 
 
-def render() -> list[str]:
-    """The markdown section."""
-    tables = layer_rows()
+def render(reports: dict | None = None) -> list[str]:
+    """The markdown section (*reports*: as for :func:`layer_rows`)."""
+    tables = layer_rows(reports)
     lines = [
         "### Eyeriss layer by layer",
         "",

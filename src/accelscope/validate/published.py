@@ -193,14 +193,20 @@ def _report(chip: Chip, workload: Workload | None):
     return net, evaluate(net, _arch(chip))
 
 
+def report(chip: Chip, workload: Workload | None, reports: dict | None = None):
+    """(network, per-layer report) of *workload* on *chip*, from the cache *reports* when
+    it holds them (evaluations shared across rows and tables of one run)."""
+    key = (chip.chip, None if workload is None else workload.model_dump_json())
+    cache = {} if reports is None else reports
+    if key not in cache:
+        cache[key] = _report(chip, workload)
+    return cache[key]
+
+
 def predict(chip: Chip, row: ChipRow, reports: dict | None = None) -> float:
     """The model's value of *row*'s metric for *chip*. *reports* caches evaluations across
     rows that share a chip and workload (several metrics of one run)."""
-    key = (chip.chip, None if row.workload is None else row.workload.model_dump_json())
-    cache = {} if reports is None else reports
-    if key not in cache:
-        cache[key] = _report(chip, row.workload)
-    net, rep = cache[key]
+    net, rep = report(chip, row.workload, reports)
     if row.metric == "core_area_mm2":
         return rep.area_mm2 - rep.area_breakdown_mm2["dram_phy"]
     if row.metric == "dram_accesses_per_mac":
@@ -208,11 +214,11 @@ def predict(chip: Chip, row: ChipRow, reports: dict | None = None) -> float:
     if row.metric == "latency_ms":
         if row.layer is None:
             return rep.latency_s * 1e3
-        return _layer_latency_ms(rep, row.layer)
+        return layer_latency_ms(rep, row.layer)
     return float(getattr(rep, row.metric))
 
 
-def _layer_latency_ms(rep, name: str) -> float:
+def layer_latency_ms(rep, name: str) -> float:
     """Latency of layer *name* of a report, ms (its cycles at the report's clock)."""
     layer = next((lay for lay in rep.layers if lay.name == name), None)
     if layer is None:
@@ -222,13 +228,16 @@ def _layer_latency_ms(rep, name: str) -> float:
     return layer.cycles * rep.latency_s / rep.latency_cycles * 1e3
 
 
-def validate_published(path: str | Path | None = None) -> tuple[list[RowResult], dict[str, Any]]:
+def validate_published(
+    path: str | Path | None = None, reports: dict | None = None
+) -> tuple[list[RowResult], dict[str, Any]]:
     """Evaluate every row; return (rows, summary). The summary has the mean absolute error
     per metric kind (all rows, and rows not fitted) and the chips whose throughput rows are
-    all within 15 % and whose area rows are within 25 %."""
+    all within 15 % and whose area rows are within 25 %. *reports*: a cache of the
+    evaluations (:func:`report`) to share with other tables of the same run."""
     table = load_chips(path)
     results = []
-    reports: dict = {}
+    reports = {} if reports is None else reports
     for chip in table.chips:
         for row in chip.rows:
             try:
