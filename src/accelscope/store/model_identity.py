@@ -18,19 +18,27 @@ from pathlib import Path
 MODEL_PACKAGES: tuple[str, ...] = ("targets", "workload")
 
 
-@lru_cache(maxsize=1)
-def model_identity() -> str:
-    """``"<version>+<sha256 prefix>"`` of the model sources (cached per process)."""
+def sources_digest(packages: tuple[str, ...], suffixes: tuple[str, ...] = (".py", ".yaml")) -> str:
+    """SHA-256 (hex) of the accelscope version and every file ending in *suffixes* under
+    the accelscope sub-packages *packages* (paths included, in sorted order)."""
     from accelscope import __version__
 
     root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for package in MODEL_PACKAGES:
+    digest = hashlib.sha256(__version__.encode())
+    for package in packages:
         for path in sorted((root / package).rglob("*")):
-            if path.suffix not in (".py", ".yaml") or not path.is_file():
+            if path.suffix not in suffixes or not path.is_file():
                 continue
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(b"\0")
             digest.update(path.read_bytes())
             digest.update(b"\0")
-    return f"{__version__}+{digest.hexdigest()[:16]}"
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def model_identity() -> str:
+    """``"<version>+<sha256 prefix>"`` of the model sources (cached per process)."""
+    from accelscope import __version__
+
+    return f"{__version__}+{sources_digest(MODEL_PACKAGES)[:16]}"

@@ -11,7 +11,6 @@ cannot be written only costs the speed-up.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -30,14 +29,9 @@ def cache_dir() -> Path:
 
 def source_key() -> str:
     """SHA-256 of the accelscope version and every source file of the workload package."""
-    from accelscope import __version__
+    from accelscope.store.model_identity import sources_digest
 
-    digest = hashlib.sha256(__version__.encode())
-    root = Path(__file__).parent
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return sources_digest(("workload",), (".py",))
 
 
 def build_rows() -> list[dict[str, Any]]:
