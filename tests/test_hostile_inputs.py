@@ -23,6 +23,13 @@ SPACE = (
 )
 
 
+CHIP_TABLE = (
+    "spec_version: 1\nchips:\n  - {{chip: c, team: t, source: s, arch: {{preset: edge}}, rows: "
+    "[{{metric: latency_ms, workload: {{model: alexnet}}, layer: {layer}, published: 1, "
+    "source: s}}]}}\n"
+)
+
+
 def _arch(clock="1000", rows="4", kib="64", bw="10", dram="ddr4") -> str:
     return ARCH.format(clock=clock, rows=rows, kib=kib, bw=bw, dram=dram)
 
@@ -372,6 +379,25 @@ CASES: list[tuple[str, dict, list[str], str]] = [
         "generic paradigm",
     ),
     ("board-show-unknown", {}, ["board", "show", "zc70"], "unknown board 'zc70'"),
+    # ---- published-chip tables (accelscope validate --table) -------------------------
+    (
+        "table-layer-empty",
+        {"t.yaml": CHIP_TABLE.format(layer='""')},
+        ["validate", "--table", "{dir}/t.yaml", "--gemms", "0", "--no-rtl"],
+        "rows[0].layer",
+    ),
+    (
+        "table-layer-number",
+        {"t.yaml": CHIP_TABLE.format(layer="5")},
+        ["validate", "--table", "{dir}/t.yaml", "--gemms", "0", "--no-rtl"],
+        "rows[0].layer: Input should be a valid string",
+    ),
+    (
+        "table-layer-unknown",
+        {"t.yaml": CHIP_TABLE.format(layer="conv99")},
+        ["validate", "--table", "{dir}/t.yaml", "--gemms", "0", "--no-rtl"],
+        "no layer 'conv99'",
+    ),
 ]
 
 
