@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import guvectorize, vectorize
 
+from accelscope.targets.asic.cost.compile_lock import numba_compile_lock
+
 _SIGNATURE = ["float64(float64, float64, float64, float64, float64, float64, float64, "
               "float64, boolean, boolean)"]  # fmt: skip
 
@@ -77,43 +79,46 @@ _TRAFFIC_SIGNATURE = [
 ]
 
 
-@guvectorize(
-    _TRAFFIC_SIGNATURE,
-    "(),(),(),(),(),(),(),(),(),(),(),(),(),(),(),(),(),(),()->(),(),(),()",
-    cache=True,
-    nopython=True,
-)
-def tile_traffic(
-    order, tm, tk, tn, m, k, n, bpe, acc,
-    is_conv, batch, channels, in_h, in_w, out_w, stride_h, stride_w, span_h, span_w,
-    a_bytes, b_bytes, spill_bytes, b_whole,
-):  # fmt: skip  # pragma: no cover - compiled
-    """DRAM bytes of one GEMM group for one tile candidate: the formulas of
-    :func:`accelscope.targets.asic.cost.traffic.conv_pass_elements` (operand A of a convolution read
-    as feature-map rows, at least the feature map, at most im2col) and
-    :func:`targets.asic.cost.traffic.gemm_traffic`, element by element, in the same order."""
-    im2col = m * k
-    a_pass = im2col
-    if is_conv:
-        n_tiles = m / tm
-        out_rows = tm / out_w
-        rows_in = min((out_rows - 1.0) * stride_h + span_h, out_rows * span_h)
-        wide = rows_in * in_w
-        cols_in = min(in_w, (tm - 1.0) * stride_w + span_w)
-        narrow = min(in_h, span_h) * cols_in
-        per_tile = (wide if tm >= out_w else narrow) * channels
-        fmap = batch * channels * in_h * in_w
-        a_pass = min(max(n_tiles * per_tile, min(fmap, im2col)), im2col)
-    nm = np.ceil(m / tm)
-    nk = np.ceil(k / tk)
-    nn = np.ceil(n / tn)
-    a_whole = nm == 1 and nk == 1
-    whole_b = nk == 1 and nn == 1
-    a_passes = 1.0 if (a_whole or order == 1 or (order == 2 and nk == 1)) else nn
-    b_passes = 1.0 if (whole_b or order == 0) else nm
-    spills = (order == 0 and nm > 1) or (order == 1 and nn > 1)
-    mn = m * n
-    a_bytes[0] = (a_pass * bpe) * a_passes
-    b_bytes[0] = (k * n * bpe) * b_passes
-    spill_bytes[0] = 2.0 * (nk - 1.0) * (mn * acc) if spills else 0.0
-    b_whole[0] = whole_b
+with numba_compile_lock():  # numba issue #10128: see compile_lock
+
+    @guvectorize(
+        _TRAFFIC_SIGNATURE,
+        "(),(),(),(),(),(),(),(),(),(),(),(),(),(),(),(),(),(),()->(),(),(),()",
+        cache=True,
+        nopython=True,
+    )
+    def tile_traffic(
+        order, tm, tk, tn, m, k, n, bpe, acc,
+        is_conv, batch, channels, in_h, in_w, out_w, stride_h, stride_w, span_h, span_w,
+        a_bytes, b_bytes, spill_bytes, b_whole,
+    ):  # fmt: skip  # pragma: no cover - compiled
+        """DRAM bytes of one GEMM group for one tile candidate: the formulas of
+        :func:`accelscope.targets.asic.cost.traffic.conv_pass_elements` (operand A of a
+        convolution read as feature-map rows, at least the feature map, at most im2col)
+        and :func:`targets.asic.cost.traffic.gemm_traffic`, element by element, in the
+        same order."""
+        im2col = m * k
+        a_pass = im2col
+        if is_conv:
+            n_tiles = m / tm
+            out_rows = tm / out_w
+            rows_in = min((out_rows - 1.0) * stride_h + span_h, out_rows * span_h)
+            wide = rows_in * in_w
+            cols_in = min(in_w, (tm - 1.0) * stride_w + span_w)
+            narrow = min(in_h, span_h) * cols_in
+            per_tile = (wide if tm >= out_w else narrow) * channels
+            fmap = batch * channels * in_h * in_w
+            a_pass = min(max(n_tiles * per_tile, min(fmap, im2col)), im2col)
+        nm = np.ceil(m / tm)
+        nk = np.ceil(k / tk)
+        nn = np.ceil(n / tn)
+        a_whole = nm == 1 and nk == 1
+        whole_b = nk == 1 and nn == 1
+        a_passes = 1.0 if (a_whole or order == 1 or (order == 2 and nk == 1)) else nn
+        b_passes = 1.0 if (whole_b or order == 0) else nm
+        spills = (order == 0 and nm > 1) or (order == 1 and nn > 1)
+        mn = m * n
+        a_bytes[0] = (a_pass * bpe) * a_passes
+        b_bytes[0] = (k * n * bpe) * b_passes
+        spill_bytes[0] = 2.0 * (nk - 1.0) * (mn * acc) if spills else 0.0
+        b_whole[0] = whole_b
